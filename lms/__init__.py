@@ -1,0 +1,71 @@
+"""lms: the Begleitkonzept platform of child-protection networks."""
+from pathlib import Path
+
+from flask import Flask
+
+from lms.config import PROJECT_ROOT, Config, from_environment, instance_secret_key
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _template_folder() -> Path:
+    """Templates ship inside the wheel as lms/templates; a checkout keeps them at the top."""
+    installed = PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else PROJECT_ROOT / "templates"
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the application: config -> extensions -> blueprints -> error handlers."""
+    app = Flask(__name__, template_folder=str(_template_folder()), instance_relative_config=True)
+    _configure(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from lms.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _configure(app: Flask, config) -> None:
+    app.config.from_object(Config)
+    if config is None:
+        app.config.update(from_environment())
+    elif isinstance(config, dict):
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'lms.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # One connection per thread; concurrent writers wait on the busy timeout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 10}}
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms.db import configure_sqlite
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from lms.i18n import register_filters, select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(PACKAGE_DIR / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    register_filters(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms import core
+    from lms.auth import views as auth_views
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(auth_views.bp)
+    auth_views.init_login(app)
+    core.init_shell(app)

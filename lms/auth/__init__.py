@@ -1,0 +1,1 @@
+"""Accounts, roles, regions, sectors, sign-in, invitations and the permission mechanism."""

@@ -1,0 +1,152 @@
+"""Input shapes of the account pages. Rules beyond shape live in services."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.auth.models import REGION_KIND_LABELS, ROLE_LABELS, SECTOR_LABELS
+from lms.i18n import _l
+
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+LANGUAGE_CHOICES = [("", _l("Wie im Browser eingestellt")), ("de", "Deutsch"), ("en", "English")]
+
+
+def _email_field(label=_l("E-Mail-Adresse")):
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")),
+            Length(max=254, message=_l("Die E-Mail-Adresse darf höchstens %(max)d Zeichen lang sein.")),
+            Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
+        ],
+    )
+
+
+def _new_password_fields():
+    password = PasswordField(
+        _l("Neues Passwort"),
+        description=_l("Mindestens %(min)d Zeichen.", min=PASSWORD_MIN),
+        validators=[
+            DataRequired(_l("Bitte geben Sie ein neues Passwort an.")),
+            Length(
+                min=PASSWORD_MIN, max=PASSWORD_MAX,
+                message=_l("Das Passwort muss zwischen %(min)d und %(max)d Zeichen lang sein."),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[
+            DataRequired(_l("Bitte wiederholen Sie das neue Passwort.")),
+            EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
+        ],
+    )
+    return password, confirm
+
+
+def _name_field():
+    return StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(max=120, message=_l("Der Name darf höchstens %(max)d Zeichen lang sein.")),
+        ],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie Ihr Passwort an.")),
+            Length(max=PASSWORD_MAX, message=_l("Das Passwort darf höchstens %(max)d Zeichen lang sein.")),
+        ],
+    )
+    remember = BooleanField(_l("Angemeldet bleiben"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class AcceptInvitationForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr aktuelles Passwort an.")), Length(max=PASSWORD_MAX)],
+    )
+    password, confirm = _new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    name = _name_field()
+    locale = SelectField(_l("Sprache der Oberfläche"), choices=LANGUAGE_CHOICES)
+
+
+def _sector_choices():
+    return [("", _l("Kein Sektor"))] + [(code.value, label) for code, label in SECTOR_LABELS.items()]
+
+
+def _role_choices():
+    return [(code.value, label) for code, label in ROLE_LABELS.items()]
+
+
+class _AccountFields(FlaskForm):
+    """Roles, region and sector, shared by the invitation and the account form."""
+
+    roles = MultiCheckboxField(_l("Rollen"), choices=_role_choices)
+    region = SelectField(_l("Region"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    sector = SelectField(
+        _l("Sektor"), choices=_sector_choices,
+        description=_l("Nur für Netzwerkpartner*innen: das Arbeitsfeld der Organisation."),
+    )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [("", _l("Keine Region"))] + [(region.id, region.name) for region in regions]
+
+    def validate_roles(self, field):
+        if not field.data:
+            raise ValidationError(_l("Bitte wählen Sie mindestens eine Rolle."))
+
+    def validate_sector(self, field):
+        if "partner" in (self.roles.data or []) and not field.data:
+            raise ValidationError(_l("Netzwerkpartner*innen brauchen einen Sektor."))
+
+
+class InvitationForm(_AccountFields):
+    email = _email_field()
+    name = _name_field()
+
+
+class AccountForm(_AccountFields):
+    name = _name_field()
+    organisation = StringField(
+        _l("Organisation"),
+        validators=[Optional(), Length(max=200, message=_l("Höchstens %(max)d Zeichen."))],
+    )
+    active = BooleanField(_l("Konto aktiv"))
+
+
+class RegionForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen an.")),
+            Length(max=120, message=_l("Der Name darf höchstens %(max)d Zeichen lang sein.")),
+        ],
+    )
+    kind = SelectField(_l("Art"), choices=[(kind.value, label) for kind, label in REGION_KIND_LABELS.items()])

@@ -1,0 +1,27 @@
+"""Read models for the account lists."""
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+
+from lms.auth.models import Invitation, User, UserRole
+
+
+def users_query(*, search: str = "", role: str = "", region_id: int | None = None) -> Select:
+    """Accounts matching the admin's filters, by name (roles load in one extra query per page)."""
+    query = select(User).order_by(User.name, User.id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
+    if role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if region_id:
+        query = query.where(User.region_id == region_id)
+    return query
+
+
+def open_invitations_query(*, now: datetime) -> Select:
+    return (
+        select(Invitation)
+        .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)
+        .order_by(Invitation.created_at.desc())
+    )

@@ -1,0 +1,286 @@
+"""Account rules: sign-in, passwords, reset links, invitations and administration."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.auth.models import Invitation, Region, Role, Sector, User, UserRole
+from lms.auth.permissions import ensure_role
+from lms.errors import Conflict, DomainError, NotFound
+from lms.extensions import db
+from lms.i18n import _l
+from lms.notifications.services import queue_mail
+
+
+class InvalidLink(DomainError):
+    default_message = _l("Der Link ist ungültig oder wurde bereits verwendet. Bitte fordern Sie einen neuen an.")
+
+
+class ExpiredLink(DomainError):
+    default_message = _l("Der Link ist abgelaufen. Bitte fordern Sie einen neuen an.")
+
+
+class WrongPassword(DomainError):
+    default_message = _l("Das aktuelle Passwort ist nicht korrekt.")
+
+
+class EmailTaken(Conflict):
+    default_message = _l("Für diese E-Mail-Adresse gibt es bereits ein Konto.")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# A hash that no password matches, checked for unknown e-mails so both cases take the same time.
+_TIMING_DUMMY = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _TIMING_DUMMY:
+        _TIMING_DUMMY[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _TIMING_DUMMY[method]
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str, *, now: datetime) -> User | None:
+    """Return the active user with these credentials, else None (without saying which part was wrong)."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+def create_user(
+    *, email: str, name: str, roles: list[str], password: str,
+    region: Region | None = None, sector: str | None = None, organisation: str | None = None,
+    locale: str | None = None, now: datetime,
+) -> User:
+    """Create an active account; raise EmailTaken if the address is in use."""
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email, name=name.strip(), password_hash=hash_password(password), region=region,
+        sector=_checked_sector(sector), organisation=organisation, locale=locale,
+        session_stamp=_new_stamp(), created_at=now,
+    )
+    user.role_rows = [UserRole(role=Role(role).value) for role in _unique(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _unique(values):
+    return list(dict.fromkeys(values))
+
+
+def _checked_sector(sector: str | None) -> str | None:
+    return Sector(sector).value if sector else None
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the password and end every other session of the user."""
+    user.password_hash = hash_password(password)
+    user.session_stamp = _new_stamp()
+    db.session.flush()
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Change *user*'s own password after checking the current one."""
+    if not check_password_hash(user.password_hash, current):
+        raise WrongPassword()
+    set_password(user, new)
+
+
+def update_profile(user: User, *, name: str, locale: str | None) -> None:
+    """Let a user change their own display name and language."""
+    user.name = name.strip()
+    user.locale = locale or None
+    db.session.flush()
+
+
+# --- password reset -------------------------------------------------------------------------
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms.password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # The token names the current password hash: after one use the hash changes, and the token dies.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"user": user.id, "pw": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str, *, now: datetime) -> None:
+    """Mail a reset link if an active account has this address; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    queue_mail(
+        recipient=user.email, template="password_reset", locale=user.locale, now=now,
+        user=user, link=link, hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a valid reset link belongs to; raise ExpiredLink or InvalidLink."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise ExpiredLink() from None
+    except BadSignature:
+        raise InvalidLink() from None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or data.get("pw") != _password_fingerprint(user):
+        raise InvalidLink()
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password through a reset link; the link cannot be used again."""
+    user = user_for_reset_token(token)
+    set_password(user, password)
+    return user
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+def invite(
+    admin: User, *, email: str, name: str, roles: list[str], region: Region | None,
+    sector: str | None, now: datetime,
+) -> Invitation:
+    """Invite a person by mail; an older open invitation for the same address is revoked."""
+    ensure_role(admin, Role.ADMIN)
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken()
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email, name=name.strip(), roles=" ".join(Role(role).value for role in _unique(roles)),
+        region=region, sector=_checked_sector(sector), token_hash=_token_hash(token),
+        invited_by=admin, created_at=now,
+        expires_at=now + timedelta(days=current_app.config["INVITATION_VALID_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_mail(
+        recipient=email, template="invitation", locale=None, now=now, invitation=invitation,
+        link=url_for("auth.accept_invitation", token=token, _external=True),
+    )
+    return invitation
+
+
+def invitation_for_token(token: str, *, now: datetime) -> Invitation:
+    """The open invitation behind *token*; raise InvalidLink or ExpiredLink."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise InvalidLink()
+    if invitation.expires_at <= now:
+        raise ExpiredLink()
+    return invitation
+
+
+def accept_invitation(token: str, *, password: str, now: datetime) -> User:
+    """Create the invited account; the conditional update makes the link single-use under races."""
+    invitation = invitation_for_token(token, now=now)
+    taken = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now)
+    )
+    if taken.rowcount != 1:
+        raise InvalidLink()
+    return create_user(
+        email=invitation.email, name=invitation.name, roles=invitation.role_list, password=password,
+        region=invitation.region, sector=invitation.sector, now=now,
+    )
+
+
+def revoke_invitation(admin: User, invitation: Invitation, *, now: datetime) -> None:
+    ensure_role(admin, Role.ADMIN)
+    if invitation.accepted_at is None:
+        invitation.revoked_at = now
+        db.session.flush()
+
+
+# --- administration -------------------------------------------------------------------------
+
+def update_account(
+    admin: User, user: User, *, name: str, roles: list[str], region: Region | None,
+    sector: str | None, organisation: str | None, active: bool,
+) -> None:
+    """Change another account's roles, region, sector and state; admins cannot lock themselves out."""
+    ensure_role(admin, Role.ADMIN)
+    roles = _unique(Role(role).value for role in roles)
+    if user.id == admin.id and (not active or Role.ADMIN not in roles):
+        raise Conflict(_l("Sie können sich nicht selbst deaktivieren oder die eigene Administrationsrolle entziehen."))
+    user.name = name.strip()
+    user.role_rows = [row for row in user.role_rows if row.role in roles] + [
+        UserRole(role=role) for role in roles if role not in user.roles
+    ]
+    user.region = region
+    user.sector = _checked_sector(sector)
+    user.organisation = organisation or None
+    if user.active and not active:
+        user.session_stamp = _new_stamp()  # ends the running sessions at their next request
+    user.active = active
+    db.session.flush()
+
+
+def create_region(admin: User, *, name: str, kind: str) -> Region:
+    ensure_role(admin, Role.ADMIN)
+    name = name.strip()
+    if db.session.scalar(select(Region).where(func.lower(Region.name) == name.lower())):
+        raise Conflict(_l("Eine Region mit diesem Namen gibt es bereits."))
+    region = Region(name=name, kind=kind)
+    db.session.add(region)
+    db.session.flush()
+    return region
+
+
+def get_region(region_id: int | None) -> Region | None:
+    if region_id is None:
+        return None
+    region = db.session.get(Region, region_id)
+    if region is None:
+        raise NotFound()
+    return region
+
+
+def all_regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name)))

@@ -1,0 +1,91 @@
+"""The `lms` command: Flask's commands plus run, demo, create-user and scheduler."""
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from lms import create_app
+from lms.auth import demo as auth_demo
+from lms.auth.models import Role, Sector
+from lms.auth.services import create_user, get_region
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+
+# Each package's demo seeder, in dependency order.
+DEMO_SEEDERS = (auth_demo.seed,)
+
+
+def _create_app():
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main():
+    """lms – Netzwerke für Kinderschutz."""
+
+
+main.add_command(routes_command)
+main.add_command(shell_command)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True, help="Run the periodic jobs in this process.")
+@with_appcontext
+def run_command(host: str, port: int, scheduler: bool):
+    """Start the development server (with an embedded scheduler)."""
+    from lms.scheduler import start_embedded
+
+    app = current_app._get_current_object()
+    if scheduler:
+        start_embedded(app)
+    click.echo(f"lms läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the periodic jobs (the production worker process)."""
+    from lms.scheduler import run_forever
+
+    click.echo("lms scheduler gestartet")
+    run_forever(current_app._get_current_object())
+
+
+@main.command("demo")
+@with_appcontext
+def demo_command():
+    """Add demo data; running it again changes nothing."""
+    now = utcnow()
+    logins = []
+    for seed in DEMO_SEEDERS:
+        logins.extend(seed(now=now) or [])
+    db.session.commit()
+    click.echo("Demo-Daten sind angelegt. Anmeldungen (Passwort für alle: %s):" % auth_demo.DEMO_PASSWORD)
+    for email, roles in logins:
+        click.echo(f"  {email:<28} {roles}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--region-id", type=int, default=None)
+@click.option("--sector", type=click.Choice([s.value for s in Sector]), default=None)
+@with_appcontext
+def create_user_command(email, name, roles, password, region_id, sector):
+    """Create an account (e.g. the first admin)."""
+    if len(password) < 10:
+        raise click.BadParameter("Das Passwort muss mindestens 10 Zeichen lang sein.", param_hint="--password")
+    try:
+        user = create_user(
+            email=email, name=name, roles=list(roles), password=password, region=get_region(region_id),
+            sector=sector, now=utcnow(),
+        )
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Konto {user.email} angelegt ({', '.join(sorted(user.roles))}).")

@@ -1,0 +1,112 @@
+"""Settings: defaults here, overridden by LMS_* environment variables (see README)."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Production defaults. Anything secret or site-specific comes from the environment."""
+
+    SECRET_KEY: str | None = None  # LMS_SECRET_KEY, else generated once into instance/
+    SQLALCHEMY_DATABASE_URI: str | None = None  # LMS_DATABASE_URL, else SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BASE_URL = "http://127.0.0.1:5000"
+
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Werkzeug's scrypt: memory-hard (n=2**15, r=8, p=1 uses 32 MiB per hash).
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
+    PASSWORD_RESET_MAX_AGE = 2 * 60 * 60
+    INVITATION_VALID_DAYS = 14
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+
+    MAIL_SERVER: str | None = None  # unset: mails are printed to the console
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_USE_SSL = False  # implicit TLS
+    MAIL_SENDER = "Netzwerke für Kinderschutz <noreply@localhost>"
+    MAIL_TIMEOUT = 30
+    MAIL_MAX_ATTEMPTS = 5
+
+    SCHEDULER_ENABLED = False  # `lms run` and `lms scheduler` switch it on
+    OUTBOX_INTERVAL_SECONDS = 15
+
+    ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
+
+
+class TestConfig(Config):
+    """Fast, isolated settings for the test suite."""
+
+    TESTING = True
+    SECRET_KEY = "test-only-secret"
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheap enough for hundreds of users
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    BASE_URL = "http://lms.test"
+    MAIL_SENDER = "lms@example.org"
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# LMS_<NAME> -> (config key, converter)
+ENVIRONMENT = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "BASE_URL": ("BASE_URL", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", _flag),
+    "MAIL_USE_SSL": ("MAIL_USE_SSL", _flag),
+    "MAIL_SENDER": ("MAIL_SENDER", str),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
+    "MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", lambda v: int(v) * 1024 * 1024),
+    "ASSETS_DIR": ("ASSETS_DIR", str),
+}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Return the config keys set through LMS_* variables."""
+    values = {}
+    for name, (key, convert) in ENVIRONMENT.items():
+        raw = environ.get(f"LMS_{name}")
+        if raw not in (None, ""):
+            values[key] = convert(raw)
+    return values
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the secret key from instance/, creating it (mode 0600) on first use."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def default_assets_dir() -> Path:
+    return PROJECT_ROOT / "node_modules"

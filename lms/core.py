@@ -1,0 +1,72 @@
+"""The shell every area hangs in: start page, health check, design-system assets, headers."""
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, send_from_directory
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.config import default_assets_dir
+from lms.extensions import db
+from lms.navigation import areas_for, intros_for
+
+bp = Blueprint("core", __name__)
+
+# Only these folders of node_modules are served, and only to read.
+SERVED_PACKAGES = {"kern": "@kern-ux/native/dist"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@bp.get("/")
+def home():
+    """Anonymous visitors see what the platform is; signed-in users their role's areas."""
+    if not current_user.is_authenticated:
+        return render_template("core/welcome.html")
+    return render_template("core/home.html", areas=areas_for(current_user), intros=intros_for(current_user))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as error:  # any failure means "not ready", and we say which
+        db.session.rollback()
+        current_app.logger.warning("health check: database unreachable: %s", error)
+        database = "unreachable"
+    healthy = database == "ok"
+    return jsonify(status="ok" if healthy else "degraded", database=database), 200 if healthy else 503
+
+
+@bp.get("/assets/<package>/<path:filename>")
+def asset(package: str, filename: str):
+    """Serve the design system from the npm-installed package, never from a CDN."""
+    if package not in SERVED_PACKAGES:
+        abort(404)
+    root = Path(current_app.config.get("ASSETS_DIR") or default_assets_dir()) / SERVED_PACKAGES[package]
+    return send_from_directory(root, filename, max_age=86400)
+
+
+def init_shell(app: Flask) -> None:
+    """Template globals of the layout and the security headers of every response."""
+
+    @app.context_processor
+    def _layout_globals():
+        return {
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "nav_areas": lambda: areas_for(current_user) if current_user.is_authenticated else [],
+        }
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response

@@ -1,0 +1,62 @@
+"""The areas each role reaches from the header and the start page.
+
+Endpoints are plain strings so that this kernel module imports no domain package; an area whose
+blueprint is not registered yet is left out.
+"""
+from dataclasses import dataclass
+
+from flask import current_app
+
+from lms.i18n import _l
+
+
+@dataclass(frozen=True)
+class Area:
+    endpoint: str
+    label: object
+    description: object
+    roles: frozenset[str] | None = None  # None: every signed-in user
+
+
+AREAS = (
+    Area(
+        "auth.users",
+        _l("Benutzerverwaltung"),
+        _l("Konten einladen, Rollen und Regionen zuweisen, Konten deaktivieren."),
+        frozenset({"admin"}),
+    ),
+    Area(
+        "auth.regions",
+        _l("Regionen"),
+        _l("Landkreise und kreisfreie Städte der Netzwerke pflegen."),
+        frozenset({"admin"}),
+    ),
+    Area(
+        "auth.account",
+        _l("Mein Konto"),
+        _l("Name, Sprache und Passwort ändern."),
+    ),
+)
+
+
+def areas_for(user) -> list[Area]:
+    """The areas *user* may open, in menu order."""
+    endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    return [
+        area
+        for area in AREAS
+        if area.endpoint in endpoints and (area.roles is None or user.has_role(*area.roles))
+    ]
+
+ROLE_INTROS = {
+    "admin": _l("Sie verwalten Konten, Rollen und Regionen des Netzwerks."),
+    "coordinator": _l("Sie koordinieren das Netzwerk: Qualifizierung, Instrumente und Ihr Kompetenzprofil."),
+    "trainer": _l("Sie gestalten Qualifizierungsmodule und begleiten die Teilnehmenden."),
+    "partner": _l("Sie nehmen an Qualifizierungen teil, nutzen Instrumente und buchen Fachberatung."),
+    "expert": _l("Sie bieten Fachberatung an und verwalten Ihre Beratungszeiten."),
+}
+
+
+def intros_for(user) -> list:
+    """One sentence per role the user holds, in a fixed order."""
+    return [text for role, text in ROLE_INTROS.items() if user.has_role(role)]

@@ -1,0 +1,78 @@
+"""The one list of periodic jobs, and how they run: in an app context, commit or roll back.
+
+Jobs read their work from the database, so a restart loses nothing. In production exactly one
+`lms scheduler` process runs them; on PostgreSQL an advisory lock keeps any second one idle.
+"""
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import text
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.notifications.tasks import deliver_outbox
+
+ADVISORY_LOCK_ID = 0x4C4D53  # "LMS"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[..., None]
+    interval_key: str  # config key holding the interval in seconds
+
+
+JOBS = (Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),)
+
+
+def run_job(app: Flask, job: Job) -> None:
+    """Run *job* once with the current time; commit its work or roll it back."""
+    with app.app_context():
+        try:
+            job.run(now=utcnow())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("scheduled job %s failed", job.name)
+        finally:
+            db.session.remove()
+
+
+def add_jobs(app: Flask, scheduler) -> None:
+    for job in JOBS:
+        scheduler.add_job(
+            run_job, "interval", args=(app, job), id=job.name, seconds=app.config[job.interval_key],
+            max_instances=1, coalesce=True, replace_existing=True,
+        )
+
+
+def start_embedded(app: Flask) -> BackgroundScheduler:
+    """Development: run the jobs in a thread of the web process."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_jobs(app, scheduler)
+    scheduler.start()
+    return scheduler
+
+
+def run_forever(app: Flask, *, poll_seconds: int = 30) -> None:
+    """Production worker: wait for the single-scheduler lock, then run the jobs until stopped."""
+    with app.app_context():
+        engine = db.engine
+    lock_connection = None
+    if engine.dialect.name == "postgresql":
+        lock_connection = engine.connect()
+        while not lock_connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": ADVISORY_LOCK_ID}).scalar():
+            lock_connection.commit()
+            app.logger.info("another scheduler holds the lock; waiting")
+            time.sleep(poll_seconds)
+    scheduler = BlockingScheduler(timezone="UTC")
+    add_jobs(app, scheduler)
+    try:
+        scheduler.start()
+    finally:
+        if lock_connection is not None:
+            lock_connection.close()
