@@ -1,7 +1,7 @@
 """Translation helpers, locale choice and Europe/Berlin date filters."""
 from datetime import datetime
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_time, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -13,6 +13,8 @@ __all__ = ["_", "_l", "ngettext", "select_locale", "register_filters"]
 def select_locale() -> str:
     """The user's chosen language, else the browser's preference, else German."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # jobs and the CLI speak the default language
+        return languages[0]
     locale = getattr(current_user, "locale", None)
     if locale in languages:
         return locale

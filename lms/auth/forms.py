@@ -1,6 +1,7 @@
 """Input shapes of the account pages. Rules beyond shape live in services."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -8,7 +9,9 @@ from lms.auth.models import REGION_KIND_LABELS, ROLE_LABELS, SECTOR_LABELS
 from lms.i18n import _l
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
-LANGUAGE_CHOICES = [("", _l("Wie im Browser eingestellt")), ("de", "Deutsch"), ("en", "English")]
+LANGUAGE_CHOICES = [
+    SelectChoice("", _l("Wie im Browser eingestellt")), SelectChoice("de", "Deutsch"), SelectChoice("en", "English"),
+]
 
 
 def _email_field(label=_l("E-Mail-Adresse")):
@@ -97,11 +100,11 @@ class ProfileForm(FlaskForm):
 
 
 def _sector_choices():
-    return [("", _l("Kein Sektor"))] + [(code.value, label) for code, label in SECTOR_LABELS.items()]
+    return [SelectChoice("", _l("Kein Sektor"))] + [SelectChoice(code.value, label) for code, label in SECTOR_LABELS.items()]
 
 
 def _role_choices():
-    return [(code.value, label) for code, label in ROLE_LABELS.items()]
+    return [SelectChoice(code.value, label) for code, label in ROLE_LABELS.items()]
 
 
 class _AccountFields(FlaskForm):
@@ -116,7 +119,9 @@ class _AccountFields(FlaskForm):
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.region.choices = [("", _l("Keine Region"))] + [(region.id, region.name) for region in regions]
+        self.region.choices = [SelectChoice("", _l("Keine Region"))] + [
+            SelectChoice(region.id, region.name) for region in regions
+        ]
 
     def validate_roles(self, field):
         if not field.data:
@@ -149,4 +154,6 @@ class RegionForm(FlaskForm):
             Length(max=120, message=_l("Der Name darf höchstens %(max)d Zeichen lang sein.")),
         ],
     )
-    kind = SelectField(_l("Art"), choices=[(kind.value, label) for kind, label in REGION_KIND_LABELS.items()])
+    kind = SelectField(
+        _l("Art"), choices=[SelectChoice(kind.value, label) for kind, label in REGION_KIND_LABELS.items()]
+    )

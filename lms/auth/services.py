@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,6 +13,7 @@ from lms.auth.permissions import ensure_role
 from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.i18n import _l
+from lms.links import external_url
 from lms.notifications.services import queue_mail
 
 
@@ -145,7 +146,7 @@ def request_password_reset(email: str, *, now: datetime) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = external_url("auth.reset_password", token=make_reset_token(user))
     queue_mail(
         recipient=user.email, template="password_reset", locale=user.locale, now=now,
         user=user, link=link, hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
@@ -200,7 +201,7 @@ def invite(
     db.session.flush()
     queue_mail(
         recipient=email, template="invitation", locale=None, now=now, invitation=invitation,
-        link=url_for("auth.accept_invitation", token=token, _external=True),
+        link=external_url("auth.accept_invitation", token=token),
     )
     return invitation
 

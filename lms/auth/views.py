@@ -110,7 +110,7 @@ def change_password():
             password.current.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session alive under the new stamp
+            login_user(current_user._get_current_object())  # keep this session alive under the new stamp
             flash(_("Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", profile=profile, password=password), 422
