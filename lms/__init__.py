@@ -1,4 +1,5 @@
 """lms: the Begleitkonzept platform of child-protection networks."""
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -16,7 +17,9 @@ def _template_folder() -> Path:
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the application: config -> extensions -> blueprints -> error handlers."""
-    app = Flask(__name__, template_folder=str(_template_folder()), instance_relative_config=True)
+    app = Flask(
+        __name__, template_folder=str(_template_folder()), instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
+    )
     _configure(app, config)
     _init_extensions(app)
     _register_blueprints(app)

@@ -1,0 +1,154 @@
+"""The application shell: configuration, health, errors, headers, assets, time zone."""
+import os
+import stat
+from datetime import UTC, datetime
+
+import pytest
+from flask import render_template_string
+from sqlalchemy import text
+
+from lms import create_app
+from lms.config import from_environment
+from lms.extensions import db
+from tests.conftest import login_as, make_config
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app(make_config(f"sqlite:///{tmp_path}/missing/dir/lms.sqlite"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_without_configuration_sqlite_and_a_generated_secret_live_in_instance(tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("LMS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'lms.sqlite'}"
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(app.config["SECRET_KEY"]) >= 32
+    assert create_app().config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_environment_variables_configure_the_app():
+    values = from_environment({
+        "LMS_DATABASE_URL": "postgresql+psycopg://u:p@db/lms", "LMS_SECRET_KEY": "s", "LMS_MAIL_PORT": "587",
+        "LMS_MAIL_USE_TLS": "true", "LMS_MAX_UPLOAD_MB": "5", "LMS_BASE_URL": "https://lms.example.org",
+    })
+    assert values == {
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u:p@db/lms", "SECRET_KEY": "s", "MAIL_PORT": 587,
+        "MAIL_USE_TLS": True, "MAX_CONTENT_LENGTH": 5 * 1024 * 1024, "BASE_URL": "https://lms.example.org",
+    }
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite settings; this run uses PostgreSQL")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+
+
+def test_unknown_page_gets_a_german_404(client):
+    response = client.get("/gibt-es-nicht")
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in response.get_data(as_text=True)
+
+
+def test_oversized_request_gets_a_german_413(client, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/anmelden", data={"email": "x" * 5000})
+    assert response.status_code == 413
+    assert "Datei zu groß" in response.get_data(as_text=True)
+
+
+def test_server_error_gets_a_german_500_and_rolls_back(app, client, create_user):
+    @app.get("/kaputt")
+    def broken():
+        db.session.execute(text("UPDATE \"user\" SET name = 'halb gespeichert'"))
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    user = create_user(name="Unverändert")
+    response = client.get("/kaputt")
+    assert response.status_code == 500
+    assert "unerwarteter Fehler" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.name == "Unverändert"
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_posts_without_csrf_token_are_refused(client, create_user):
+    user = create_user(email="k@example.org")
+    response = client.post("/anmelden", data={"email": "k@example.org", "password": "Richtig-Geheim-42"})
+    assert response.status_code == 400
+    assert "Das Formular ist abgelaufen" in response.get_data(as_text=True)
+    login_as(client, user)
+    assert client.post("/abmelden").status_code == 400
+
+
+def test_security_headers(client):
+    headers = client.get("/anmelden").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_signed_in_pages_are_not_cached(client, create_user):
+    login_as(client, create_user())
+    assert client.get("/konto").headers["Cache-Control"] == "private, no-store"
+
+
+def test_design_system_is_served_from_the_npm_package(client):
+    response = client.get("/assets/kern/kern.min.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    assert client.get("/assets/kern/../../package.json").status_code == 404
+    assert client.get("/assets/other/x.css").status_code == 404
+
+
+def test_pages_are_german_by_default_and_english_on_request(client):
+    assert "Anmelden" in client.get("/anmelden").get_data(as_text=True)
+    english = client.get("/anmelden", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "Sign in" in english and 'lang="en"' in english
+
+
+def test_the_users_language_wins_over_the_browser(client, create_user):
+    login_as(client, create_user(locale="en"))
+    page = client.get("/konto", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "My account" in page
+
+
+@pytest.mark.parametrize("moment,shown", [
+    (datetime(2026, 1, 15, 9, 0, tzinfo=UTC), "15.01.2026, 10:00"),  # CET
+    (datetime(2026, 7, 15, 9, 0, tzinfo=UTC), "15.07.2026, 11:00"),  # CEST
+    (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), "29.03.2026, 01:30"),  # before the spring change
+    (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), "29.03.2026, 03:30"),  # after it
+])
+def test_times_are_stored_in_utc_and_shown_in_berlin(app, moment, shown):
+    with app.test_request_context():
+        assert render_template_string("{{ moment | datetime }}", moment=moment) == shown
+
+
+def test_naive_datetimes_are_refused_by_the_database_layer(app, create_user):
+    user = create_user()
+    user.last_login_at = datetime(2026, 1, 1, 12, 0)
+    with pytest.raises(Exception, match="naive datetime"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_datetimes_come_back_aware_in_utc(app, create_user, now):
+    user = create_user()
+    db.session.expire_all()
+    assert user.created_at == now and user.created_at.tzinfo is not None
