@@ -35,13 +35,15 @@ main.add_command(shell_command)
 @with_appcontext
 def run_command(host: str, port: int, scheduler: bool):
     """Start the development server (with an embedded scheduler)."""
+    from werkzeug.serving import run_simple
+
     from lms.scheduler import start_embedded
 
     app = current_app._get_current_object()
     if scheduler:
         start_embedded(app)
     click.echo(f"lms läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    run_simple(host, port, app, threaded=True)
 
 
 @main.command("scheduler")

@@ -30,6 +30,11 @@ def make_config(database_url: str, **overrides) -> type:
     return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
 
 
+def pytest_report_header(config):
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    return f"lms test database: {url.split('@')[-1] if url else 'SQLite (temporary file)'}"
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     return os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"

@@ -1,0 +1,90 @@
+"""Browser tests: the app on a loopback port, driven in Debian's headless Chromium by Playwright.
+
+Chromium is never downloaded: a missing /usr/bin/chromium fails these tests (it does not skip them).
+"""
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from lms.auth import demo
+from lms.db import utcnow
+from lms.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def app_config():
+    return {"WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port in a background thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # bypass_csp lets the axe script in; the app's own pages never need it.
+    context = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo_users(app):
+    demo.seed(now=utcnow())
+    db.session.commit()
+    return demo.DEMO_PASSWORD
+
+
+def assert_accessible(page) -> None:
+    """Run axe-core on the current page and fail on any WCAG 2.1 AA violation."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run npm ci")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    violations = [
+        f"{item['id']}: {item['help']} -> {[node['target'] for node in item['nodes']][:3]}"
+        for item in result["violations"]
+    ]
+    assert violations == [], f"{page.url}: " + "; ".join(violations)
+    assert result["passes"], "axe ran no checks"
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/anmelden")
+    assert_accessible(page)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden").click()
