@@ -58,21 +58,26 @@ def start_embedded(app: Flask) -> BackgroundScheduler:
     return scheduler
 
 
+def try_scheduler_lock(connection) -> bool:
+    """Take the cluster-wide scheduler lock on PostgreSQL (held while *connection* lives).
+
+    SQLite deployments are one machine with one scheduler by definition, so there it always succeeds.
+    """
+    if connection.dialect.name != "postgresql":
+        return True
+    taken = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": ADVISORY_LOCK_ID}).scalar()
+    connection.commit()
+    return bool(taken)
+
+
 def run_forever(app: Flask, *, poll_seconds: int = 30) -> None:
     """Production worker: wait for the single-scheduler lock, then run the jobs until stopped."""
     with app.app_context():
         engine = db.engine
-    lock_connection = None
-    if engine.dialect.name == "postgresql":
-        lock_connection = engine.connect()
-        while not lock_connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": ADVISORY_LOCK_ID}).scalar():
-            lock_connection.commit()
+    with engine.connect() as lock_connection:
+        while not try_scheduler_lock(lock_connection):
             app.logger.info("another scheduler holds the lock; waiting")
             time.sleep(poll_seconds)
-    scheduler = BlockingScheduler(timezone="UTC")
-    add_jobs(app, scheduler)
-    try:
+        scheduler = BlockingScheduler(timezone="UTC")
+        add_jobs(app, scheduler)
         scheduler.start()
-    finally:
-        if lock_connection is not None:
-            lock_connection.close()
