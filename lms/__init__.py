@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import PROJECT_ROOT, Config, from_environment, instance_secret_key
 
@@ -32,17 +33,28 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _configure(app: Flask, config) -> None:
     app.config.from_object(Config)
     if config is None:
-        app.config.update(from_environment())
+        overrides = from_environment()
     elif isinstance(config, dict):
-        app.config.update(config)
+        overrides = config
     else:
-        app.config.from_object(config)
+        # Only what the class changes counts as set, so that derived defaults still apply.
+        overrides = {
+            key: getattr(config, key) for key in dir(config)
+            if key.isupper() and getattr(config, key) != getattr(Config, key, object())
+        }
+    app.config.update(overrides)
     instance = Path(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'lms.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
+    if app.config["BASE_URL"].startswith("https://") and "SESSION_COOKIE_SECURE" not in overrides:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy the client address (sign-in throttle) and scheme come from its headers.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # One connection per thread; concurrent writers wait on the busy timeout.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 10}}

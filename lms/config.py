@@ -50,6 +50,7 @@ class Config:
     OUTBOX_INTERVAL_SECONDS = 15
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
+    PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
 
 
 class TestConfig(Config):
@@ -84,6 +85,7 @@ ENVIRONMENT = {
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
     "MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", lambda v: int(v) * 1024 * 1024),
     "ASSETS_DIR": ("ASSETS_DIR", str),
+    "PROXY_HOPS": ("PROXY_HOPS", int),
 }
 
 

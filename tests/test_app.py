@@ -156,3 +156,19 @@ def test_datetimes_come_back_aware_in_utc(app, create_user, now):
     user = create_user()
     db.session.expire_all()
     assert user.created_at == now and user.created_at.tzinfo is not None
+
+
+def test_https_base_url_makes_cookies_secure(database_url):
+    app = create_app(make_config(database_url, BASE_URL="https://lms.example.org"))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert not create_app(make_config(database_url)).config["SESSION_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("app_config", [{"PROXY_HOPS": 1, "LOGIN_LIMIT_PER_ADDRESS": "2 per 15 minutes"}])
+def test_behind_a_proxy_the_throttle_counts_the_forwarded_client_address(client):
+    def attempt(address):
+        return client.post("/anmelden", data={"email": f"x{address}@example.org", "password": "falsch-falsch"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("10.0.0.1"), attempt("10.0.0.1"), attempt("10.0.0.1")] == [401, 401, 429]
+    assert attempt("10.0.0.2") == 401
