@@ -48,8 +48,11 @@ class Config:
 
     SCHEDULER_ENABLED = False  # `lms run` and `lms scheduler` switch it on
     OUTBOX_INTERVAL_SECONDS = 15
+    DEADLINE_INTERVAL_SECONDS = 60
+    REMINDER_INTERVAL_SECONDS = 300
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
+    CERTIFICATE_ISSUER = "Netzwerke für Kinderschutz – Koordinationsstelle"
     PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
 
 
@@ -86,6 +89,7 @@ ENVIRONMENT = {
     "MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", lambda v: int(v) * 1024 * 1024),
     "ASSETS_DIR": ("ASSETS_DIR", str),
     "PROXY_HOPS": ("PROXY_HOPS", int),
+    "CERTIFICATE_ISSUER": ("CERTIFICATE_ISSUER", str),
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from lms.config import default_assets_dir
 from lms.extensions import db
+from lms.markdown import render_markdown
 from lms.navigation import areas_for, intros_for
 
 bp = Blueprint("core", __name__)
@@ -53,6 +54,8 @@ def asset(package: str, filename: str):
 
 def init_shell(app: Flask) -> None:
     """Template globals of the layout and the security headers of every response."""
+
+    app.add_template_filter(render_markdown, "markdown")
 
     @app.context_processor
     def _layout_globals():

@@ -20,6 +20,23 @@ class Area:
 
 AREAS = (
     Area(
+        "module.catalogue",
+        _l("Qualifizierung"),
+        _l("Qualifizierungsmodule der Binnen- und Leistungsdimension finden und sich anmelden."),
+    ),
+    Area(
+        "module.my_learning",
+        _l("Mein Lernen"),
+        _l("Anmeldungen, Wartelistenplätze, nächste Termine und Teilnahmebescheinigungen."),
+        frozenset({"coordinator", "partner", "expert"}),
+    ),
+    Area(
+        "module.manage",
+        _l("Module verwalten"),
+        _l("Module und Durchführungen planen, Teilnehmende und Anwesenheit pflegen."),
+        frozenset({"admin", "trainer"}),
+    ),
+    Area(
         "auth.users",
         _l("Benutzerverwaltung"),
         _l("Konten einladen, Rollen und Regionen zuweisen, Konten deaktivieren."),

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.module.tasks import close_registrations, remind_participants
 from lms.notifications.tasks import deliver_outbox
 
 ADVISORY_LOCK_ID = 0x4C4D53  # "LMS"
@@ -26,7 +27,11 @@ class Job:
     interval_key: str  # config key holding the interval in seconds
 
 
-JOBS = (Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),)
+JOBS = (
+    Job("close_registrations", close_registrations, "DEADLINE_INTERVAL_SECONDS"),
+    Job("remind_participants", remind_participants, "REMINDER_INTERVAL_SECONDS"),
+    Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),
+)
 
 
 def run_job(app: Flask, job: Job) -> None:

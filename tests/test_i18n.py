@@ -22,14 +22,27 @@ def _source_messages() -> set[str]:
     return found
 
 
+def _singular(message_id):
+    return message_id[0] if isinstance(message_id, (list, tuple)) else message_id
+
+
+def _complete(message) -> bool:
+    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return bool(message.id) and all(strings) and not message.fuzzy
+
+
 def test_every_interface_text_has_an_english_translation():
     catalogue = read_po(open(CATALOGUE / "messages.po", "rb"))
-    translated = {message.id for message in catalogue if message.id and message.string and not message.fuzzy}
+    translated = {_singular(message.id) for message in catalogue if _complete(message)}
     missing = sorted(_source_messages() - translated)
     assert not missing, "run the commands in README (Übersetzungen) and translate: " + repr(missing)
 
 
 def test_compiled_catalogue_matches_the_po_file():
-    po = {m.id: m.string for m in read_po(open(CATALOGUE / "messages.po", "rb")) if m.id}
-    mo = {m.id: m.string for m in read_mo(open(CATALOGUE / "messages.mo", "rb")) if m.id}
+    def entries(catalogue):
+        return {_singular(m.id): tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
+                for m in catalogue if m.id}
+
+    po = entries(read_po(open(CATALOGUE / "messages.po", "rb")))
+    mo = entries(read_mo(open(CATALOGUE / "messages.mo", "rb")))
     assert po == mo, "run: pybabel compile -d lms/translations"

@@ -1,11 +1,11 @@
 """Input shapes of the account pages. Rules beyond shape live in services."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.auth.models import REGION_KIND_LABELS, ROLE_LABELS, SECTOR_LABELS
+from lms.forms import MultiCheckboxField
 from lms.i18n import _l
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
@@ -55,11 +55,6 @@ def _name_field():
             Length(max=120, message=_l("Der Name darf höchstens %(max)d Zeichen lang sein.")),
         ],
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):

@@ -1,0 +1,24 @@
+"""Markdown written by users, rendered to HTML that is safe to show to everyone."""
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# Raw HTML is not Markdown here; links that are not http(s) or mailto are refused by markdown-it,
+# and nh3 removes anything that still slipped through (scripts, event handlers, javascript: URLs).
+_parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote", "code", "pre", "hr",
+    "table", "thead", "tbody", "tr", "th", "td",
+}
+
+
+def render_markdown(text: str | None) -> Markup:
+    if not text:
+        return Markup("")
+    html = _parser.render(text)
+    return Markup(
+        nh3.clean(
+            html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+            url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
+        )
+    )

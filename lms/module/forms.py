@@ -1,0 +1,177 @@
+"""Input shapes of the qualification pages; the rules live in services."""
+from datetime import UTC, datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, EmailField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+    StringField, TextAreaField, TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL, ValidationError
+
+from lms.dimensions import DIMENSION_LABELS
+from lms.forms import MultiCheckboxField
+from lms.i18n import _l
+from lms.ical import BERLIN
+from lms.module.models import AUDIENCE_LABELS
+from lms.module.services import DateInput, ModuleInput, OfferingInput
+
+EMPTY_DATE_ROWS = 3
+
+
+def berlin_to_utc(day, clock) -> datetime:
+    """A wall-clock time in Europe/Berlin as an aware UTC datetime."""
+    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+
+
+def _length(maximum: int):
+    return Length(max=maximum, message=_l("Höchstens %(max)d Zeichen."))
+
+
+class ModuleForm(FlaskForm):
+    code = StringField(_l("Kürzel"), description=_l("Zum Beispiel M01."), validators=[Optional(), _length(20)])
+    title = StringField(_l("Titel"), validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")), _length(200)])
+    summary = TextAreaField(
+        _l("Kurzbeschreibung"), validators=[DataRequired(_l("Bitte geben Sie eine Kurzbeschreibung an.")), _length(500)]
+    )
+    description = TextAreaField(
+        _l("Beschreibung"), description=_l("Markdown: **fett**, *kursiv*, Listen mit „-“, Links, Überschriften mit „##“."),
+        validators=[Optional(), _length(20000)],
+    )
+    learning_goals = TextAreaField(_l("Lernziele"), description=_l("Ein Lernziel pro Zeile."),
+                                   validators=[Optional(), _length(5000)])
+    dimension = SelectField(
+        _l("Dimension"), choices=[SelectChoice(code.value, label) for code, label in DIMENSION_LABELS.items()]
+    )
+    teaching_units = IntegerField(
+        _l("Unterrichtseinheiten (à 45 Minuten)"),
+        validators=[DataRequired(_l("Bitte geben Sie die Unterrichtseinheiten an.")),
+                    NumberRange(min=1, max=500, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
+    )
+    required_attendance = IntegerField(
+        _l("Erforderliche Anwesenheit in Prozent der Termine"), default=100,
+        validators=[DataRequired(_l("Bitte geben Sie die erforderliche Anwesenheit an.")),
+                    NumberRange(min=1, max=100, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
+    )
+    audiences = MultiCheckboxField(
+        _l("Zielgruppen"), choices=[SelectChoice(code, label) for code, label in AUDIENCE_LABELS.items()]
+    )
+    prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int)
+    trainers = MultiCheckboxField(_l("Verantwortliche Referent*innen"), coerce=int)
+
+    def __init__(self, *args, modules=(), trainers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prerequisites.choices = [SelectChoice(module.id, module.title) for module in modules]
+        self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
+
+    def validate_audiences(self, field):
+        if not field.data:
+            raise ValidationError(_l("Bitte wählen Sie mindestens eine Zielgruppe."))
+
+    def to_input(self) -> ModuleInput:
+        return ModuleInput(
+            code=self.code.data, title=self.title.data, summary=self.summary.data,
+            description=self.description.data or "", learning_goals=self.learning_goals.data or "",
+            dimension=self.dimension.data, teaching_units=self.teaching_units.data,
+            required_attendance=self.required_attendance.data, audiences=self.audiences.data,
+            prerequisite_ids=self.prerequisites.data or [], trainer_ids=self.trainers.data or [],
+        )
+
+
+class DateRowForm(Form):
+    """One date of an offering. A row left entirely empty is ignored."""
+
+    id = HiddenField()
+    day = DateField(_l("Datum"), validators=[Optional()])
+    start = TimeField(_l("Beginn"), validators=[Optional()])
+    end = TimeField(_l("Ende"), validators=[Optional()])
+    location = StringField(_l("Ort"), validators=[Optional(), _length(300)])
+    online_url = StringField(
+        _l("Online-Link"),
+        validators=[Optional(), _length(500), URL(message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an."))],
+    )
+
+    @property
+    def is_blank(self) -> bool:
+        return not any([self.day.data, self.start.data, self.end.data, self.location.data, self.online_url.data])
+
+
+class OfferingForm(FlaskForm):
+    capacity = IntegerField(
+        _l("Plätze"),
+        validators=[DataRequired(_l("Bitte geben Sie die Zahl der Plätze an.")),
+                    NumberRange(min=1, max=1000, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
+    )
+    deadline_day = DateField(_l("Anmeldeschluss (Datum)"), validators=[DataRequired(_l("Bitte geben Sie den Anmeldeschluss an."))])
+    deadline_time = TimeField(_l("Anmeldeschluss (Uhrzeit)"), default=None,
+                              validators=[DataRequired(_l("Bitte geben Sie die Uhrzeit des Anmeldeschlusses an."))])
+    region = SelectField(_l("Region"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    moderated = BooleanField(_l("Anmeldungen müssen bestätigt werden (moderierte Anmeldung)"))
+    open_now = BooleanField(_l("Anmeldung sofort öffnen"))
+    trainers = MultiCheckboxField(_l("Referent*innen dieser Durchführung"), coerce=int)
+    note = TextAreaField(_l("Hinweis für Teilnehmende"), validators=[Optional(), _length(500)])
+    dates = FieldList(FormField(DateRowForm), label=_l("Termine"), min_entries=EMPTY_DATE_ROWS)
+
+    def __init__(self, *args, regions=(), trainers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [SelectChoice("", _l("Landesweit (alle Regionen)"))] + [
+            SelectChoice(region.id, region.name) for region in regions
+        ]
+        self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        filled = [row.form for row in self.dates.entries if not row.form.is_blank]
+        if not filled:
+            self.form_errors.append(_l("Bitte geben Sie mindestens einen Termin an."))
+            return False
+        if any(not (row.day.data and row.start.data and row.end.data) for row in filled):
+            self.form_errors.append(_l("Jeder Termin braucht Datum, Beginn und Ende."))
+            return False
+        return valid
+
+    def to_input(self) -> OfferingInput:
+        dates = [
+            DateInput(
+                starts_at=berlin_to_utc(row.form.day.data, row.form.start.data),
+                ends_at=berlin_to_utc(row.form.day.data, row.form.end.data),
+                location=row.form.location.data or "", online_url=row.form.online_url.data or "",
+                id=int(row.form.id.data) if (row.form.id.data or "").isdigit() else None,
+            )
+            for row in self.dates.entries if not row.form.is_blank
+        ]
+        return OfferingInput(
+            capacity=self.capacity.data,
+            registration_deadline=berlin_to_utc(self.deadline_day.data, self.deadline_time.data),
+            region_id=self.region.data, moderated=self.moderated.data, trainer_ids=self.trainers.data or [],
+            dates=dates, note=self.note.data or "",
+        )
+
+    def fill_from(self, offering) -> None:
+        """Show an existing offering's values, with its dates first and empty rows after them."""
+        local_deadline = offering.registration_deadline.astimezone(BERLIN)
+        self.capacity.data = offering.capacity
+        self.deadline_day.data, self.deadline_time.data = local_deadline.date(), local_deadline.time()
+        self.region.data = offering.region_id
+        self.moderated.data = offering.moderated
+        self.trainers.data = [t.id for t in offering.trainers]
+        self.note.data = offering.note
+        while len(self.dates.entries):
+            self.dates.pop_entry()
+        for date in offering.dates:
+            start, end = date.starts_at.astimezone(BERLIN), date.ends_at.astimezone(BERLIN)
+            self.dates.append_entry({"id": str(date.id), "day": start.date(), "start": start.time(),
+                                     "end": end.time(), "location": date.location, "online_url": date.online_url})
+        for _ in range(EMPTY_DATE_ROWS):
+            self.dates.append_entry()
+
+
+class PersonForm(FlaskForm):
+    """Name a person by e-mail address: to add them to an offering or admit them."""
+
+    email = EmailField(
+        _l("E-Mail-Adresse der Person"),
+        validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")), _length(254),
+                    Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False)],
+    )
+    reason = StringField(_l("Begründung"), validators=[Optional(), _length(500)])

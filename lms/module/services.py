@@ -1,0 +1,792 @@
+"""The rules of qualification: modules, offerings, enrolment and waitlist, attendance, completion.
+
+Seats are counted in `Offering.seats_taken` and change only through conditional updates, so the
+capacity holds under concurrent requests on SQLite and PostgreSQL alike. A freed seat is handed
+straight to the first person on the waitlist (first come, first served) unless the offering has
+started. Every status change of an enrolment is written to its history.
+"""
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_datetime, format_time
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from lms.auth.models import Region, Role, User
+from lms.auth.permissions import ensure_role
+from lms.dimensions import Dimension
+from lms.errors import Conflict, DomainError, PermissionDenied
+from lms.extensions import db
+from lms.i18n import _l
+from lms.ical import BERLIN
+from lms.links import external_url
+from lms.module.models import (
+    ACTIVE_STATUSES, AUDIENCE_LABELS, Admission, Attendance, Certificate, Completion, Enrolment, EnrolmentEvent,
+    EnrolmentStatus, Module, ModuleAudience, ModuleState, Offering, OfferingDate, OfferingState,
+)
+from lms.notifications.services import queue_mail
+from lms.signals import completion_recorded, completion_revoked
+
+
+class RegistrationClosed(DomainError):
+    default_message = _l("Die Anmeldung für diese Durchführung ist nicht möglich: sie ist geschlossen oder abgesagt.")
+
+
+class NotInTargetGroup(DomainError):
+    default_message = _l("Dieses Modul richtet sich nicht an Ihre Rolle oder Ihren Sektor.")
+
+
+class AlreadyEnrolled(Conflict):
+    default_message = _l("Sie sind für diese Durchführung bereits angemeldet oder vorgemerkt.")
+
+
+class PrerequisitesMissing(DomainError):
+    def __init__(self, modules):
+        self.modules = modules
+        super().__init__(_l(
+            "Für dieses Modul fehlen Ihnen Voraussetzungen: %(titles)s. Die Referent*innen können Sie trotzdem zulassen.",
+            titles=", ".join(module.title for module in modules),
+        ))
+
+
+class InvalidDates(DomainError):
+    pass
+
+
+# --- modules --------------------------------------------------------------------------------
+
+@dataclass
+class ModuleInput:
+    title: str
+    summary: str
+    description: str
+    learning_goals: str
+    dimension: str
+    teaching_units: int
+    required_attendance: int
+    audiences: list[str]
+    prerequisite_ids: list[int]
+    trainer_ids: list[int]
+    code: str | None = None
+
+
+def _require_edit(actor: User, module: Module) -> None:
+    if not module.can_edit(actor):
+        raise PermissionDenied()
+
+
+def _trainers(ids: list[int]) -> list[User]:
+    users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    if len(users) != len(set(ids)) or any(not user.has_role(Role.TRAINER) for user in users):
+        raise DomainError(_l("Als Referent*innen können nur Konten mit der Rolle Referent*in eingetragen werden."))
+    return users
+
+
+def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> None:
+    Dimension(data.dimension)
+    unknown = set(data.audiences) - set(AUDIENCE_LABELS)
+    if unknown or not data.audiences:
+        raise DomainError(_l("Bitte wählen Sie mindestens eine gültige Zielgruppe."))
+    code = (data.code or "").strip() or None
+    if code and db.session.scalar(select(Module.id).where(Module.code == code, Module.id != module.id)):
+        raise Conflict(_l("Das Kürzel %(code)s ist bereits vergeben.", code=code))
+    prerequisites = list(db.session.scalars(select(Module).where(Module.id.in_(data.prerequisite_ids))))
+    if len(prerequisites) != len(set(data.prerequisite_ids)):
+        raise DomainError(_l("Eine gewählte Voraussetzung gibt es nicht."))
+    if module.id is not None and any(module.id in _prerequisite_closure(p) for p in prerequisites):
+        raise DomainError(_l("Ein Modul kann nicht (auch nicht über andere Module) seine eigene Voraussetzung sein."))
+    trainers = _trainers(data.trainer_ids)
+    if not actor.has_role(Role.ADMIN) and all(t.id != actor.id for t in trainers):
+        trainers.append(actor)  # a trainer always stays responsible for the module they edit
+    module.code = code
+    module.title = data.title.strip()
+    module.summary = data.summary.strip()
+    module.description = data.description or ""
+    module.learning_goals = data.learning_goals or ""
+    module.dimension = data.dimension
+    module.teaching_units = data.teaching_units
+    module.required_attendance = data.required_attendance
+    module.prerequisites = prerequisites
+    module.trainers = trainers
+    module.audience_rows = [row for row in module.audience_rows if row.code in data.audiences] + [
+        ModuleAudience(code=code) for code in data.audiences if code not in module.audiences
+    ]
+
+
+def _prerequisite_closure(module: Module) -> set[int]:
+    """The ids of *module* and everything it requires, directly or indirectly."""
+    seen, stack = set(), [module]
+    while stack:
+        current = stack.pop()
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        stack.extend(current.prerequisites)
+    return seen
+
+
+def create_module(actor: User, data: ModuleInput, *, now: datetime) -> Module:
+    """Create a draft module; trainers become responsible for what they create."""
+    ensure_role(actor, Role.ADMIN, Role.TRAINER)
+    module = Module(state=ModuleState.DRAFT, created_by_id=actor.id, created_at=now, updated_at=now)
+    _apply_module_input(module, data, actor=actor)
+    db.session.add(module)
+    db.session.flush()
+    return module
+
+
+def update_module(actor: User, module: Module, data: ModuleInput, *, now: datetime) -> Module:
+    """Change a module; published modules change at once (issued certificates keep their copy)."""
+    _require_edit(actor, module)
+    _apply_module_input(module, data, actor=actor)
+    module.updated_at = now
+    db.session.flush()
+    return module
+
+
+MODULE_TRANSITIONS = {
+    ModuleState.DRAFT: {ModuleState.PUBLISHED, ModuleState.ARCHIVED},
+    ModuleState.PUBLISHED: {ModuleState.ARCHIVED},
+    ModuleState.ARCHIVED: {ModuleState.PUBLISHED},
+}
+
+
+def set_module_state(actor: User, module: Module, state: str, *, now: datetime) -> None:
+    """Publish or archive a module. Archiving waits until no upcoming offering is left."""
+    _require_edit(actor, module)
+    state = ModuleState(state)
+    if state not in MODULE_TRANSITIONS[ModuleState(module.state)]:
+        raise Conflict(_l("Dieser Statuswechsel ist nicht möglich."))
+    if state == ModuleState.ARCHIVED and db.session.scalar(
+        select(func.count(Offering.id)).where(
+            Offering.module_id == module.id, Offering.state != OfferingState.CANCELLED,
+            or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now),
+        )
+    ):
+        raise Conflict(_l("Das Modul hat noch laufende oder geplante Durchführungen. Bitte sagen Sie diese zuerst ab."))
+    module.state = state
+    module.updated_at = now
+    db.session.flush()
+
+
+# --- offerings ------------------------------------------------------------------------------
+
+@dataclass
+class DateInput:
+    starts_at: datetime
+    ends_at: datetime
+    location: str = ""
+    online_url: str = ""
+    id: int | None = None
+
+
+@dataclass
+class OfferingInput:
+    capacity: int
+    registration_deadline: datetime
+    region_id: int | None
+    moderated: bool
+    trainer_ids: list[int]
+    dates: list[DateInput]
+    note: str = ""
+
+
+def _check_dates(dates: list[DateInput], deadline: datetime) -> None:
+    if not dates:
+        raise InvalidDates(_l("Bitte geben Sie mindestens einen Termin an."))
+    ordered = sorted(dates, key=lambda d: d.starts_at)
+    for date in ordered:
+        if date.ends_at <= date.starts_at:
+            raise InvalidDates(_l("Ein Termin endet vor oder zu seinem Beginn."))
+        if not (date.location.strip() or date.online_url.strip()):
+            raise InvalidDates(_l("Jeder Termin braucht einen Ort oder einen Online-Link."))
+    for earlier, later in zip(ordered, ordered[1:]):
+        if later.starts_at < earlier.ends_at:
+            raise InvalidDates(_l("Zwei Termine dieser Durchführung überschneiden sich."))
+    if deadline > ordered[0].starts_at:
+        raise InvalidDates(_l("Der Anmeldeschluss muss vor dem ersten Termin liegen."))
+
+
+def _apply_offering_input(offering: Offering, data: OfferingInput, *, now: datetime) -> None:
+    if data.capacity < 1:
+        raise DomainError(_l("Die Kapazität muss mindestens 1 sein."))
+    if data.capacity < offering.seats_taken:
+        raise Conflict(_l(
+            "Die Kapazität darf nicht unter der Zahl der Teilnehmenden (%(count)d) liegen.", count=offering.seats_taken
+        ))
+    _check_dates(data.dates, data.registration_deadline)
+    region = db.session.get(Region, data.region_id) if data.region_id else None
+    if data.region_id and region is None:
+        raise DomainError(_l("Die gewählte Region gibt es nicht."))
+    offering.capacity = data.capacity
+    offering.registration_deadline = data.registration_deadline
+    if offering.registration_closed and data.registration_deadline > now:
+        offering.registration_closed = False  # a later deadline reopens registration
+    offering.region = region
+    offering.moderated = data.moderated
+    offering.note = data.note.strip()
+    offering.trainers = _trainers(data.trainer_ids)
+    _replace_dates(offering, data.dates, now=now)
+    offering.first_starts_at = min(date.starts_at for date in data.dates)
+    offering.last_ends_at = max(date.ends_at for date in data.dates)
+    offering.updated_at = now
+
+
+def _replace_dates(offering: Offering, dates: list[DateInput], *, now: datetime) -> None:
+    existing = {date.id: date for date in offering.dates}
+    kept_ids = {date.id for date in dates if date.id}
+    if kept_ids - set(existing):
+        raise DomainError(_l("Ein Termin gehört nicht zu dieser Durchführung."))
+    for removed in set(existing) - kept_ids:
+        if db.session.scalar(select(func.count(Attendance.id)).where(Attendance.date_id == removed)):
+            raise Conflict(_l("Ein Termin mit erfasster Anwesenheit kann nicht entfernt werden."))
+    result = []
+    for data in dates:
+        date = existing.get(data.id) if data.id else None
+        if date is None:
+            date = OfferingDate(starts_at=data.starts_at, ends_at=data.ends_at, updated_at=now)
+        elif (date.starts_at, date.ends_at, date.location, date.online_url) != (
+            data.starts_at, data.ends_at, data.location.strip(), data.online_url.strip()
+        ):
+            date.sequence += 1
+            date.updated_at = now
+            if date.starts_at != data.starts_at:
+                date.reminder_sent_at = None  # a moved date gets its reminder again
+        date.starts_at, date.ends_at = data.starts_at, data.ends_at
+        date.location, date.online_url = data.location.strip(), data.online_url.strip()
+        result.append(date)
+    offering.dates = sorted(result, key=lambda d: d.starts_at)
+
+
+def create_offering(actor: User, module: Module, data: OfferingInput, *, open_registration: bool,
+                    now: datetime) -> Offering:
+    """Plan a run of *module* with its dates; trainers of the module and admins may."""
+    _require_edit(actor, module)
+    if module.state == ModuleState.ARCHIVED:
+        raise Conflict(_l("Für ein archiviertes Modul können keine Durchführungen geplant werden."))
+    offering = Offering(
+        module=module, seats_taken=0, created_by_id=actor.id, created_at=now,
+        state=OfferingState.OPEN if open_registration else OfferingState.PLANNED,
+    )
+    _apply_offering_input(offering, data, now=now)
+    db.session.add(offering)
+    db.session.flush()
+    return offering
+
+
+def update_offering(actor: User, offering: Offering, data: OfferingInput, *, now: datetime) -> Offering:
+    """Change seats, deadline, region, trainers and dates; a larger capacity lets the waitlist move up."""
+    _require_manage(actor, offering)
+    if offering.state == OfferingState.CANCELLED:
+        raise Conflict(_l("Eine abgesagte Durchführung kann nicht mehr geändert werden."))
+    _lock_offering(offering)
+    _apply_offering_input(offering, data, now=now)
+    db.session.flush()
+    _fill_free_seats(offering, actor=actor, now=now)
+    return offering
+
+
+def open_registration(actor: User, offering: Offering, *, now: datetime) -> None:
+    _require_manage(actor, offering)
+    if offering.state != OfferingState.PLANNED:
+        raise Conflict(_l("Die Anmeldung kann nur für geplante Durchführungen geöffnet werden."))
+    offering.state = OfferingState.OPEN
+    offering.updated_at = now
+    db.session.flush()
+
+
+def cancel_offering(actor: User, offering: Offering, *, reason: str, now: datetime) -> None:
+    """Cancel the offering and tell everyone enrolled, wait-listed or waiting for approval."""
+    _require_manage(actor, offering)
+    if offering.state == OfferingState.CANCELLED:
+        raise Conflict(_l("Die Durchführung ist bereits abgesagt."))
+    if offering.last_ends_at and offering.last_ends_at <= now:
+        raise Conflict(_l("Eine abgeschlossene Durchführung kann nicht abgesagt werden."))
+    affected = db.session.scalars(
+        select(Enrolment).where(Enrolment.offering_id == offering.id, Enrolment.status.in_(ACTIVE_STATUSES))
+    ).all()
+    for enrolment in affected:
+        _record(enrolment, EnrolmentStatus.CANCELLED, actor=actor, reason=reason, now=now)
+        _notify(enrolment, "offering_cancelled", now=now, reason=reason)
+    offering.state = OfferingState.CANCELLED
+    offering.seats_taken = 0
+    offering.cancelled_at = now
+    offering.cancel_reason = reason
+    offering.updated_at = now
+    for date in offering.dates:
+        date.sequence += 1
+        date.updated_at = now
+    db.session.flush()
+
+
+def _require_manage(actor: User, offering: Offering) -> None:
+    if not offering.can_manage(actor):
+        raise PermissionDenied()
+
+
+def _lock_offering(offering: Offering) -> None:
+    """Serialise changes to one offering's seats (a row lock on PostgreSQL; SQLite locks on write)."""
+    db.session.execute(select(Offering.id).where(Offering.id == offering.id).with_for_update())
+    db.session.refresh(offering, attribute_names=["seats_taken", "capacity"])
+
+
+# --- enrolment ------------------------------------------------------------------------------
+
+_CURRENT = object()  # "the status the enrolment has now", as opposed to None for a new enrolment
+
+
+def enrolment_for(user: User, offering: Offering) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.offering_id == offering.id, Enrolment.user_id == user.id)
+    )
+
+
+def completed_module_ids(user: User) -> set[int]:
+    return set(db.session.scalars(
+        select(Completion.module_id).where(Completion.user_id == user.id, Completion.revoked_at.is_(None))
+    ))
+
+
+def missing_prerequisites(user: User, module: Module) -> list[Module]:
+    done = completed_module_ids(user)
+    return [required for required in module.prerequisites if required.id not in done]
+
+
+def is_admitted(user: User, offering: Offering) -> bool:
+    return db.session.scalar(
+        select(Admission.id).where(Admission.offering_id == offering.id, Admission.user_id == user.id)
+    ) is not None
+
+
+def check_can_enrol(user: User, offering: Offering, *, now: datetime) -> None:
+    """Raise the reason why *user* may not sign up for *offering* themselves, if there is one."""
+    if not user.is_active or not user.has_role(Role.COORDINATOR, Role.PARTNER, Role.EXPERT):
+        raise PermissionDenied(_l("Anmelden können sich Netzwerkkoordinator*innen, Netzwerkpartner*innen und Fachkräfte."))
+    if not offering.module.is_published or not offering.registration_open(now):
+        raise RegistrationClosed()
+    if not offering.module.is_for(user):
+        raise NotInTargetGroup()
+    missing = missing_prerequisites(user, offering.module)
+    if missing and not is_admitted(user, offering):
+        raise PrerequisitesMissing(missing)
+
+
+def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None = None) -> Enrolment:
+    """Sign *user* up: a seat if one is free, else the waitlist; a request in moderated offerings.
+
+    A trainer (*actor*) adding someone skips the deadline, target group, prerequisite and approval
+    checks, but never the capacity.
+    """
+    actor = actor or user
+    by_trainer = actor.id != user.id
+    if by_trainer:
+        _require_manage(actor, offering)
+        if offering.state == OfferingState.CANCELLED or (offering.last_ends_at and offering.last_ends_at <= now):
+            raise RegistrationClosed()
+    else:
+        check_can_enrol(user, offering, now=now)
+    enrolment = enrolment_for(user, offering)
+    if enrolment is not None and enrolment.is_active:
+        raise AlreadyEnrolled()
+    if enrolment is None:
+        enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED, queued_at=now,
+                              created_at=now, updated_at=now)
+        db.session.add(enrolment)
+        db.session.flush()  # the unique (offering, user) constraint stops a parallel double sign-up here
+        previous = None
+    else:
+        previous = enrolment.status
+        enrolment.queued_at = now
+    if offering.moderated and not by_trainer:
+        _record(enrolment, EnrolmentStatus.REQUESTED, actor=actor, now=now, previous=previous)
+        _notify(enrolment, "request_received", now=now)
+    else:
+        _place(enrolment, actor=actor, now=now, previous=previous,
+               reason=_l("durch Referent*in hinzugefügt") if by_trainer else "")
+    return enrolment
+
+
+def _place(enrolment: Enrolment, *, actor: User, now: datetime, previous=_CURRENT, reason="") -> None:
+    """Give *enrolment* a seat if one is free and nobody waits, else put it on the waitlist."""
+    offering = enrolment.offering
+    nobody_waiting = db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.WAITLISTED,
+            Enrolment.id != enrolment.id,
+        )
+    ) == 0
+    if nobody_waiting and _take_seat(offering):
+        _record(enrolment, EnrolmentStatus.ENROLLED, actor=actor, now=now, previous=previous, reason=reason)
+        _notify(enrolment, "enrolled", now=now)
+    else:
+        _record(enrolment, EnrolmentStatus.WAITLISTED, actor=actor, now=now, previous=previous, reason=reason)
+        _notify(enrolment, "waitlisted", now=now, position=waitlist_position(enrolment))
+
+
+def _take_seat(offering: Offering) -> bool:
+    """Take one seat if one is free: a single conditional update, safe under concurrency."""
+    taken = db.session.execute(
+        update(Offering)
+        .where(Offering.id == offering.id, Offering.seats_taken < Offering.capacity)
+        .values(seats_taken=Offering.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire(offering, ["seats_taken"])
+    return taken
+
+
+def _release_seat(offering: Offering) -> None:
+    db.session.execute(
+        update(Offering)
+        .where(Offering.id == offering.id, Offering.seats_taken > 0)
+        .values(seats_taken=Offering.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(offering, ["seats_taken"])
+
+
+def _record(enrolment: Enrolment, to: EnrolmentStatus, *, actor: User | None, now: datetime, reason="",
+            previous=_CURRENT) -> None:
+    """Change the status and write the history row."""
+    from_status = enrolment.status if previous is _CURRENT else previous
+    enrolment.status = to
+    enrolment.updated_at = now
+    db.session.add(EnrolmentEvent(
+        enrolment_id=enrolment.id, from_status=from_status, to_status=to, at=now,
+        actor_id=actor.id if actor else None, reason=str(reason)[:500],
+    ))
+    db.session.flush()
+
+
+def _claim_status(enrolment: Enrolment, expected: str, to: EnrolmentStatus, *, actor: User | None,
+                  now: datetime, reason="") -> bool:
+    """Move *enrolment* from *expected* to *to* unless someone else changed it first."""
+    changed = db.session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.status == expected)
+        .values(status=to, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if changed:
+        db.session.add(EnrolmentEvent(
+            enrolment_id=enrolment.id, from_status=expected, to_status=to, at=now,
+            actor_id=actor.id if actor else None, reason=str(reason)[:500],
+        ))
+        db.session.flush()
+    db.session.expire(enrolment, ["status", "updated_at"])
+    return changed
+
+
+def _next_waiting(offering: Offering) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
+        .order_by(Enrolment.queued_at, Enrolment.id)
+        .limit(1)
+    )
+
+
+def _hand_on_seat(offering: Offering, *, actor: User | None, now: datetime) -> None:
+    """A seat became free: the first on the waitlist gets it, unless the offering has started."""
+    while not offering.has_started(now) and offering.state != OfferingState.CANCELLED:
+        candidate = _next_waiting(offering)
+        if candidate is None:
+            break
+        if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=actor, now=now,
+                         reason=_l("von der Warteliste nachgerückt")):
+            _notify(candidate, "promoted", now=now)
+            return
+    _release_seat(offering)
+
+
+def _fill_free_seats(offering: Offering, *, actor: User, now: datetime) -> None:
+    """After a capacity increase: promote from the waitlist while seats are free."""
+    if offering.has_started(now):
+        return
+    while (candidate := _next_waiting(offering)) is not None and _take_seat(offering):
+        if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=actor, now=now,
+                         reason=_l("von der Warteliste nachgerückt")):
+            _notify(candidate, "promoted", now=now)
+        else:
+            _release_seat(offering)
+
+
+def cancel_enrolment(user: User, enrolment: Enrolment, *, now: datetime) -> None:
+    """The participant withdraws. A seat can be given back until the registration deadline."""
+    if not enrolment.can_cancel(user):
+        raise PermissionDenied()
+    offering = enrolment.offering
+    if offering.has_started(now):
+        raise Conflict(_l("Die Durchführung hat bereits begonnen."))
+    was = enrolment.status
+    if was == EnrolmentStatus.ENROLLED and now >= offering.registration_deadline:
+        raise Conflict(_l("Nach dem Anmeldeschluss ist eine Abmeldung nur über die Referent*innen möglich."))
+    if not _claim_status(enrolment, was, EnrolmentStatus.CANCELLED, actor=user, now=now,
+                         reason=_l("selbst abgemeldet")):
+        raise Conflict(_l("Ihre Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
+    _notify(enrolment, "cancelled", now=now)
+    if was == EnrolmentStatus.ENROLLED:
+        _hand_on_seat(offering, actor=user, now=now)
+
+
+def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: datetime) -> None:
+    """A trainer takes someone off the list (with a reason); the seat moves on to the waitlist."""
+    offering = enrolment.offering
+    _require_manage(actor, offering)
+    if not reason.strip():
+        raise DomainError(_l("Bitte geben Sie einen Grund an."))
+    was = enrolment.status
+    if was not in ACTIVE_STATUSES:
+        raise Conflict(_l("Diese Person steht nicht mehr auf der Liste."))
+    if not _claim_status(enrolment, was, EnrolmentStatus.REMOVED, actor=actor, now=now, reason=reason.strip()):
+        raise Conflict(_l("Die Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
+    _notify(enrolment, "removed", now=now, reason=reason.strip())
+    if was == EnrolmentStatus.ENROLLED:
+        _hand_on_seat(offering, actor=actor, now=now)
+
+
+def approve_request(actor: User, enrolment: Enrolment, *, now: datetime) -> None:
+    """Approve a request of a moderated offering, in the order the requests came in."""
+    _require_manage(actor, enrolment.offering)
+    if enrolment.status != EnrolmentStatus.REQUESTED:
+        raise Conflict(_l("Diese Anfrage ist bereits bearbeitet."))
+    earlier = db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.offering_id == enrolment.offering_id, Enrolment.status == EnrolmentStatus.REQUESTED,
+            or_(Enrolment.queued_at < enrolment.queued_at,
+                and_(Enrolment.queued_at == enrolment.queued_at, Enrolment.id < enrolment.id)),
+        )
+    )
+    if earlier:
+        raise Conflict(_l("Bitte bearbeiten Sie zuerst die früheren Anfragen: niemand überholt die Warteliste."))
+    _lock_offering(enrolment.offering)
+    _place(enrolment, actor=actor, now=now, reason=_l("Anfrage angenommen"))
+
+
+def decline_request(actor: User, enrolment: Enrolment, *, reason: str, now: datetime) -> None:
+    _require_manage(actor, enrolment.offering)
+    if not _claim_status(enrolment, EnrolmentStatus.REQUESTED, EnrolmentStatus.DECLINED, actor=actor, now=now,
+                         reason=reason.strip()):
+        raise Conflict(_l("Diese Anfrage ist bereits bearbeitet."))
+    _notify(enrolment, "declined", now=now, reason=reason.strip())
+
+
+def admit(actor: User, offering: Offering, user: User, *, reason: str, now: datetime) -> Admission:
+    """Let *user* sign up although prerequisites are missing."""
+    _require_manage(actor, offering)
+    admission = db.session.scalar(
+        select(Admission).where(Admission.offering_id == offering.id, Admission.user_id == user.id)
+    )
+    if admission is None:
+        admission = Admission(offering_id=offering.id, user_id=user.id, granted_by_id=actor.id, granted_at=now,
+                              reason=reason.strip())
+        db.session.add(admission)
+        db.session.flush()
+    return admission
+
+
+def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the first in line; None when not on the waitlist."""
+    if enrolment.status != EnrolmentStatus.WAITLISTED:
+        return None
+    return 1 + db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.offering_id == enrolment.offering_id, Enrolment.status == EnrolmentStatus.WAITLISTED,
+            or_(Enrolment.queued_at < enrolment.queued_at,
+                and_(Enrolment.queued_at == enrolment.queued_at, Enrolment.id < enrolment.id)),
+        )
+    )
+
+
+# --- attendance, completion, certificates ---------------------------------------------------
+
+def record_attendance(actor: User, offering: Offering, marks: dict[tuple[int, int], bool], *,
+                      now: datetime) -> None:
+    """Record who was present at which date, then settle completions.
+
+    *marks* maps (enrolment id, date id) to presence. Only enrolled participants and dates that
+    have begun can be marked.
+    """
+    _require_manage(actor, offering)
+    dates = {date.id: date for date in offering.dates}
+    enrolments = {
+        e.id: e for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.ENROLLED)
+        )
+    }
+    if any(eid not in enrolments or did not in dates for eid, did in marks):
+        raise DomainError(_l("Die Anwesenheit kann nur für angemeldete Teilnehmende und Termine dieser Durchführung erfasst werden."))
+    if any(dates[did].starts_at > now for _eid, did in marks):
+        raise DomainError(_l("Die Anwesenheit kann erst ab Beginn eines Termins erfasst werden."))
+    existing = {
+        (a.enrolment_id, a.date_id): a for a in db.session.scalars(
+            select(Attendance).where(Attendance.date_id.in_(dates))
+        )
+    }
+    for key, present in marks.items():
+        row = existing.get(key)
+        if row is None:
+            db.session.add(Attendance(enrolment_id=key[0], date_id=key[1], present=present, recorded_by_id=actor.id,
+                                      recorded_at=now))
+        elif row.present != present:
+            row.present, row.recorded_by_id, row.recorded_at = present, actor.id, now
+    db.session.flush()
+    for enrolment_id in {eid for eid, _did in marks}:
+        _settle_completion(enrolments[enrolment_id], now=now)
+
+
+def attendance_map(offering: Offering) -> dict[tuple[int, int], bool]:
+    return {
+        (a.enrolment_id, a.date_id): a.present for a in db.session.scalars(
+            select(Attendance).where(Attendance.date_id.in_([d.id for d in offering.dates]))
+        )
+    }
+
+
+def required_dates(offering: Offering) -> int:
+    return max(1, math.ceil(len(offering.dates) * offering.module.required_attendance / 100))
+
+
+def _settle_completion(enrolment: Enrolment, *, now: datetime) -> None:
+    """Create or revoke the completion so that it matches the recorded attendance."""
+    offering = enrolment.offering
+    attended = [
+        date for date in offering.dates
+        if db.session.scalar(select(Attendance.present).where(
+            Attendance.enrolment_id == enrolment.id, Attendance.date_id == date.id))
+    ]
+    completion = db.session.scalar(
+        select(Completion).where(Completion.user_id == enrolment.user_id, Completion.offering_id == offering.id,
+                                 Completion.revoked_at.is_(None))
+    )
+    complete = len(attended) >= required_dates(offering)
+    if complete and completion is None:
+        module = offering.module
+        completion = Completion(
+            user_id=enrolment.user_id, module=module, offering_id=offering.id,
+            completed_on=max(date.ends_at for date in attended), teaching_units=module.teaching_units,
+            dimension=module.dimension, recorded_at=now,
+        )
+        db.session.add(completion)
+        db.session.flush()
+        _issue_certificate(completion, enrolment.user, attended, now=now)
+        completion_recorded.send(completion, user=enrolment.user, module=module, completed_at=completion.completed_on)
+    elif not complete and completion is not None:
+        completion.revoked_at = now
+        if completion.certificate is not None:
+            completion.certificate.revoked_at = now
+        db.session.flush()
+        completion_revoked.send(completion, user=enrolment.user, module=completion.module,
+                                completed_at=completion.completed_on)
+
+
+def _date_line(date: OfferingDate) -> str:
+    day = format_datetime(date.starts_at, "EEE, dd.MM.yyyy", tzinfo=BERLIN, locale="de")
+    start = format_time(date.starts_at, "HH:mm", tzinfo=BERLIN, locale="de")
+    end = format_time(date.ends_at, "HH:mm", tzinfo=BERLIN, locale="de")
+    return f"{day}, {start}–{end} Uhr"
+
+
+def _issue_certificate(completion: Completion, user: User, attended: list[OfferingDate], *,
+                       now: datetime) -> Certificate:
+    module = completion.module
+    certificate = Certificate(
+        number=f"vorläufig-{secrets.token_hex(6)}", verification_token=secrets.token_urlsafe(24),
+        completion_id=completion.id, user_id=user.id, holder_name=user.name, module_title=module.title,
+        module_code=module.code or "", dimension=module.dimension,
+        dates_text="\n".join(_date_line(date) for date in attended), teaching_units=module.teaching_units,
+        issuer=current_app.config["CERTIFICATE_ISSUER"], issued_at=now,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    certificate.number = f"TB-{now:%Y}-{certificate.id:05d}"
+    db.session.flush()
+    return certificate
+
+
+def completions_for(user: User) -> list[Completion]:
+    """The modules *user* has completed (newest first): the evidence for competence profiles."""
+    return list(db.session.scalars(
+        select(Completion).where(Completion.user_id == user.id, Completion.revoked_at.is_(None))
+        .order_by(Completion.completed_on.desc())
+    ).unique())
+
+
+def completions_of(offering: Offering) -> list[Completion]:
+    return list(db.session.scalars(
+        select(Completion).where(Completion.offering_id == offering.id, Completion.revoked_at.is_(None))
+    ).unique())
+
+
+def units_by_dimension(user: User) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Completion.dimension, func.sum(Completion.teaching_units))
+        .where(Completion.user_id == user.id, Completion.revoked_at.is_(None))
+        .group_by(Completion.dimension)
+    ).all()
+    totals = {dimension.value: 0 for dimension in Dimension}
+    totals.update({dimension: int(total) for dimension, total in rows})
+    return totals
+
+
+def certificate_by_token(token: str) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.verification_token == token))
+
+
+# --- mail and scheduled work ----------------------------------------------------------------
+
+def _notify(enrolment: Enrolment, template: str, *, now: datetime, **context) -> None:
+    offering = enrolment.offering
+    queue_mail(
+        recipient=enrolment.user.email, template=f"module/{template}", locale=enrolment.user.locale, now=now,
+        user=enrolment.user, offering=offering, module=offering.module,
+        link=external_url("module.offering", offering_id=offering.id), **context,
+    )
+
+
+def close_due_registrations(*, now: datetime) -> int:
+    """Mark open offerings whose deadline has passed; the enrol service checks the deadline anyway."""
+    return db.session.execute(
+        update(Offering)
+        .where(Offering.registration_closed.is_(False), Offering.registration_deadline <= now)
+        .values(registration_closed=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+REMINDER_LEAD = 24  # hours before a date
+
+
+def send_date_reminders(*, now: datetime) -> int:
+    """Queue the reminder for each date starting within a day, once per date (claimed by update)."""
+    from datetime import timedelta
+
+    due = db.session.scalars(
+        select(OfferingDate)
+        .join(Offering)
+        .where(OfferingDate.reminder_sent_at.is_(None), OfferingDate.starts_at > now,
+               OfferingDate.starts_at <= now + timedelta(hours=REMINDER_LEAD),
+               Offering.state != OfferingState.CANCELLED)
+    ).all()
+    sent = 0
+    for date in due:
+        claimed = db.session.execute(
+            update(OfferingDate)
+            .where(OfferingDate.id == date.id, OfferingDate.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not claimed:
+            continue
+        participants = db.session.scalars(
+            select(Enrolment).where(Enrolment.offering_id == date.offering_id,
+                                    Enrolment.status == EnrolmentStatus.ENROLLED)
+        ).all()
+        for enrolment in participants:
+            _notify(enrolment, "reminder", now=now, date=date)
+            sent += 1
+    db.session.flush()
+    return sent
+

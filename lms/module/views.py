@@ -1,0 +1,520 @@
+"""Catalogue, offering pages, enrolment, "Mein Lernen", certificates, and the trainers' pages."""
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import Role, User
+from lms.auth.permissions import require, role_required
+from lms.auth.services import all_regions, find_user_by_email
+from lms.db import utcnow
+from lms.dimensions import DIMENSION_LABELS
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.forms import ActionForm, ReasonForm
+from lms.i18n import _
+from lms.ical import CalendarEvent, build_calendar
+from lms.links import external_url
+from lms.module import queries, services
+from lms.module.certificates import certificate_pdf
+from lms.module.exports import to_csv, to_xlsx
+from lms.module.forms import ModuleForm, OfferingForm, PersonForm
+from lms.module.models import (
+    AUDIENCE_LABELS, Certificate, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering,
+)
+
+bp = Blueprint("module", __name__)
+PER_PAGE = 20
+PARTICIPANT_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT)
+MANAGER_ROLES = (Role.ADMIN, Role.TRAINER)
+
+
+def _visible_module(module_id: int) -> Module:
+    module = db.get_or_404(Module, module_id)
+    if not module.can_view(current_user):
+        abort(404)
+    return module
+
+
+def _visible_offering(offering_id: int) -> Offering:
+    offering = db.get_or_404(Offering, offering_id)
+    if not offering.can_view(current_user):
+        abort(404)
+    return offering
+
+
+def _managed_offering(offering_id: int) -> Offering:
+    offering = db.get_or_404(Offering, offering_id)
+    require(offering.can_manage(current_user))
+    return offering
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# --- catalogue and offering pages (public) --------------------------------------------------
+
+@bp.get("/qualifizierung")
+def catalogue():
+    now = utcnow()
+    filters = queries.CatalogueFilter(
+        q=request.args.get("q", "")[:100].strip(),
+        dimension=request.args.get("dimension", "") if request.args.get("dimension") in DIMENSION_LABELS else "",
+        region_id=request.args.get("region", type=int),
+        audience=request.args.get("zielgruppe", "") if request.args.get("zielgruppe") in AUDIENCE_LABELS else "",
+        date_from=_date_arg("von"), date_to=_date_arg("bis"), free_seats=request.args.get("frei") == "1",
+    )
+    page = db.paginate(queries.catalogue_query(filters, now=now), per_page=PER_PAGE, error_out=False)
+    offerings = queries.upcoming_offerings([module.id for module in page.items], filters, now=now)
+    return render_template(
+        "module/catalogue.html", page=page, offerings=offerings, filters=filters, now=now,
+        regions=all_regions(), dimensions=DIMENSION_LABELS, audiences=AUDIENCE_LABELS,
+    )
+
+
+@bp.get("/qualifizierung/module/<int:module_id>")
+def module_detail(module_id: int):
+    now = utcnow()
+    module = _visible_module(module_id)
+    missing = services.missing_prerequisites(current_user, module) if current_user.is_authenticated else []
+    return render_template(
+        "module/module.html", module=module, offerings=queries.offerings_of_module(module, now=now), now=now,
+        missing=missing, can_edit=module.can_edit(current_user),
+    )
+
+
+@bp.get("/qualifizierung/angebote/<int:offering_id>")
+def offering(offering_id: int):
+    now = utcnow()
+    offering = _visible_offering(offering_id)
+    enrolment = position = blocker = None
+    if current_user.is_authenticated:
+        enrolment = services.enrolment_for(current_user, offering)
+        position = services.waitlist_position(enrolment) if enrolment else None
+        if enrolment is None or not enrolment.is_active:
+            try:
+                services.check_can_enrol(current_user, offering, now=now)
+            except DomainError as error:
+                blocker = error.message
+    return render_template(
+        "module/offering.html", offering=offering, module=offering.module, now=now, enrolment=enrolment,
+        position=position, blocker=blocker, waitlist=queries.waitlist_length(offering), form=ActionForm(),
+        can_manage=offering.can_manage(current_user),
+    )
+
+
+def _date_events(offering: Offering) -> list[CalendarEvent]:
+    link = external_url("module.offering", offering_id=offering.id)
+    status = "CANCELLED" if offering.state == "cancelled" else "CONFIRMED"
+    return [
+        CalendarEvent(
+            uid=f"offering-date-{date.id}@{link.split('/')[2]}", starts_at=date.starts_at, ends_at=date.ends_at,
+            summary=offering.module.title, stamp=date.updated_at, last_modified=date.updated_at,
+            location=date.location or date.online_url, description=offering.module.summary, url=link,
+            sequence=date.sequence, status=status,
+        )
+        for date in offering.dates
+    ]
+
+
+@bp.get("/qualifizierung/angebote/<int:offering_id>/termine.ics")
+def offering_ics(offering_id: int):
+    offering = _visible_offering(offering_id)
+    body = build_calendar(_date_events(offering), name=offering.module.title)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="durchfuehrung-{offering.id}.ics"',
+    })
+
+
+@bp.get("/nachweis/<token>")
+def verify_certificate(token: str):
+    certificate = services.certificate_by_token(token[:64])
+    if certificate is None:
+        return render_template("module/verify.html", certificate=None), 404
+    return render_template("module/verify.html", certificate=certificate)
+
+
+# --- participants ---------------------------------------------------------------------------
+
+@bp.post("/qualifizierung/angebote/<int:offering_id>/anmelden")
+@role_required(*PARTICIPANT_ROLES)
+def enrol(offering_id: int):
+    offering = _visible_offering(offering_id)
+    if ActionForm().validate_on_submit():
+        try:
+            enrolment = services.enrol(current_user, offering, now=utcnow())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        except IntegrityError:  # a parallel request signed the same person up first
+            db.session.rollback()
+            flash(services.AlreadyEnrolled().message, "error")
+        else:
+            messages = {
+                EnrolmentStatus.ENROLLED: _("Sie sind angemeldet. Eine Bestätigung kommt per E-Mail."),
+                EnrolmentStatus.WAITLISTED: _("Die Durchführung ist ausgebucht. Sie stehen auf der Warteliste."),
+                EnrolmentStatus.REQUESTED: _("Ihre Anfrage ist eingegangen. Die Referent*innen bestätigen sie."),
+            }
+            flash(messages[EnrolmentStatus(enrolment.status)], "success")
+    return redirect(url_for("module.offering", offering_id=offering.id))
+
+
+@bp.post("/qualifizierung/anmeldungen/<int:enrolment_id>/abmelden")
+@login_required
+def cancel(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if enrolment.user_id != current_user.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            services.cancel_enrolment(current_user, enrolment, now=utcnow())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Sie sind abgemeldet."), "success")
+    if request.form.get("back") == "my_learning":
+        return redirect(url_for("module.my_learning"))
+    return redirect(url_for("module.offering", offering_id=enrolment.offering_id))
+
+
+@bp.get("/mein-lernen")
+@role_required(*PARTICIPANT_ROLES)
+def my_learning():
+    now = utcnow()
+    return render_template(
+        "module/my_learning.html", enrolments=queries.my_enrolments(current_user, now=now),
+        completions=services.completions_for(current_user), units=services.units_by_dimension(current_user),
+        dimensions=DIMENSION_LABELS, now=now, form=ActionForm(),
+    )
+
+
+@bp.get("/qualifizierung/bescheinigungen/<int:certificate_id>.pdf")
+@login_required
+def certificate(certificate_id: int):
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if certificate.user_id != current_user.id and not current_user.has_role(Role.ADMIN):
+        abort(404)
+    return Response(certificate_pdf(certificate), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="teilnahmebescheinigung-{certificate.number}.pdf"',
+    })
+
+
+# --- trainers and admins --------------------------------------------------------------------
+
+@bp.get("/qualifizierung/verwaltung")
+@role_required(*MANAGER_ROLES)
+def manage():
+    now = utcnow()
+    modules = db.paginate(queries.managed_modules_query(current_user), per_page=PER_PAGE, error_out=False,
+                          page=request.args.get("module_seite", 1, type=int))
+    offerings = db.paginate(queries.managed_offerings_query(current_user, now=now), per_page=PER_PAGE,
+                            error_out=False, page=request.args.get("seite", 1, type=int))
+    return render_template("module/manage.html", modules=modules, offerings=offerings, now=now)
+
+
+def _module_form(module: Module | None = None) -> ModuleForm:
+    others = db.session.scalars(select(Module).where(Module.state != ModuleState.ARCHIVED).order_by(Module.title))
+    trainers = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
+    )
+    form = ModuleForm(obj=module, modules=[m for m in others if module is None or m.id != module.id],
+                      trainers=list(trainers))
+    if module is not None and request.method == "GET":
+        form.audiences.data = sorted(module.audiences)
+        form.prerequisites.data = [m.id for m in module.prerequisites]
+        form.trainers.data = [t.id for t in module.trainers]
+    return form
+
+
+@bp.route("/qualifizierung/verwaltung/module/neu", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def new_module():
+    form = _module_form()
+    if request.method == "GET" and current_user.has_role(Role.TRAINER):
+        form.trainers.data = [current_user.id]
+    if form.validate_on_submit():
+        try:
+            module = services.create_module(current_user, form.to_input(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Das Modul wurde als Entwurf angelegt."), "success")
+            return redirect(url_for("module.edit_module", module_id=module.id))
+    return render_template("module/module_form.html", form=form, module=None), 422 if form.errors else 200
+
+
+@bp.route("/qualifizierung/verwaltung/module/<int:module_id>", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def edit_module(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    require(module.can_edit(current_user))
+    form = _module_form(module)
+    if form.validate_on_submit():
+        try:
+            services.update_module(current_user, module, form.to_input(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Das Modul wurde gespeichert."), "success")
+            return redirect(url_for("module.edit_module", module_id=module.id))
+    offerings = queries.offerings_of_module(module, now=utcnow(), include_past=True)
+    return render_template("module/module_form.html", form=form, module=module, offerings=offerings,
+                           state_form=ActionForm(), now=utcnow()), 422 if form.errors else 200
+
+
+@bp.post("/qualifizierung/verwaltung/module/<int:module_id>/status")
+@role_required(*MANAGER_ROLES)
+def module_state(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    require(module.can_edit(current_user))
+    if ActionForm().validate_on_submit():
+        try:
+            services.set_module_state(current_user, module, request.form.get("state", ""), now=utcnow())
+        except (DomainError, ValueError) as error:
+            db.session.rollback()
+            flash(getattr(error, "message", _("Dieser Statuswechsel ist nicht möglich.")), "error")
+        else:
+            db.session.commit()
+            flash(_("Der Status des Moduls ist jetzt: %(state)s.", state=module.state_label), "success")
+    return redirect(url_for("module.edit_module", module_id=module.id))
+
+
+def _offering_form(offering: Offering | None = None) -> OfferingForm:
+    trainers = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
+    )
+    form = OfferingForm(regions=all_regions(), trainers=list(trainers))
+    if request.method == "GET":
+        if offering is not None:
+            form.fill_from(offering)
+        elif current_user.has_role(Role.TRAINER):
+            form.trainers.data = [current_user.id]
+    return form
+
+
+@bp.route("/qualifizierung/verwaltung/module/<int:module_id>/durchfuehrungen/neu", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def new_offering(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    require(module.can_edit(current_user))
+    form = _offering_form()
+    if form.validate_on_submit():
+        try:
+            offering = services.create_offering(current_user, module, form.to_input(),
+                                                open_registration=form.open_now.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Die Durchführung wurde angelegt."), "success")
+            return redirect(url_for("module.participants", offering_id=offering.id))
+    return render_template("module/offering_form.html", form=form, module=module, offering=None), \
+        422 if form.errors else 200
+
+
+@bp.route("/qualifizierung/verwaltung/angebote/<int:offering_id>", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def edit_offering(offering_id: int):
+    offering = _managed_offering(offering_id)
+    form = _offering_form(offering)
+    if form.validate_on_submit():
+        try:
+            services.update_offering(current_user, offering, form.to_input(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Die Durchführung wurde gespeichert."), "success")
+            return redirect(url_for("module.participants", offering_id=offering.id))
+    return render_template("module/offering_form.html", form=form, module=offering.module, offering=offering,
+                           cancel_form=ReasonForm(prefix="cancel")), 422 if form.errors else 200
+
+
+@bp.post("/qualifizierung/verwaltung/angebote/<int:offering_id>/oeffnen")
+@role_required(*MANAGER_ROLES)
+def open_offering(offering_id: int):
+    offering = _managed_offering(offering_id)
+    if ActionForm().validate_on_submit():
+        _run(lambda: services.open_registration(current_user, offering, now=utcnow()),
+             _("Die Anmeldung ist geöffnet."))
+    return redirect(url_for("module.participants", offering_id=offering.id))
+
+
+@bp.post("/qualifizierung/verwaltung/angebote/<int:offering_id>/absagen")
+@role_required(*MANAGER_ROLES)
+def cancel_offering(offering_id: int):
+    offering = _managed_offering(offering_id)
+    form = ReasonForm(prefix="cancel")
+    if form.validate_on_submit():
+        _run(lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
+             _("Die Durchführung wurde abgesagt. Alle Angemeldeten werden benachrichtigt."))
+    else:
+        flash(_("Bitte geben Sie einen Grund für die Absage an."), "error")
+    return redirect(url_for("module.participants", offering_id=offering.id))
+
+
+def _run(action, success: str) -> bool:
+    """Call one service, commit, and tell the user how it went."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende")
+@role_required(*MANAGER_ROLES)
+def participants(offering_id: int):
+    offering = _managed_offering(offering_id)
+    rows = queries.participants(offering)
+    history = db.session.scalars(
+        select(EnrolmentEvent).join(Enrolment, EnrolmentEvent.enrolment_id == Enrolment.id)
+        .where(Enrolment.offering_id == offering.id).order_by(EnrolmentEvent.at.desc(), EnrolmentEvent.id.desc())
+        .limit(200)
+    ).all()
+    names = {row.enrolment.id: row.enrolment.user.name for row in rows}
+    if len(names) < len({event.enrolment_id for event in history}):
+        names.update({e.id: e.user.name for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.offering_id == offering.id))})
+    return render_template(
+        "module/participants.html", offering=offering, module=offering.module, rows=rows, history=history,
+        names=names, now=utcnow(), action_form=ActionForm(), reason_form=ReasonForm(),
+        person_form=PersonForm(prefix="person"), cancel_form=ReasonForm(prefix="cancel"),
+        statuses=EnrolmentStatus,
+    )
+
+
+def _person(form: PersonForm) -> User | None:
+    person = find_user_by_email(form.email.data)
+    if person is None or not person.is_active:
+        flash(_("Unter dieser E-Mail-Adresse gibt es kein aktives Konto."), "error")
+        return None
+    return person
+
+
+@bp.post("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende/hinzufuegen")
+@role_required(*MANAGER_ROLES)
+def add_participant(offering_id: int):
+    offering = _managed_offering(offering_id)
+    form = PersonForm(prefix="person")
+    if not form.validate_on_submit():
+        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
+    elif (person := _person(form)) is not None:
+        try:
+            _run(lambda: services.enrol(person, offering, actor=current_user, now=utcnow()),
+                 _("%(name)s wurde eingetragen.", name=person.name))
+        except IntegrityError:
+            db.session.rollback()
+            flash(services.AlreadyEnrolled().message, "error")
+    return redirect(url_for("module.participants", offering_id=offering.id))
+
+
+@bp.post("/qualifizierung/verwaltung/angebote/<int:offering_id>/zulassen")
+@role_required(*MANAGER_ROLES)
+def admit(offering_id: int):
+    offering = _managed_offering(offering_id)
+    form = PersonForm(prefix="person")
+    if not form.validate_on_submit():
+        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
+    elif (person := _person(form)) is not None:
+        _run(lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
+             _("%(name)s darf sich trotz fehlender Voraussetzungen anmelden.", name=person.name))
+    return redirect(url_for("module.participants", offering_id=offering.id))
+
+
+def _managed_enrolment(enrolment_id: int) -> Enrolment:
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    require(enrolment.offering.can_manage(current_user))
+    return enrolment
+
+
+@bp.post("/qualifizierung/verwaltung/anmeldungen/<int:enrolment_id>/bestaetigen")
+@role_required(*MANAGER_ROLES)
+def approve(enrolment_id: int):
+    enrolment = _managed_enrolment(enrolment_id)
+    if ActionForm().validate_on_submit():
+        _run(lambda: services.approve_request(current_user, enrolment, now=utcnow()),
+             _("Die Anfrage wurde angenommen."))
+    return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
+
+
+@bp.post("/qualifizierung/verwaltung/anmeldungen/<int:enrolment_id>/ablehnen")
+@role_required(*MANAGER_ROLES)
+def decline(enrolment_id: int):
+    enrolment = _managed_enrolment(enrolment_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        _run(lambda: services.decline_request(current_user, enrolment, reason=form.reason.data, now=utcnow()),
+             _("Die Anfrage wurde abgelehnt."))
+    else:
+        flash(_("Bitte geben Sie eine Begründung an."), "error")
+    return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
+
+
+@bp.post("/qualifizierung/verwaltung/anmeldungen/<int:enrolment_id>/entfernen")
+@role_required(*MANAGER_ROLES)
+def remove(enrolment_id: int):
+    enrolment = _managed_enrolment(enrolment_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        _run(lambda: services.remove_participant(current_user, enrolment, reason=form.reason.data, now=utcnow()),
+             _("%(name)s wurde von der Liste genommen.", name=enrolment.user.name))
+    else:
+        flash(_("Bitte geben Sie eine Begründung an."), "error")
+    return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
+
+
+@bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende.<any(csv, xlsx):kind>")
+@role_required(*MANAGER_ROLES)
+def export(offering_id: int, kind: str):
+    offering = _managed_offering(offering_id)
+    rows = queries.participants(offering)
+    if kind == "csv":
+        body, mimetype = to_csv(rows), "text/csv"
+    else:
+        body, mimetype = to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="teilnehmende-{offering.id}.{kind}"',
+    })
+
+
+@bp.route("/qualifizierung/verwaltung/angebote/<int:offering_id>/anwesenheit", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def attendance(offering_id: int):
+    now = utcnow()
+    offering = _managed_offering(offering_id)
+    rows = queries.participants(offering, statuses=(EnrolmentStatus.ENROLLED,))
+    started = [date for date in offering.dates if date.starts_at <= now]
+    form = ActionForm()
+    if form.validate_on_submit():
+        marks = {
+            (row.enrolment.id, date.id): f"a-{row.enrolment.id}-{date.id}" in request.form
+            for row in rows for date in started
+        }
+        if _run(lambda: services.record_attendance(current_user, offering, marks, now=now),
+                _("Die Anwesenheit wurde gespeichert.")):
+            return redirect(url_for("module.attendance", offering_id=offering.id))
+    return render_template(
+        "module/attendance.html", offering=offering, module=offering.module, rows=rows, started=started,
+        marks=services.attendance_map(offering), form=form, required=services.required_dates(offering),
+        completed={completion.user_id for completion in services.completions_of(offering)},
+    )
