@@ -5,6 +5,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from lms import create_app
 from lms.auth import demo as auth_demo
+from lms.module import demo as module_demo
 from lms.auth.models import Role, Sector
 from lms.auth.services import create_user, get_region
 from lms.db import utcnow
@@ -12,7 +13,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 # Each package's demo seeder, in dependency order.
-DEMO_SEEDERS = (auth_demo.seed,)
+DEMO_SEEDERS = (auth_demo.seed, module_demo.seed)
 
 
 def _create_app():
@@ -67,7 +68,7 @@ def demo_command():
     db.session.commit()
     click.echo("Demo-Daten sind angelegt. Anmeldungen (Passwort für alle: %s):" % auth_demo.DEMO_PASSWORD)
     for email, roles in logins:
-        click.echo(f"  {email:<28} {roles}")
+        click.echo(f"  {email:<34} {roles}")
 
 
 @main.command("create-user")

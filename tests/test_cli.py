@@ -5,6 +5,8 @@ from lms.auth.models import Region, User
 from lms.auth.services import authenticate
 from lms.cli import main
 from lms.extensions import db
+from lms.module.models import Certificate, Enrolment, Module, Offering
+from lms.module.services import completions_for
 
 
 def test_demo_creates_the_documented_logins_and_is_idempotent(app, now):
@@ -15,13 +17,27 @@ def test_demo_creates_the_documented_logins_and_is_idempotent(app, now):
                   "fachkraft@example.org"]:
         assert email in first.output
         assert authenticate(email, "Demo-Passwort-1", now=now) is not None
-    counts = (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Region.id))))
+    counts = _counts()
     second = runner.invoke(main, ["demo"])
-    assert second.exit_code == 0
-    assert counts == (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Region.id))))
-    assert counts == (5, 4)
+    assert second.exit_code == 0, second.output
+    assert _counts() == counts
+    assert counts[1:3] == (4, 16)  # the four Saxon pilot sites and the starter catalogue
     partner = db.session.scalar(select(User).where(User.email == "partner@example.org"))
     assert partner.sector == "youth_welfare" and partner.roles == {"partner"}
+
+
+def test_demo_adds_offerings_a_waitlist_and_certificates(app, now):
+    assert app.test_cli_runner().invoke(main, ["demo"]).exit_code == 0
+    assert db.session.scalar(select(func.count(Offering.id))) >= 32
+    assert db.session.scalar(select(func.count(Enrolment.id)).where(Enrolment.status == "waitlisted")) >= 1
+    coordinator = db.session.scalar(select(User).where(User.email == "koordination@example.org"))
+    assert len(completions_for(coordinator)) == 2
+    assert all(completion.certificate for completion in completions_for(coordinator))
+
+
+def _counts():
+    return tuple(db.session.scalar(select(func.count(model.id))) for model in (User, Region, Module, Offering,
+                                                                              Enrolment, Certificate))
 
 
 def test_create_user(app, now):

@@ -7,7 +7,7 @@ from wtforms import (
     StringField, TextAreaField, TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL, ValidationError
+from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.dimensions import DIMENSION_LABELS
 from lms.forms import MultiCheckboxField
@@ -45,12 +45,12 @@ class ModuleForm(FlaskForm):
     )
     teaching_units = IntegerField(
         _l("Unterrichtseinheiten (à 45 Minuten)"),
-        validators=[DataRequired(_l("Bitte geben Sie die Unterrichtseinheiten an.")),
+        validators=[InputRequired(_l("Bitte geben Sie die Unterrichtseinheiten an.")),
                     NumberRange(min=1, max=500, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
     )
     required_attendance = IntegerField(
         _l("Erforderliche Anwesenheit in Prozent der Termine"), default=100,
-        validators=[DataRequired(_l("Bitte geben Sie die erforderliche Anwesenheit an.")),
+        validators=[InputRequired(_l("Bitte geben Sie die erforderliche Anwesenheit an.")),
                     NumberRange(min=1, max=100, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
     )
     audiences = MultiCheckboxField(
@@ -99,7 +99,7 @@ class DateRowForm(Form):
 class OfferingForm(FlaskForm):
     capacity = IntegerField(
         _l("Plätze"),
-        validators=[DataRequired(_l("Bitte geben Sie die Zahl der Plätze an.")),
+        validators=[InputRequired(_l("Bitte geben Sie die Zahl der Plätze an.")),
                     NumberRange(min=1, max=1000, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
     )
     deadline_day = DateField(_l("Anmeldeschluss (Datum)"), validators=[DataRequired(_l("Bitte geben Sie den Anmeldeschluss an."))])

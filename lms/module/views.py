@@ -180,7 +180,7 @@ def cancel(enrolment_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(_("Sie sind abgemeldet."), "success")
+            flash(_("Ihre Anmeldung wurde zurückgenommen."), "success")
     if request.form.get("back") == "my_learning":
         return redirect(url_for("module.my_learning"))
     return redirect(url_for("module.offering", offering_id=enrolment.offering_id))
