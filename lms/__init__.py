@@ -79,10 +79,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms import core
     from lms.auth import views as auth_views
+    from lms.instrumente import views as instrument_views
     from lms.module import views as module_views
 
     app.register_blueprint(core.bp)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(instrument_views.bp)
     app.register_blueprint(module_views.bp)
+    instrument_views.register_usage_provider(app, module_views.instrument_usage)
     auth_views.init_login(app)
     core.init_shell(app)

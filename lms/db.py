@@ -59,3 +59,13 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# Full-text search tables are engine-specific (FTS5 on SQLite, tsvector on PostgreSQL): the migration
+# creates them with raw SQL, so schema comparisons leave them out.
+UNMODELLED_TABLE_PREFIX = "search_document_fts"
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic filter: compare every table but the engine-specific search tables."""
+    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIX))

@@ -25,6 +25,16 @@ AREAS = (
         _l("Qualifizierungsmodule der Binnen- und Leistungsdimension finden und sich anmelden."),
     ),
     Area(
+        "instrumente.library",
+        _l("Instrumente"),
+        _l("Checklisten, Vorlagen, Leitfäden und Vereinbarungen suchen, herunterladen und merken."),
+    ),
+    Area(
+        "instrumente.bookmarks",
+        _l("Merkliste"),
+        _l("Gemerkte Instrumente und ihre neuen Versionen."),
+    ),
+    Area(
         "module.my_learning",
         _l("Mein Lernen"),
         _l("Anmeldungen, Wartelistenplätze, nächste Termine und Teilnahmebescheinigungen."),

@@ -41,7 +41,12 @@ def database_url(tmp_path_factory) -> str:
 
 
 def drop_everything() -> None:
-    """Empty the test database completely, the Alembic version table included."""
+    """Empty the test database completely: the engine-specific search tables, the models' tables
+    and Alembic's version table."""
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS search_document_fts"))
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("DROP FUNCTION IF EXISTS search_document_fts_sync() CASCADE"))
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -58,11 +58,13 @@ class ModuleForm(FlaskForm):
     )
     prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int)
     trainers = MultiCheckboxField(_l("Verantwortliche Referent*innen"), coerce=int)
+    materials = MultiCheckboxField(_l("Kursmaterial aus der Instrumentensammlung"), coerce=int)
 
-    def __init__(self, *args, modules=(), trainers=(), **kwargs):
+    def __init__(self, *args, modules=(), trainers=(), instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.prerequisites.choices = [SelectChoice(module.id, module.title) for module in modules]
         self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
+        self.materials.choices = [SelectChoice(instrument.id, instrument.title) for instrument in instruments]
 
     def validate_audiences(self, field):
         if not field.data:
@@ -75,6 +77,7 @@ class ModuleForm(FlaskForm):
             dimension=self.dimension.data, teaching_units=self.teaching_units.data,
             required_attendance=self.required_attendance.data, audiences=self.audiences.data,
             prerequisite_ids=self.prerequisites.data or [], trainer_ids=self.trainers.data or [],
+            material_ids=self.materials.data or [],
         )
 
 

@@ -12,6 +12,7 @@ from lms.db import utcnow
 from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db
 from lms.i18n import _l
+from lms.instrumente.models import Instrument
 
 
 class ModuleState(StrEnum):
@@ -60,6 +61,13 @@ module_prerequisite = Table(
     Column("required_id", ForeignKey("module.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Instruments from the library that trainers attach to a module as course material.
+module_material = Table(
+    "module_material", db.metadata,
+    Column("module_id", ForeignKey("module.id", ondelete="CASCADE"), primary_key=True),
+    Column("instrument_id", ForeignKey("instrument.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
 offering_trainer = Table(
     "offering_trainer", db.metadata,
     Column("offering_id", ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
@@ -97,6 +105,8 @@ class Module(db.Model):
 
     trainers: Mapped[list[User]] = relationship(secondary=module_trainer, lazy="selectin", order_by=User.name)
     audience_rows: Mapped[list[ModuleAudience]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    materials: Mapped[list[Instrument]] = relationship(secondary=module_material, lazy="selectin",
+                                                       order_by=Instrument.title)
     prerequisites: Mapped[list["Module"]] = relationship(
         secondary=module_prerequisite,
         primaryjoin=lambda: Module.id == module_prerequisite.c.module_id,

@@ -7,7 +7,7 @@ started. Every status change of an enrolment is written to its history.
 """
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from babel.dates import format_datetime, format_time
@@ -21,10 +21,11 @@ from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.ical import BERLIN
+from lms.instrumente.models import Instrument, InstrumentState
 from lms.links import external_url
 from lms.module.models import (
     ACTIVE_STATUSES, AUDIENCE_LABELS, Admission, Attendance, Certificate, Completion, Enrolment, EnrolmentEvent,
-    EnrolmentStatus, Module, ModuleAudience, ModuleState, Offering, OfferingDate, OfferingState,
+    EnrolmentStatus, Module, ModuleAudience, ModuleState, Offering, OfferingDate, OfferingState, module_material,
 )
 from lms.notifications.services import queue_mail
 from lms.signals import completion_recorded, completion_revoked
@@ -70,6 +71,7 @@ class ModuleInput:
     prerequisite_ids: list[int]
     trainer_ids: list[int]
     code: str | None = None
+    material_ids: list[int] = field(default_factory=list)
 
 
 def _require_edit(actor: User, module: Module) -> None:
@@ -97,6 +99,10 @@ def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> No
         raise DomainError(_l("Eine gewählte Voraussetzung gibt es nicht."))
     if module.id is not None and any(module.id in _prerequisite_closure(p) for p in prerequisites):
         raise DomainError(_l("Ein Modul kann nicht (auch nicht über andere Module) seine eigene Voraussetzung sein."))
+    materials = list(db.session.scalars(select(Instrument).where(
+        Instrument.id.in_(data.material_ids), Instrument.state == InstrumentState.PUBLISHED))) if data.material_ids else []
+    if len(materials) != len(set(data.material_ids)):
+        raise DomainError(_l("Als Kursmaterial können nur veröffentlichte Instrumente gewählt werden."))
     trainers = _trainers(data.trainer_ids)
     if not actor.has_role(Role.ADMIN) and all(t.id != actor.id for t in trainers):
         trainers.append(actor)  # a trainer always stays responsible for the module they edit
@@ -109,6 +115,7 @@ def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> No
     module.teaching_units = data.teaching_units
     module.required_attendance = data.required_attendance
     module.prerequisites = prerequisites
+    module.materials = materials
     module.trainers = trainers
     module.audience_rows = [row for row in module.audience_rows if row.code in data.audiences] + [
         ModuleAudience(code=code) for code in data.audiences if code not in module.audiences
@@ -704,6 +711,15 @@ def _issue_certificate(completion: Completion, user: User, attended: list[Offeri
     certificate.number = f"TB-{now:%Y}-{certificate.id:05d}"
     db.session.flush()
     return certificate
+
+
+def modules_using(instrument: Instrument) -> list[Module]:
+    """Published modules that list *instrument* as course material."""
+    return list(db.session.scalars(
+        select(Module).join(module_material, module_material.c.module_id == Module.id)
+        .where(module_material.c.instrument_id == instrument.id, Module.state == ModuleState.PUBLISHED)
+        .order_by(Module.title)
+    ))
 
 
 def completions_for(user: User) -> list[Completion]:

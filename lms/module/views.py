@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.ical import CalendarEvent, build_calendar
+from lms.instrumente.models import Instrument, InstrumentState
 from lms.links import external_url
 from lms.module import queries, services
 from lms.module.certificates import certificate_pdf
@@ -76,6 +77,12 @@ def catalogue():
         "module/catalogue.html", page=page, offerings=offerings, filters=filters, now=now,
         regions=all_regions(), dimensions=DIMENSION_LABELS, audiences=AUDIENCE_LABELS,
     )
+
+
+def instrument_usage(instrument) -> list[tuple[str, str]]:
+    """For the instrument pages: the modules that use an instrument as course material."""
+    return [(module.title, url_for("module.module_detail", module_id=module.id))
+            for module in services.modules_using(instrument)]
 
 
 @bp.get("/qualifizierung/module/<int:module_id>")
@@ -226,12 +233,15 @@ def _module_form(module: Module | None = None) -> ModuleForm:
     trainers = db.session.scalars(
         select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
     )
+    instruments = db.session.scalars(
+        select(Instrument).where(Instrument.state == InstrumentState.PUBLISHED).order_by(Instrument.title))
     form = ModuleForm(obj=module, modules=[m for m in others if module is None or m.id != module.id],
-                      trainers=list(trainers))
+                      trainers=list(trainers), instruments=list(instruments))
     if module is not None and request.method == "GET":
         form.audiences.data = sorted(module.audiences)
         form.prerequisites.data = [m.id for m in module.prerequisites]
         form.trainers.data = [t.id for t in module.trainers]
+        form.materials.data = [i.id for i in module.materials]
     return form
 
 

@@ -1,0 +1,144 @@
+"""German-aware full-text search over listed instruments, on SQLite (FTS5) and PostgreSQL alike.
+
+Both engines see the same terms: words are lower-cased, "ß" becomes "ss" and every word is reduced
+to its Snowball German stem in Python, so "Kooperationsvereinbarungen" and "Kooperationsvereinbarung"
+share a term and "Gefährdung" and "Gefaehrdung" do too. The database only matches and ranks:
+SQLite through the FTS5 table `search_document_fts`, PostgreSQL through tsvectors in the table of
+the same name; both are created by the migration and filled by triggers from `search_document`.
+Query terms match as prefixes, so "Netzwerk" also finds "Netzwerkkarte".
+"""
+import re
+from dataclasses import dataclass, field
+
+import snowballstemmer
+from markupsafe import Markup, escape
+from sqlalchemy import Select, column, func, literal_column, select, table, text
+
+from lms.extensions import db
+from lms.instrumente.models import Instrument, InstrumentState, SearchDocument
+
+WORD = re.compile(r"\w+", re.UNICODE)
+_stemmer = snowballstemmer.stemmer("german")
+MAX_QUERY_TERMS = 8
+
+
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word.lower().replace("ß", "ss"))
+
+
+def terms(text_: str) -> list[str]:
+    """The search terms of a text: German stems of its words."""
+    return [stem(word) for word in WORD.findall(text_ or "")]
+
+
+def document_for(instrument: Instrument) -> tuple[str, str]:
+    title = " ".join(terms(f"{instrument.code or ''} {instrument.title}"))
+    body = " ".join(terms(" ".join([instrument.summary, instrument.description, " ".join(instrument.topics)])))
+    return title, body
+
+
+def index(instrument: Instrument) -> None:
+    """Keep the instrument's search document in step: listed instruments only."""
+    existing = db.session.get(SearchDocument, instrument.id)
+    if instrument.state != InstrumentState.PUBLISHED:
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.flush()
+        return
+    title, body = document_for(instrument)
+    if existing is None:
+        db.session.add(SearchDocument(instrument_id=instrument.id, title_terms=title, body_terms=body))
+    elif (existing.title_terms, existing.body_terms) != (title, body):
+        existing.title_terms, existing.body_terms = title, body
+    db.session.flush()
+
+
+def query_terms(query: str) -> list[str]:
+    unique = list(dict.fromkeys(term for term in terms(query) if term))
+    return unique[:MAX_QUERY_TERMS]
+
+
+def matches(query: str):
+    """A subquery of (instrument_id, title_hit, score) for the instruments matching every query term,
+    or None for an empty query. Higher score is better."""
+    stems = query_terms(query)
+    if not stems:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return _postgres_matches(stems)
+    return _sqlite_matches(stems)
+
+
+def _sqlite_matches(stems: list[str]):
+    expression = " AND ".join(f'"{term}"*' for term in stems)
+    title_expression = "{title_terms} : (" + expression + ")"
+    fts = table("search_document_fts", column("rowid"))
+    title_hits = text("SELECT rowid FROM search_document_fts WHERE search_document_fts MATCH :title_q").bindparams(
+        title_q=title_expression)
+    return (
+        select(
+            fts.c.rowid.label("instrument_id"),
+            fts.c.rowid.in_(title_hits.columns(column("rowid"))).label("title_hit"),
+            (-func.bm25(literal_column("search_document_fts"), 10.0, 1.0)).label("score"),
+        )
+        .select_from(fts)
+        .where(text("search_document_fts MATCH :q").bindparams(q=expression))
+        .subquery("matches")
+    )
+
+
+def _postgres_matches(stems: list[str]):
+    fts = table("search_document_fts", column("instrument_id"), column("title_vector"), column("vector"))
+    tsquery = func.to_tsquery("simple", " & ".join(f"{term}:*" for term in stems))
+    return (
+        select(
+            fts.c.instrument_id,
+            fts.c.title_vector.op("@@")(tsquery).label("title_hit"),
+            func.ts_rank(fts.c.vector, tsquery).label("score"),
+        )
+        .where(fts.c.vector.op("@@")(tsquery))
+        .subquery("matches")
+    )
+
+
+def highlight(value: str, query: str) -> Markup:
+    """Escape *value* and wrap the words that match a query term in <mark>."""
+    stems = query_terms(query)
+    if not stems or not value:
+        return escape(value or "")
+    parts, last = [], 0
+    for match in WORD.finditer(value):
+        word_stem = stem(match.group())
+        if any(word_stem.startswith(term) for term in stems):
+            parts.append(escape(value[last:match.start()]))
+            parts.append(Markup("<mark>") + escape(match.group()) + Markup("</mark>"))
+            last = match.end()
+    parts.append(escape(value[last:]))
+    return Markup("").join(parts)
+
+
+@dataclass
+class SearchFilters:
+    query: str = ""
+    kind: str = ""
+    dimension: str = ""
+    sector: str = ""
+    topic: str = ""
+    sort: str = "relevance"  # relevance, newest, title
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.query or self.kind or self.dimension or self.sector or self.topic)
+
+
+@dataclass
+class SearchResult:
+    items: list[Instrument]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))

@@ -1,0 +1,254 @@
+"""The library: search, instrument pages with versions and downloads, editing, review, Merkliste."""
+import io
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth.models import SECTOR_LABELS, Role
+from lms.auth.permissions import require, role_required
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.forms import ActionForm, ReasonForm
+from lms.i18n import _
+from lms.instrumente import queries, search, services
+from lms.instrumente.filetypes import UnsupportedFile
+from lms.instrumente.forms import BookmarkForm, InstrumentForm, ReviewForm
+from lms.instrumente.models import (
+    DIMENSION_CHOICES, KIND_LABELS, Instrument, InstrumentReview, InstrumentState, InstrumentVersion, Visibility,
+)
+
+bp = Blueprint("instrumente", __name__)
+PER_PAGE = 20
+SORTS = {"relevance", "newest", "title"}
+EDITOR_ROLES = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
+
+
+def usages(instrument: Instrument) -> list[tuple[str, str]]:
+    """(label, url) of the places that use *instrument*, from the providers higher packages registered."""
+    return [item for provider in current_app.extensions.get("instrument_usage", ()) for item in provider(instrument)]
+
+
+def register_usage_provider(app, provider) -> None:
+    app.extensions.setdefault("instrument_usage", []).append(provider)
+
+
+def _visible(instrument_id: int) -> Instrument:
+    instrument = db.get_or_404(Instrument, instrument_id)
+    if not instrument.can_view(current_user):
+        abort(404)
+    return instrument
+
+
+def _editable(instrument_id: int) -> Instrument:
+    instrument = db.get_or_404(Instrument, instrument_id)
+    require(instrument.can_edit(current_user))
+    return instrument
+
+
+@bp.get("/instrumente")
+def library():
+    filters = search.SearchFilters(
+        query=request.args.get("q", "")[:200],
+        kind=request.args.get("art", "") if request.args.get("art") in KIND_LABELS else "",
+        dimension=request.args.get("dimension", "") if request.args.get("dimension") in DIMENSION_CHOICES else "",
+        sector=request.args.get("sektor", "") if request.args.get("sektor") in SECTOR_LABELS else "",
+        topic=request.args.get("thema", "")[:60],
+        sort=request.args.get("sortierung", "relevance") if request.args.get("sortierung") in SORTS else "relevance",
+    )
+    result = queries.search_instruments(filters, signed_in=current_user.is_authenticated,
+                                        page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    topics = sorted(set(result.facets["topic"]) | ({filters.topic} if filters.topic else set()), key=str.lower)
+    return render_template("instrumente/library.html", result=result, filters=filters, kinds=KIND_LABELS,
+                           dimensions=DIMENSION_CHOICES, sectors=SECTOR_LABELS, topics=[(t, t) for t in topics],
+                           highlight=search.highlight)
+
+
+@bp.get("/instrumente/<int:instrument_id>")
+def detail(instrument_id: int):
+    instrument = _visible(instrument_id)
+    versions = db.session.scalars(
+        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
+        .order_by(InstrumentVersion.number.desc())
+    ).all()
+    reviews = db.session.scalars(
+        select(InstrumentReview).where(InstrumentReview.instrument_id == instrument.id)
+        .order_by(InstrumentReview.at.desc())
+    ).all() if instrument.is_editor(current_user) or instrument.can_edit(current_user) else []
+    mark = services.bookmark_of(current_user, instrument)
+    had_news = mark is not None and mark.has_news
+    if mark is not None and had_news:
+        services.mark_seen(current_user, instrument)
+        db.session.commit()
+    return render_template(
+        "instrumente/detail.html", instrument=instrument, versions=versions, current=versions[0] if versions else None,
+        reviews=reviews, usages=usages(instrument), bookmark=mark, had_news=had_news, action_form=ActionForm(),
+        review_form=ReviewForm(), reason_form=ReasonForm(), bookmark_form=BookmarkForm(obj=mark),
+    )
+
+
+@bp.get("/instrumente/<int:instrument_id>/versionen/<int:number>/datei")
+def download(instrument_id: int, number: int):
+    instrument = _visible(instrument_id)
+    version = db.session.scalar(select(InstrumentVersion).where(
+        InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.number == number))
+    if version is None or version.file is None:
+        abort(404)
+    response = send_file(io.BytesIO(services.read_file(version)), mimetype=version.file.mime_type,
+                         as_attachment=True, download_name=version.filename, max_age=0)
+    public = instrument.visibility == Visibility.PUBLIC and instrument.state != InstrumentState.DRAFT
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
+
+
+def _save_form(form: InstrumentForm, action) -> tuple[bool, object]:
+    """Run *action* (one service call) and commit; a refused file or rule becomes a form error."""
+    try:
+        result = action()
+    except UnsupportedFile as error:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, error.message]
+        return False, None
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
+@bp.route("/instrumente/neu", methods=["GET", "POST"])
+@role_required(*EDITOR_ROLES)
+def new():
+    form = InstrumentForm()
+    if form.validate_on_submit():
+        saved, instrument = _save_form(form, lambda: services.create_instrument(
+            current_user, form.to_input(), upload=form.upload(), now=utcnow()))
+        if saved:
+            flash(_("Das Instrument wurde als Entwurf gespeichert."), "success")
+            return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    return render_template("instrumente/form.html", form=form, instrument=None), 422 if form.errors else 200
+
+
+@bp.route("/instrumente/<int:instrument_id>/bearbeiten", methods=["GET", "POST"])
+@role_required(*EDITOR_ROLES)
+def edit(instrument_id: int):
+    instrument = _editable(instrument_id)
+    form = InstrumentForm(obj=instrument)
+    if request.method == "GET":
+        form.topics.data = ", ".join(instrument.topics)
+        form.sectors.data = instrument.sectors
+        form.code.data = instrument.code or ""
+    if form.validate_on_submit():
+        saved, version = _save_form(form, lambda: services.update_instrument(
+            current_user, instrument, form.to_input(), note=form.change_note.data or "", upload=form.upload(),
+            now=utcnow()))
+        if saved:
+            flash(_("Version %(number)d wurde gespeichert.", number=version.number) if version
+                  else _("Es gab nichts zu ändern."), "success")
+            return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    return render_template("instrumente/form.html", form=form, instrument=instrument), 422 if form.errors else 200
+
+
+def _act(instrument: Instrument, action, success: str):
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+
+
+@bp.post("/instrumente/<int:instrument_id>/pruefung")
+@role_required(*EDITOR_ROLES)
+def submit(instrument_id: int):
+    instrument = _editable(instrument_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _act(instrument, lambda: services.submit_for_review(current_user, instrument, now=utcnow()),
+                _("Das Instrument wurde zur Prüfung gegeben."))
+
+
+@bp.post("/instrumente/<int:instrument_id>/freigabe")
+@role_required(Role.ADMIN, Role.TRAINER)
+def review(instrument_id: int):
+    instrument = db.get_or_404(Instrument, instrument_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    approve = request.form.get("decision") == "approve"
+    return _act(instrument, lambda: services.review(current_user, instrument, approve=approve,
+                                                    comment=form.comment.data or "", now=utcnow()),
+                _("Das Instrument ist veröffentlicht.") if approve else _("Das Instrument wurde zur Überarbeitung zurückgegeben."))
+
+
+@bp.post("/instrumente/<int:instrument_id>/zurueckziehen")
+@role_required(Role.ADMIN, Role.TRAINER)
+def withdraw(instrument_id: int):
+    instrument = db.get_or_404(Instrument, instrument_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Bitte geben Sie einen Grund an."), "error")
+        return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    return _act(instrument, lambda: services.withdraw(current_user, instrument, reason=form.reason.data, now=utcnow()),
+                _("Das Instrument wurde zurückgezogen."))
+
+
+@bp.post("/instrumente/<int:instrument_id>/wiederveroeffentlichen")
+@role_required(Role.ADMIN, Role.TRAINER)
+def republish(instrument_id: int):
+    instrument = db.get_or_404(Instrument, instrument_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _act(instrument, lambda: services.republish(current_user, instrument, now=utcnow()),
+                _("Das Instrument ist wieder veröffentlicht."))
+
+
+@bp.post("/instrumente/<int:instrument_id>/loeschen")
+@role_required(Role.ADMIN)
+def remove(instrument_id: int):
+    instrument = db.get_or_404(Instrument, instrument_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.delete_instrument(current_user, instrument)
+    db.session.commit()
+    flash(_("Das Instrument wurde gelöscht."), "success")
+    return redirect(url_for("instrumente.library"))
+
+
+@bp.post("/instrumente/<int:instrument_id>/merken")
+@login_required
+def add_bookmark(instrument_id: int):
+    instrument = _visible(instrument_id)
+    form = BookmarkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _act(instrument, lambda: services.bookmark(current_user, instrument, notify_by_mail=form.notify_by_mail.data,
+                                                      now=utcnow()), _("Das Instrument steht auf Ihrer Merkliste."))
+
+
+@bp.post("/instrumente/<int:instrument_id>/nicht-mehr-merken")
+@login_required
+def drop_bookmark(instrument_id: int):
+    instrument = _visible(instrument_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _act(instrument, lambda: services.remove_bookmark(current_user, instrument),
+                _("Das Instrument wurde von Ihrer Merkliste entfernt."))
+
+
+@bp.get("/merkliste")
+@login_required
+def bookmarks():
+    return render_template("instrumente/bookmarks.html", bookmarks=services.bookmarks_of(current_user))
+
+
+@bp.get("/instrumente/in-arbeit")
+@role_required(*EDITOR_ROLES)
+def drafts():
+    page = db.paginate(queries.drafts_query(current_user), per_page=PER_PAGE, error_out=False)
+    return render_template("instrumente/drafts.html", page=page)
