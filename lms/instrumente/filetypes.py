@@ -98,7 +98,7 @@ def check_name_matches(filename: str, file_type: FileType) -> None:
 def safe_filename(filename: str, file_type: FileType) -> str:
     """The last path component, without control characters, at most 120 characters, with the right extension."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char.isprintable() and char not in '<>:"|?*').strip(" .")
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    stem = stem[:100] or "datei"
+    name = "".join(char for char in name if char.isprintable() and char not in '<>:"|?*')
+    stem = (name.rsplit(".", 1)[0] if "." in name else name).strip(" .")[:100].strip(" .")
+    stem = stem or "datei"
     return f"{stem}.{file_type.extension}"
