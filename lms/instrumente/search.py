@@ -8,6 +8,7 @@ the same name; both are created by the migration and filled by triggers from `se
 Query terms match as prefixes, so "Netzwerk" also finds "Netzwerkkarte".
 """
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import snowballstemmer
@@ -22,6 +23,7 @@ _stemmer = snowballstemmer.stemmer("german")
 MAX_QUERY_TERMS = 8
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     return _stemmer.stemWord(word.lower().replace("ß", "ss"))
 
@@ -58,46 +60,48 @@ def query_terms(query: str) -> list[str]:
     return unique[:MAX_QUERY_TERMS]
 
 
-def matches(query: str):
-    """A subquery of (instrument_id, title_hit, score) for the instruments matching every query term,
-    or None for an empty query. Higher score is better."""
+def matches(query: str, *, scored: bool = True):
+    """A CTE of (instrument_id, title_hit, score) for the instruments matching every query term, or
+    None for an empty query. Higher score is better; unscored, it has the ids only (cheaper, for
+    counting). It is materialised, so the engine matches once per statement, not once per row."""
     stems = query_terms(query)
     if not stems:
         return None
     if db.engine.dialect.name == "postgresql":
-        return _postgres_matches(stems)
-    return _sqlite_matches(stems)
+        return _postgres_matches(stems, scored)
+    return _sqlite_matches(stems, scored)
 
 
-def _sqlite_matches(stems: list[str]):
+def _sqlite_matches(stems: list[str], scored: bool):
     expression = " AND ".join(f'"{term}"*' for term in stems)
-    title_expression = "{title_terms} : (" + expression + ")"
     fts = table("search_document_fts", column("rowid"))
-    title_hits = text("SELECT rowid FROM search_document_fts WHERE search_document_fts MATCH :title_q").bindparams(
-        title_q=title_expression)
+    fts_table = literal_column("search_document_fts")
+    columns = [fts.c.rowid.label("instrument_id")]
+    if scored:
+        columns += [
+            # bm25 with the body weighted 0 is below zero exactly when the title matches.
+            (func.bm25(fts_table, 1.0, 0.0) < 0).label("title_hit"),
+            (-func.bm25(fts_table, 10.0, 1.0)).label("score"),
+        ]
     return (
-        select(
-            fts.c.rowid.label("instrument_id"),
-            fts.c.rowid.in_(title_hits.columns(column("rowid"))).label("title_hit"),
-            (-func.bm25(literal_column("search_document_fts"), 10.0, 1.0)).label("score"),
-        )
+        select(*columns)
         .select_from(fts)
         .where(text("search_document_fts MATCH :q").bindparams(q=expression))
-        .subquery("matches")
+        .cte("matches").prefix_with("MATERIALIZED")
     )
 
 
-def _postgres_matches(stems: list[str]):
+def _postgres_matches(stems: list[str], scored: bool):
     fts = table("search_document_fts", column("instrument_id"), column("title_vector"), column("vector"))
     tsquery = func.to_tsquery("simple", " & ".join(f"{term}:*" for term in stems))
+    columns = [fts.c.instrument_id]
+    if scored:
+        columns += [fts.c.title_vector.op("@@")(tsquery).label("title_hit"),
+                    func.ts_rank(fts.c.vector, tsquery).label("score")]
     return (
-        select(
-            fts.c.instrument_id,
-            fts.c.title_vector.op("@@")(tsquery).label("title_hit"),
-            func.ts_rank(fts.c.vector, tsquery).label("score"),
-        )
+        select(*columns)
         .where(fts.c.vector.op("@@")(tsquery))
-        .subquery("matches")
+        .cte("matches").prefix_with("MATERIALIZED")
     )
 
 

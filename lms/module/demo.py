@@ -8,6 +8,7 @@ from lms.auth.models import Region, Role, User
 from lms.auth.services import create_user, find_user_by_email
 from lms.extensions import db
 from lms.ical import BERLIN
+from lms.instrumente.models import Instrument
 from lms.module import services
 from lms.module.models import Module, ModuleState
 from lms.module.services import DateInput, ModuleInput, OfferingInput
@@ -22,6 +23,9 @@ EXTRA_PEOPLE = (
     ("partnerin.polizei@example.org", "Paula Präventionsbeamtin", [Role.PARTNER], "police"),
     ("partner.jugendhilfe@example.org", "Jonas Jugendhilfe", [Role.PARTNER], "youth_welfare"),
 )
+# Course material from the instrument library (DOMAIN.md 4.2/4.3).
+MATERIALS = {"M02": ["I01", "I02"], "M03": ["I06"], "M04": ["I07"], "M05": ["I05", "I14"], "M06": ["I03", "I04"],
+             "M09": ["I10", "I11"], "M10": ["I11", "I12"], "M11": ["I08", "I09"], "M14": ["I15"], "M15": ["I13"]}
 PLACES = ("Rathaus, Saal 2", "Jugendamt, Schulungsraum 1", "Volkshochschule, Raum 104", "Landratsamt, Großer Saal")
 
 
@@ -63,12 +67,14 @@ def seed(*, now: datetime) -> list[tuple[str, str]]:
         if item["code"] in existing:
             continue
         owner = trainers[index % 2]
+        materials = db.session.scalars(select(Instrument.id).where(
+            Instrument.code.in_(MATERIALS.get(item["code"], [])), Instrument.state == "published")).all()
         module = services.create_module(owner, ModuleInput(
             code=item["code"], title=item["title"], summary=item["summary"], description="",
             learning_goals="", dimension=item["dimension"], teaching_units=item["teaching_units"],
             required_attendance=100, audiences=item["audiences"],
             prerequisite_ids=[modules[code].id for code in item["prerequisites"] if code in modules],
-            trainer_ids=[owner.id],
+            trainer_ids=[owner.id], material_ids=list(materials),
         ), now=now)
         services.set_module_state(owner, module, ModuleState.PUBLISHED, now=now)
         modules[item["code"]] = module

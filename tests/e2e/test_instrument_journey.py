@@ -1,0 +1,82 @@
+"""Journey of the library: a trainer publishes an instrument with a file and a second version; a
+partner finds it by another word form, downloads and bookmarks it."""
+import pytest
+
+from tests.e2e.conftest import assert_accessible, log_in
+from tests.instrumente.conftest import pdf_bytes
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {"WTF_CSRF_ENABLED": True, "FILE_STORAGE_DIR": str(tmp_path / "files")}
+
+
+def _new_context_page(browser, live_server):
+    return browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+
+
+def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, live_server, demo_users, tmp_path):
+    first, second = tmp_path / "Checkliste Helferkonferenz.pdf", tmp_path / "Checkliste v2.pdf"
+    first.write_bytes(pdf_bytes("Fassung 1"))
+    second.write_bytes(pdf_bytes("Fassung 2"))
+
+    log_in(page, "referentin@example.org", demo_users)
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Instrumente").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Instrument anlegen").click()
+    assert_accessible(page)
+    page.get_by_label("Titel", exact=True).fill("Checkliste Helferkonferenz")
+    page.get_by_label("Art").select_option(label="Fallabhängige Kooperation")
+    page.get_by_label("Kurzbeschreibung").fill("Vorbereitung, Durchführung und Nachbereitung einer Helferkonferenz")
+    page.get_by_label("Dimension").select_option(label="Leistungsdimension")
+    page.get_by_label("Themen").fill("Helferkonferenz, Datenschutz")
+    page.get_by_label("Kinder- und Jugendhilfe").check()
+    page.get_by_label("Sichtbarkeit").select_option(label="Öffentlich (auch ohne Anmeldung)")
+    page.get_by_label("Datei – optional").set_input_files(str(first))
+    page.get_by_role("button", name="Speichern").click()
+    assert page.get_by_text("Das Instrument wurde als Entwurf gespeichert.").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Zur Prüfung geben").click()
+    assert page.get_by_text("Das Instrument wartet auf die Prüfung durch eine zweite Person.").is_visible()
+    instrument_url = page.url
+
+    admin = _new_context_page(browser, live_server)
+    log_in(admin, "admin@example.org", demo_users)
+    admin.goto(instrument_url)
+    assert_accessible(admin)
+    admin.get_by_label("Kommentar der Prüfung").fill("Fachlich geprüft.")
+    admin.get_by_role("button", name="Freigeben und veröffentlichen").click()
+    assert admin.get_by_text("Das Instrument ist veröffentlicht.").is_visible()
+    admin.context.close()
+
+    page.goto(instrument_url)
+    page.get_by_role("link", name="Bearbeiten / neue Version").click()
+    page.get_by_label("Kurzbeschreibung").fill("Vorbereitung, Durchführung und Nachbereitung – mit Einwilligungen")
+    page.get_by_label("Datei – optional").set_input_files(str(second))
+    page.get_by_label("Was hat sich geändert?").fill("Abschnitt Einwilligung ergänzt")
+    page.get_by_role("button", name="Speichern").click()
+    assert page.get_by_text("Version 2 wurde gespeichert.").is_visible()
+    assert page.get_by_role("cell", name="Abschnitt Einwilligung ergänzt", exact=False).is_visible()
+    assert_accessible(page)
+
+    partner = _new_context_page(browser, live_server)
+    log_in(partner, "partner@example.org", demo_users)
+    partner.goto("/instrumente")
+    partner.get_by_label("Suchbegriff").fill("Helferkonferenzen")
+    partner.get_by_role("button", name="Suchen").click()
+    assert_accessible(partner)
+    assert partner.locator("mark", has_text="Helferkonferenz").first.is_visible()
+    partner.get_by_role("link", name="Checkliste Helferkonferenz").click()
+    with partner.expect_download() as download_info:
+        partner.get_by_role("link", name="Herunterladen", exact=False).click()
+    download = download_info.value
+    assert download.suggested_filename == "Checkliste v2.pdf"
+    assert open(download.path(), "rb").read() == pdf_bytes("Fassung 2")
+    partner.get_by_role("button", name="Merken").click()
+    assert partner.get_by_text("Das Instrument steht auf Ihrer Merkliste.").first.is_visible()
+    partner.goto("/merkliste")
+    assert_accessible(partner)
+    assert partner.get_by_role("link", name="Checkliste Helferkonferenz").is_visible()
+    partner.context.close()
