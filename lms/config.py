@@ -52,6 +52,7 @@ class Config:
     REMINDER_INTERVAL_SECONDS = 300
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
+    FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
     CERTIFICATE_ISSUER = "Netzwerke für Kinderschutz – Koordinationsstelle"
     PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
 
@@ -90,6 +91,7 @@ ENVIRONMENT = {
     "ASSETS_DIR": ("ASSETS_DIR", str),
     "PROXY_HOPS": ("PROXY_HOPS", int),
     "CERTIFICATE_ISSUER": ("CERTIFICATE_ISSUER", str),
+    "FILE_STORAGE_DIR": ("FILE_STORAGE_DIR", str),
 }
 
 

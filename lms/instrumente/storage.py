@@ -1,8 +1,8 @@
 """Where uploaded files live: content-addressed by SHA-256 behind a small interface.
 
-`LocalStorage` keeps them in a directory outside the static folder (default instance/files); a
-deployment on several hosts can provide another class with the same three methods (for example
-for S3-compatible object storage) and name it in LMS_FILE_STORAGE.
+`LocalStorage` keeps them in a directory outside the static folder (LMS_FILE_STORAGE_DIR, default
+instance/files). Several hosts point that directory at shared storage; object storage would be
+another class with the same three methods, returned by `storage()`.
 """
 import hashlib
 import os
