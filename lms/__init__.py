@@ -80,12 +80,19 @@ def _register_blueprints(app: Flask) -> None:
     from lms import core
     from lms.auth import views as auth_views
     from lms.instrumente import views as instrument_views
+    from lms.kompetenzen import services as competence_services
+    from lms.kompetenzen import views as competence_views
     from lms.module import views as module_views
+    from lms.signals import completion_recorded, completion_revoked
 
     app.register_blueprint(core.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(instrument_views.bp)
     app.register_blueprint(module_views.bp)
+    app.register_blueprint(competence_views.bp)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)
+    module_views.register_panel(app, competence_views.module_panel)
+    completion_recorded.connect(competence_services.on_completion_recorded, weak=False)
+    completion_revoked.connect(competence_services.on_completion_revoked, weak=False)
     auth_views.init_login(app)
     core.init_shell(app)

@@ -41,6 +41,24 @@ AREAS = (
         frozenset({"coordinator", "partner", "expert"}),
     ),
     Area(
+        "kompetenzen.my_profile",
+        _l("Kompetenzprofil"),
+        _l("Soll und Ist je Kompetenz, Lücken und passende nächste Module."),
+        frozenset({"coordinator"}),
+    ),
+    Area(
+        "kompetenzen.overview",
+        _l("Kompetenzen je Region"),
+        _l("Wie viele Koordinator*innen ihre Sollstufen erreichen, und welche Kompetenzen kein Angebot abdeckt."),
+        frozenset({"admin"}),
+    ),
+    Area(
+        "kompetenzen.confirmations",
+        _l("Kompetenzen bestätigen"),
+        _l("In der Praxis gezeigte Kompetenzstufen von Teilnehmenden bestätigen."),
+        frozenset({"admin", "trainer"}),
+    ),
+    Area(
         "module.manage",
         _l("Module verwalten"),
         _l("Module und Durchführungen planen, Teilnehmende und Anwesenheit pflegen."),

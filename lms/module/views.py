@@ -1,7 +1,7 @@
 """Catalogue, offering pages, enrolment, "Mein Lernen", certificates, and the trainers' pages."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -79,6 +79,15 @@ def catalogue():
     )
 
 
+def register_panel(app, provider) -> None:
+    """Let a higher package add (label, detail) lines about a module to its page."""
+    app.extensions.setdefault("module_panels", []).append(provider)
+
+
+def _panels(module: Module) -> list[tuple[str, str]]:
+    return [line for provider in current_app.extensions.get("module_panels", ()) for line in provider(module)]
+
+
 def instrument_usage(instrument) -> list[tuple[str, str]]:
     """For the instrument pages: the modules that use an instrument as course material."""
     return [(module.title, url_for("module.module_detail", module_id=module.id))
@@ -92,7 +101,7 @@ def module_detail(module_id: int):
     missing = services.missing_prerequisites(current_user, module) if current_user.is_authenticated else []
     return render_template(
         "module/module.html", module=module, offerings=queries.offerings_of_module(module, now=now), now=now,
-        missing=missing, can_edit=module.can_edit(current_user),
+        missing=missing, can_edit=module.can_edit(current_user), panels=_panels(module),
     )
 
 

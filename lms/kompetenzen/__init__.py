@@ -1,0 +1,2 @@
+"""Competence profiles for coordinators: the framework, target profiles, evidence, gaps and
+recommendations."""

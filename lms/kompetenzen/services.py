@@ -1,0 +1,358 @@
+"""Competence rules: the level rule, evidence from completions, self-assessment and confirmation,
+expiry, targets, gaps and recommended offerings.
+
+The current level of a competence is the highest level shown by a completed module or a
+confirmation whose evidence has not expired; self-assessments are shown beside it, never mixed in.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from lms.auth.models import Role, User
+from lms.errors import DomainError, PermissionDenied
+from lms.extensions import db
+from lms.i18n import _l
+from lms.kompetenzen.models import (
+    LEVELS, Competence, CompetenceArea, Evidence, EvidenceSource, FrameworkVersion, ModuleCompetence, TargetLevel,
+)
+from lms.kompetenzen.starter import AREAS, MODULE_BUILDS
+from lms.module.models import Completion, Module, Offering, OfferingState
+from lms.module.queries import waitlist_length
+
+# [PROPOSAL] Default target profile for coordinators until admins set their own: "shaping" (3) in
+# the internal dimension, "applying" (2) in the performance dimension.
+DEFAULT_COORDINATOR_TARGETS = {"internal": 3, "performance": 2, "both": 3}
+
+
+class InvalidLevel(DomainError):
+    default_message = _l("Die Stufe muss zwischen 1 und 4 liegen.")
+
+
+def _check_level(level) -> int:
+    if level not in LEVELS:
+        raise InvalidLevel()
+    return level
+
+
+def current_version() -> FrameworkVersion | None:
+    return db.session.scalar(select(FrameworkVersion).order_by(FrameworkVersion.number.desc()).limit(1))
+
+
+def seed_framework(*, now: datetime) -> FrameworkVersion:
+    """Create the starter framework, the coordinators' default targets and the starter modules'
+    mappings, if there is no framework yet."""
+    version = current_version()
+    if version is not None:
+        return version
+    version = FrameworkVersion(number=1, note="Startrahmen (DOMAIN.md 3.2)", created_at=now)
+    db.session.add(version)
+    db.session.flush()
+    for area_position, item in enumerate(AREAS):
+        area = CompetenceArea(code=item["code"], name=item["name"], main_dimension=item["main_dimension"],
+                              position=area_position)
+        db.session.add(area)
+        for position, entry in enumerate(item["competences"]):
+            competence = Competence(
+                area=area, code=entry["code"], name=entry["name"], dimension=entry["dimension"],
+                facet=entry["facet"], position=position, introduced_in_id=version.id,
+                validity_months=36 if entry["code"].startswith("E") else None,  # legal basics: refresh every 3 years
+                **{f"level_{level}": text for level, text in enumerate(entry["levels"], start=1)},
+            )
+            db.session.add(competence)
+            db.session.flush()
+            db.session.add(TargetLevel(role=Role.COORDINATOR, sector="", region_id=None, competence_id=competence.id,
+                                       level=DEFAULT_COORDINATOR_TARGETS[entry["dimension"]]))
+    db.session.flush()
+    map_starter_modules()
+    return version
+
+
+def map_starter_modules() -> None:
+    """Map the starter catalogue's modules (by code) to the competences they build."""
+    competences = {c.code: c for c in db.session.scalars(select(Competence))}
+    modules = {m.code: m for m in db.session.scalars(select(Module).where(Module.code.in_(MODULE_BUILDS)))}
+    for code, builds in MODULE_BUILDS.items():
+        module = modules.get(code)
+        if module is None:
+            continue
+        for competence_code, level in builds:
+            if db.session.get(ModuleCompetence, (module.id, competences[competence_code].id)) is None:
+                db.session.add(ModuleCompetence(module_id=module.id, competence_id=competences[competence_code].id,
+                                                level=level))
+    db.session.flush()
+
+
+def map_module(actor: User, module: Module, levels: dict[int, int]) -> None:
+    """State which competences *module* builds, up to which level (replacing the previous mapping)."""
+    if not module.can_edit(actor):
+        raise PermissionDenied()
+    competences = {c.id: c for c in db.session.scalars(select(Competence).where(Competence.id.in_(levels)))}
+    for competence_id, level in levels.items():
+        _check_level(level)
+        competence = competences.get(competence_id)
+        if competence is None or not competence.is_current:
+            raise DomainError(_l("Module können nur Kompetenzen des aktuellen Kompetenzrahmens zugeordnet werden."))
+    for row in db.session.scalars(select(ModuleCompetence).where(ModuleCompetence.module_id == module.id)):
+        db.session.delete(row)
+    db.session.flush()
+    for competence_id, level in levels.items():
+        db.session.add(ModuleCompetence(module_id=module.id, competence_id=competence_id, level=level))
+    db.session.flush()
+
+
+def module_mapping(module: Module) -> list[ModuleCompetence]:
+    return list(db.session.scalars(
+        select(ModuleCompetence).where(ModuleCompetence.module_id == module.id)
+        .join(Competence).order_by(Competence.code)
+    ).unique())
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+def _expiry(competence: Competence, observed_on: datetime) -> datetime | None:
+    if not competence.validity_months:
+        return None
+    return observed_on + timedelta(days=round(competence.validity_months * 30.44))
+
+
+def _add_evidence(user: User, competence: Competence, *, source: EvidenceSource, level: int, now: datetime,
+                  observed_on: datetime | None = None, **fields) -> Evidence:
+    version = current_version()
+    observed_on = observed_on or now
+    evidence = Evidence(user_id=user.id, competence_id=competence.id, framework_version_id=version.id,
+                        source=source, level=_check_level(level), observed_on=observed_on, recorded_at=now,
+                        expires_at=_expiry(competence, observed_on), **fields)
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def on_completion_recorded(completion: Completion, *, user: User, module: Module, completed_at: datetime) -> None:
+    """Signal receiver: a completed module is evidence for each competence it builds."""
+    for mapping in module_mapping(module):
+        _add_evidence(user, mapping.competence, source=EvidenceSource.COMPLETION, level=mapping.level,
+                      now=completion.recorded_at, observed_on=completed_at, completion_id=completion.id,
+                      module_title=module.title)
+
+
+def on_completion_revoked(completion: Completion, **_kwargs) -> None:
+    """Signal receiver: a revoked completion takes its evidence with it."""
+    for evidence in db.session.scalars(select(Evidence).where(Evidence.completion_id == completion.id)):
+        db.session.delete(evidence)
+    db.session.flush()
+
+
+def self_assess(actor: User, person: User, competence: Competence, *, level: int, comment: str,
+                now: datetime) -> Evidence:
+    """Record how someone sees their own level; it never counts as the current level."""
+    if actor.id != person.id:
+        raise PermissionDenied(_l("Eine Selbsteinschätzung kann nur die Person selbst abgeben."))
+    return _add_evidence(person, competence, source=EvidenceSource.SELF_ASSESSMENT, level=level, now=now,
+                         comment=comment.strip()[:500], recorded_by_id=actor.id)
+
+
+def confirm(actor: User, person: User, competence: Competence, *, level: int, comment: str,
+            now: datetime) -> Evidence:
+    """A trainer or an admin confirms a level they have seen in practice."""
+    if not actor.is_active or not actor.has_role(Role.ADMIN, Role.TRAINER):
+        raise PermissionDenied(_l("Bestätigen können Referent*innen und die Administration."))
+    if actor.id == person.id:
+        raise PermissionDenied(_l("Die eigene Kompetenz kann man nicht selbst bestätigen."))
+    return _add_evidence(person, competence, source=EvidenceSource.CONFIRMATION, level=level, now=now,
+                         comment=comment.strip()[:500], recorded_by_id=actor.id)
+
+
+def evidence_of(user: User) -> list[Evidence]:
+    return list(db.session.scalars(
+        select(Evidence).where(Evidence.user_id == user.id).order_by(Evidence.observed_on.desc(), Evidence.id.desc())
+    ).unique())
+
+
+def confirmations_given_by(actor: User) -> list[Evidence]:
+    return list(db.session.scalars(
+        select(Evidence).where(Evidence.recorded_by_id == actor.id, Evidence.source == EvidenceSource.CONFIRMATION)
+        .order_by(Evidence.recorded_at.desc())
+    ).unique())
+
+
+# --- profile, gaps, recommendations ---------------------------------------------------------
+
+def targets_for(user: User) -> dict[int, int]:
+    """Target level per competence: the role's general targets, overridden by the user's region."""
+    rows = db.session.scalars(select(TargetLevel).where(
+        TargetLevel.role == Role.COORDINATOR, TargetLevel.sector == "",
+        (TargetLevel.region_id.is_(None)) | (TargetLevel.region_id == user.region_id),
+    )).all()
+    targets = {row.competence_id: row.level for row in rows if row.region_id is None}
+    targets.update({row.competence_id: row.level for row in rows if row.region_id is not None})
+    return targets
+
+
+@dataclass
+class CompetenceRow:
+    competence: Competence
+    target: int
+    current: int
+    self_level: int | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.target - self.current)
+
+
+@dataclass
+class AreaSummary:
+    area: CompetenceArea
+    rows: list[CompetenceRow]
+
+    @property
+    def reached(self) -> int:
+        return sum(row.gap == 0 for row in self.rows)
+
+    @property
+    def target_sum(self) -> int:
+        return sum(row.target for row in self.rows)
+
+    @property
+    def current_sum(self) -> int:
+        return sum(min(row.current, row.target) for row in self.rows)
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the area's target levels reached."""
+        return round(100 * self.current_sum / self.target_sum) if self.target_sum else 100
+
+    @property
+    def mean_target(self) -> float:
+        return self.target_sum / len(self.rows) if self.rows else 0
+
+    @property
+    def mean_current(self) -> float:
+        return sum(row.current for row in self.rows) / len(self.rows) if self.rows else 0
+
+
+def profile(user: User, *, now: datetime) -> list[AreaSummary]:
+    """Target, current level, self-assessment and evidence per competence, grouped by area."""
+    targets = targets_for(user)
+    evidence = evidence_of(user)
+    areas = db.session.scalars(select(CompetenceArea).order_by(CompetenceArea.position)).unique().all()
+    summaries = []
+    for area in areas:
+        rows = []
+        for competence in area.competences:
+            if not competence.is_current:
+                continue
+            mine = [e for e in evidence if e.competence_id == competence.id]
+            counted = [e.level for e in mine if e.source != EvidenceSource.SELF_ASSESSMENT and not e.is_expired(now)]
+            selves = [e for e in mine if e.source == EvidenceSource.SELF_ASSESSMENT]
+            rows.append(CompetenceRow(competence, targets.get(competence.id, 0), max(counted, default=0),
+                                      selves[0].level if selves else None, mine))
+        summaries.append(AreaSummary(area, rows))
+    return summaries
+
+
+def dimension_summary(summaries: list[AreaSummary]) -> dict[str, int]:
+    """Per cent of target levels reached in each dimension: is one of them lagging?"""
+    totals: dict[str, list[int]] = {}
+    for summary in summaries:
+        for row in summary.rows:
+            for dimension in (["internal", "performance"] if row.competence.dimension == "both" else [row.competence.dimension]):
+                reached, wanted = totals.setdefault(dimension, [0, 0])
+                totals[dimension] = [reached + min(row.current, row.target), wanted + row.target]
+    return {dimension: round(100 * reached / wanted) if wanted else 100 for dimension, (reached, wanted) in totals.items()}
+
+
+def gaps(summaries: list[AreaSummary]) -> list[CompetenceRow]:
+    """The competences below target, largest gap first."""
+    rows = [row for summary in summaries for row in summary.rows if row.gap > 0]
+    return sorted(rows, key=lambda row: (-row.gap, row.competence.area.position, row.competence.position))
+
+
+@dataclass
+class Recommendation:
+    offering: Offering
+    competence: Competence
+    closes: int  # levels of the gap this offering closes
+    from_level: int
+    to_level: int
+    own_region: bool
+    waitlist: int | None  # None: seats are free
+
+
+def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime, limit: int = 10) -> list[Recommendation]:
+    """Upcoming open offerings whose module closes a gap, ranked by how much of the gap they close,
+    then own region first (statewide next), then by date. Full offerings are offered as waitlist."""
+    if not gap_rows:
+        return []
+    by_competence = {row.competence.id: row for row in gap_rows}
+    candidates = db.session.execute(
+        select(Offering, ModuleCompetence)
+        .join(ModuleCompetence, ModuleCompetence.module_id == Offering.module_id)
+        .where(ModuleCompetence.competence_id.in_(by_competence), Offering.state == OfferingState.OPEN,
+               Offering.first_starts_at > now, Offering.registration_deadline > now,
+               Offering.registration_closed.is_(False))
+    ).unique().all()
+    best: dict[int, Recommendation] = {}
+    for offering, mapping in candidates:
+        row = by_competence[mapping.competence_id]
+        if not offering.module.is_published or not offering.module.is_for(user):
+            continue
+        closes = min(mapping.level, row.target) - row.current
+        if closes <= 0:
+            continue
+        recommendation = Recommendation(
+            offering, row.competence, closes, row.current, min(mapping.level, row.target),
+            own_region=offering.region_id is not None and offering.region_id == user.region_id,
+            waitlist=waitlist_length(offering) if offering.seats_left <= 0 else None,
+        )
+        if offering.id not in best or best[offering.id].closes < closes:
+            best[offering.id] = recommendation
+    ranked = sorted(best.values(), key=lambda r: (
+        -r.closes, 0 if r.own_region else (1 if r.offering.region_id is None else 2), r.offering.first_starts_at,
+        r.offering.id))
+    return ranked[:limit]
+
+
+def competences() -> list[Competence]:
+    return list(db.session.scalars(
+        select(Competence).where(Competence.retired_in_id.is_(None)).order_by(Competence.code)
+    ).unique())
+
+
+def count_competences() -> int:
+    return db.session.scalar(select(func.count(Competence.id)))
+
+
+@dataclass
+class RegionOverview:
+    region_name: str
+    coordinators: int
+    reached: dict[int, int]  # competence id -> coordinators at or above target
+
+
+def region_overview(*, now: datetime) -> tuple[list[RegionOverview], list[Competence]]:
+    """For admins: per region, how many coordinators reach their target in each competence (no
+    individuals shown), and the competences that no upcoming open offering builds."""
+    from lms.auth.models import Region, UserRole
+
+    coordinators = db.session.scalars(
+        select(User).where(User.active.is_(True), User.id.in_(
+            select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)))
+    ).all()
+    regions = {region.id: region.name for region in db.session.scalars(select(Region))}
+    table: dict[int | None, RegionOverview] = {}
+    for person in coordinators:
+        entry = table.setdefault(person.region_id, RegionOverview(regions.get(person.region_id, "–"), 0, {}))
+        entry.coordinators += 1
+        for summary in profile(person, now=now):
+            for row in summary.rows:
+                if row.gap == 0:
+                    entry.reached[row.competence.id] = entry.reached.get(row.competence.id, 0) + 1
+    covered = set(db.session.scalars(
+        select(ModuleCompetence.competence_id).join(Offering, Offering.module_id == ModuleCompetence.module_id)
+        .where(Offering.state == OfferingState.OPEN, Offering.first_starts_at > now)
+    ))
+    uncovered = [competence for competence in competences() if competence.id not in covered]
+    return sorted(table.values(), key=lambda entry: entry.region_name), uncovered

@@ -1,0 +1,162 @@
+"""The competence profile, self-assessment, confirmations and module mappings."""
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.auth.models import Role, User
+from lms.auth.permissions import require, role_required
+from lms.auth.services import find_user_by_email
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.i18n import _
+from lms.kompetenzen import services
+from lms.kompetenzen.chart import area_chart
+from lms.kompetenzen.forms import ConfirmationForm, SelfAssessmentForm
+from lms.kompetenzen.models import LEVEL_LABELS, LEVELS, Competence
+from lms.kompetenzen.record import record_data, record_pdf
+from lms.module.models import Module
+from lms.module.services import completions_for
+
+bp = Blueprint("kompetenzen", __name__)
+
+
+def _profile_page(person: User, *, own: bool):
+    now = utcnow()
+    summaries = services.profile(person, now=now)
+    gap_rows = services.gaps(summaries)
+    chart = area_chart(
+        summaries, title=_("Soll und Ist je Kompetenzbereich"),
+        description=_("Balkendiagramm: durchschnittliche Soll- und Ist-Stufe je Bereich; die Tabelle daneben enthält dieselben Werte."),
+        target_label=_("Soll"), current_label=_("Ist"))
+    return render_template(
+        "kompetenzen/profile.html", person=person, own=own, summaries=summaries, gaps=gap_rows,
+        recommendations=services.recommendations(person, gap_rows, now=now), chart=chart,
+        dimensions=services.dimension_summary(summaries), history=services.evidence_of(person)[:50],
+        levels=LEVEL_LABELS, now=now, action_form=ActionForm(),
+        form=SelfAssessmentForm(competences=services.competences()) if own else None,
+    )
+
+
+@bp.get("/kompetenzen")
+@role_required(Role.COORDINATOR)
+def my_profile():
+    return _profile_page(current_user, own=True)
+
+
+@bp.get("/kompetenzen/personen/<int:user_id>")
+@role_required(Role.ADMIN)
+def person_profile(user_id: int):
+    return _profile_page(db.get_or_404(User, user_id), own=False)
+
+
+def _record(person: User) -> dict:
+    now = utcnow()
+    return record_data(person, completions_for(person), services.profile(person, now=now), now=now)
+
+
+@bp.get("/kompetenzen/nachweis.<any(json, pdf):kind>")
+@role_required(Role.COORDINATOR)
+def my_record(kind: str):
+    return _record_response(current_user, kind)
+
+
+@bp.get("/kompetenzen/personen/<int:user_id>/nachweis.<any(json, pdf):kind>")
+@role_required(Role.ADMIN)
+def person_record(user_id: int, kind: str):
+    return _record_response(db.get_or_404(User, user_id), kind)
+
+
+def _record_response(person: User, kind: str) -> Response:
+    data = _record(person)
+    if kind == "json":
+        return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="qualifizierungsnachweis.json"'})
+    return Response(record_pdf(data, issuer=current_app.config["CERTIFICATE_ISSUER"]), mimetype="application/pdf",
+                    headers={"Content-Disposition": 'attachment; filename="qualifizierungsnachweis.pdf"'})
+
+
+@bp.get("/kompetenzen/uebersicht")
+@role_required(Role.ADMIN)
+def overview():
+    regions, uncovered = services.region_overview(now=utcnow())
+    return render_template("kompetenzen/overview.html", regions=regions, uncovered=uncovered,
+                           competences=services.competences())
+
+
+@bp.post("/kompetenzen/selbsteinschaetzung")
+@role_required(Role.COORDINATOR)
+def self_assessment():
+    form = SelfAssessmentForm(competences=services.competences())
+    if form.validate_on_submit():
+        competence = db.get_or_404(Competence, form.competence.data)
+        try:
+            services.self_assess(current_user, current_user, competence, level=form.level.data,
+                                 comment=form.comment.data or "", now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Ihre Selbsteinschätzung wurde gespeichert."), "success")
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("kompetenzen.my_profile"))
+
+
+@bp.route("/kompetenzen/bestaetigungen", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.TRAINER)
+def confirmations():
+    form = ConfirmationForm(competences=services.competences())
+    if form.validate_on_submit():
+        person = find_user_by_email(form.email.data)
+        competence = db.session.get(Competence, form.competence.data)
+        if person is None or not person.is_active:
+            form.email.errors.append(_("Unter dieser E-Mail-Adresse gibt es kein aktives Konto."))
+        else:
+            try:
+                services.confirm(current_user, person, competence, level=form.level.data,
+                                 comment=form.comment.data or "", now=utcnow())
+            except DomainError as error:
+                db.session.rollback()
+                form.form_errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_("Die Bestätigung für %(name)s wurde gespeichert.", name=person.name), "success")
+                return redirect(url_for("kompetenzen.confirmations"))
+    return render_template("kompetenzen/confirmations.html", form=form,
+                           given=services.confirmations_given_by(current_user)), 422 if form.errors else 200
+
+
+@bp.route("/kompetenzen/module/<int:module_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.TRAINER)
+def module_mapping(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    require(module.can_edit(current_user))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            levels = {int(key[2:]): int(value) for key, value in request.form.items()
+                      if key.startswith("c-") and value not in ("", "0")}
+        except ValueError:
+            abort(400)
+        try:
+            services.map_module(current_user, module, levels)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Die Kompetenzen des Moduls wurden gespeichert."), "success")
+            return redirect(url_for("module.edit_module", module_id=module.id))
+    current = {row.competence_id: row.level for row in services.module_mapping(module)}
+    return render_template("kompetenzen/module_mapping.html", module=module, competences=services.competences(),
+                           current=current, levels=LEVELS, form=form)
+
+
+def module_panel(module: Module) -> list[tuple[str, str]]:
+    """For the module page: the competences the module builds, as (label, detail)."""
+    return [(f"{row.competence.code} {row.competence.name}", _("bis Stufe %(level)d", level=row.level))
+            for row in services.module_mapping(module)]

@@ -1,0 +1,112 @@
+"""Competence pages: who sees what, forms and their bad input."""
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.kompetenzen import services
+from lms.kompetenzen.models import Evidence, ModuleCompetence
+from tests.conftest import login_as
+
+
+def test_coordinator_sees_own_profile_with_chart_and_table(client, framework, create_user):
+    login_as(client, create_user("coordinator"))
+    page = client.get("/kompetenzen").get_data(as_text=True)
+    assert "<svg" in page and 'role="img"' in page and "Soll und Ist je Kompetenzbereich" in page
+    assert "A1 Bestands- und Bedarfsanalyse" in page and "<progress" in page
+
+
+@pytest.mark.parametrize("role", ["partner", "trainer", "expert", "admin"])
+def test_only_coordinators_have_a_profile_page(client, framework, create_user, role):
+    login_as(client, create_user(role))
+    assert client.get("/kompetenzen").status_code == 403
+
+
+@pytest.mark.parametrize("role,status", [("admin", 200), ("trainer", 403), ("coordinator", 403), ("partner", 403)])
+def test_other_peoples_profiles_are_for_admins_only(client, framework, create_user, role, status):
+    person = create_user("coordinator")
+    login_as(client, create_user(role))
+    assert client.get(f"/kompetenzen/personen/{person.id}").status_code == status
+
+
+def test_self_assessment_through_the_page(client, framework, create_user):
+    person = create_user("coordinator")
+    login_as(client, person)
+    response = client.post("/kompetenzen/selbsteinschaetzung", data={"competence": framework["B2"].id, "level": "3"},
+                           follow_redirects=True)
+    assert "Ihre Selbsteinschätzung wurde gespeichert." in response.get_data(as_text=True)
+    bad = client.post("/kompetenzen/selbsteinschaetzung", data={"competence": framework["B2"].id, "level": "9"},
+                      follow_redirects=True)
+    assert "zwischen 1 und 4" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Evidence.id))) == 1
+
+
+def test_trainers_confirm_and_see_only_their_own_confirmations(client, app, framework, create_user):
+    person, trainer, other = create_user("coordinator", email="k@example.org"), create_user("trainer"), create_user("trainer")
+    services.confirm(other, person, framework["A2"], level=2, comment="von anderer Seite", now=services_now())
+    db.session.commit()
+    login_as(client, trainer)
+    response = client.post("/kompetenzen/bestaetigungen", data={"email": "k@example.org",
+                                                                 "competence": framework["A1"].id, "level": "2"})
+    assert response.status_code == 302
+    page = client.get("/kompetenzen/bestaetigungen").get_data(as_text=True)
+    assert "A1 Bestands- und Bedarfsanalyse" in page and "A2 Ziel- und Konzeptentwicklung –" not in page
+    unknown = client.post("/kompetenzen/bestaetigungen", data={"email": "wer@example.org",
+                                                                "competence": framework["A1"].id, "level": "2"})
+    assert unknown.status_code == 422 and "kein aktives Konto" in unknown.get_data(as_text=True)
+
+
+def services_now():
+    from lms.db import utcnow
+
+    return utcnow()
+
+
+@pytest.mark.parametrize("role", ["coordinator", "partner"])
+def test_participants_cannot_confirm(client, framework, create_user, role):
+    login_as(client, create_user(role))
+    assert client.get("/kompetenzen/bestaetigungen").status_code == 403
+
+
+def test_trainer_maps_a_module_and_the_module_page_shows_it(client, framework, create_module, trainer):
+    module = create_module(title="Moderation")
+    login_as(client, trainer)
+    response = client.post(f"/kompetenzen/module/{module.id}", data={f"c-{framework['B1'].id}": "3",
+                                                                      f"c-{framework['C1'].id}": "0"})
+    assert response.status_code == 302
+    assert [(row.competence_id, row.level) for row in db.session.scalars(select(ModuleCompetence))] == [
+        (framework["B1"].id, 3)]
+    page = client.get(f"/qualifizierung/module/{module.id}").get_data(as_text=True)
+    assert "Kompetenzen, die das Modul aufbaut" in page and "bis Stufe 3" in page
+
+
+def test_other_trainers_cannot_map_the_module(client, framework, create_module, create_user):
+    module = create_module()
+    login_as(client, create_user("trainer"))
+    assert client.get(f"/kompetenzen/module/{module.id}").status_code == 403
+
+
+def test_qualification_record_as_json_and_pdf(client, framework, create_user):
+    import io
+    import json
+
+    from pypdf import PdfReader
+
+    person = create_user("coordinator", name="Jana Jäger")
+    login_as(client, person)
+    data = json.loads(client.get("/kompetenzen/nachweis.json").get_data(as_text=True))
+    assert data["name"] == "Jana Jäger" and len(data["kompetenzen"]) == 35
+    assert data["unterrichtseinheiten_je_dimension"] == {"internal": 0, "performance": 0}
+    pdf = client.get("/kompetenzen/nachweis.pdf")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Qualifizierungsnachweis" in text and "Jana Jäger" in text
+
+
+def test_region_overview_for_admins_only(client, framework, create_user, create_region):
+    region = create_region("Vogtlandkreis")
+    create_user("coordinator", region=region)
+    login_as(client, create_user("coordinator"))
+    assert client.get("/kompetenzen/uebersicht").status_code == 403
+    login_as(client, create_user("admin"))
+    page = client.get("/kompetenzen/uebersicht").get_data(as_text=True)
+    assert "Vogtlandkreis (1)" in page and "0 %" in page
+    assert "A1 Bestands- und Bedarfsanalyse" in page.split("Kompetenzen ohne kommendes Angebot")[1]
