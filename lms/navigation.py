@@ -47,6 +47,12 @@ AREAS = (
         frozenset({"coordinator"}),
     ),
     Area(
+        "kompetenzen.framework",
+        _l("Kompetenzrahmen"),
+        _l("Kompetenzbereiche, Kompetenzen, Stufen und Sollstufen pflegen."),
+        frozenset({"admin"}),
+    ),
+    Area(
         "kompetenzen.overview",
         _l("Kompetenzen je Region"),
         _l("Wie viele Koordinator*innen ihre Sollstufen erreichen, und welche Kompetenzen kein Angebot abdeckt."),

@@ -109,6 +109,17 @@ class ModuleCompetence(db.Model):
     competence: Mapped[Competence] = relationship(lazy="joined")
 
 
+class InstrumentCompetence(db.Model):
+    """An instrument from the library that helps to reach a level of a competence."""
+
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),)
+
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), primary_key=True)
+    competence_id: Mapped[int] = mapped_column(ForeignKey("competence.id", ondelete="CASCADE"), primary_key=True,
+                                               index=True)
+    level: Mapped[int]
+
+
 class EvidenceSource(StrEnum):
     COMPLETION = "completion"
     SELF_ASSESSMENT = "self"

@@ -14,9 +14,11 @@ from lms.errors import DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.kompetenzen.models import (
-    LEVELS, Competence, CompetenceArea, Evidence, EvidenceSource, FrameworkVersion, ModuleCompetence, TargetLevel,
+    LEVELS, Competence, CompetenceArea, Evidence, EvidenceSource, FrameworkVersion, InstrumentCompetence,
+    ModuleCompetence, TargetLevel,
 )
 from lms.kompetenzen.starter import AREAS, MODULE_BUILDS
+from lms.instrumente.models import Instrument, InstrumentState
 from lms.module.models import Completion, Module, Offering, OfferingState
 from lms.module.queries import waitlist_length
 
@@ -106,6 +108,149 @@ def module_mapping(module: Module) -> list[ModuleCompetence]:
         select(ModuleCompetence).where(ModuleCompetence.module_id == module.id)
         .join(Competence).order_by(Competence.code)
     ).unique())
+
+
+# --- editing the framework and the targets ---------------------------------------------------
+
+class FrameworkChange(DomainError):
+    pass
+
+
+def _new_version(actor: User, note: str, now: datetime) -> FrameworkVersion:
+    if not note.strip():
+        raise DomainError(_l("Bitte beschreiben Sie die Änderung des Kompetenzrahmens."))
+    previous = current_version()
+    version = FrameworkVersion(number=(previous.number if previous else 0) + 1, note=note.strip()[:500],
+                               created_at=now, created_by_id=actor.id)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def edit_competence(actor: User, competence: Competence, *, name: str, dimension: str, descriptors: list[str],
+                    validity_months: int | None, note: str, now: datetime) -> FrameworkVersion:
+    """Rename or describe a competence anew; its evidence stays attached (same id)."""
+    ensure_admin(actor)
+    if dimension not in ("internal", "performance", "both") or len(descriptors) != 4 or not name.strip():
+        raise DomainError(_l("Bitte geben Sie Name, Dimension und vier Stufenbeschreibungen an."))
+    version = _new_version(actor, note, now)
+    competence.name = name.strip()[:200]
+    competence.dimension = dimension
+    competence.validity_months = validity_months or None
+    for level, text in enumerate(descriptors, start=1):
+        setattr(competence, f"level_{level}", text.strip())
+    db.session.flush()
+    return version
+
+
+def add_competence(actor: User, area: CompetenceArea, *, code: str, name: str, dimension: str,
+                   descriptors: list[str], target: int, note: str, now: datetime) -> Competence:
+    ensure_admin(actor)
+    _check_level(target)
+    if db.session.scalar(select(Competence.id).where(Competence.code == code.strip())):
+        raise DomainError(_l("Das Kürzel %(code)s ist bereits vergeben.", code=code.strip()))
+    if dimension not in ("internal", "performance", "both") or len(descriptors) != 4 or not name.strip():
+        raise DomainError(_l("Bitte geben Sie Name, Dimension und vier Stufenbeschreibungen an."))
+    version = _new_version(actor, note, now)
+    competence = Competence(area=area, code=code.strip()[:10], name=name.strip()[:200], dimension=dimension,
+                            position=len(area.competences), introduced_in_id=version.id,
+                            **{f"level_{level}": text.strip() for level, text in enumerate(descriptors, start=1)})
+    db.session.add(competence)
+    db.session.flush()
+    db.session.add(TargetLevel(role=Role.COORDINATOR, sector="", region_id=None, competence_id=competence.id,
+                               level=target))
+    db.session.flush()
+    return competence
+
+
+def remove_competence(actor: User, competence: Competence, *, note: str, now: datetime) -> None:
+    """Delete a competence that nobody has evidence for; with evidence it can only be retired."""
+    ensure_admin(actor)
+    if db.session.scalar(select(func.count(Evidence.id)).where(Evidence.competence_id == competence.id)):
+        raise FrameworkChange(_l(
+            "Für diese Kompetenz gibt es Nachweise. Sie kann nicht gelöscht, nur auslaufen gelassen werden."))
+    _new_version(actor, note, now)
+    db.session.delete(competence)
+    db.session.flush()
+
+
+def retire_competence(actor: User, competence: Competence, *, note: str, now: datetime) -> None:
+    """Take a competence out of the framework; its evidence is kept, nothing new is mapped to it."""
+    ensure_admin(actor)
+    if not competence.is_current:
+        raise FrameworkChange(_l("Diese Kompetenz ist bereits ausgelaufen."))
+    competence.retired_in_id = _new_version(actor, note, now).id
+    db.session.flush()
+
+
+def set_target(actor: User, competence: Competence, *, level: int | None, region_id: int | None = None) -> None:
+    """Set the coordinators' target level (for a region: override it; None removes the override)."""
+    ensure_admin(actor)
+    row = db.session.scalar(select(TargetLevel).where(
+        TargetLevel.role == Role.COORDINATOR, TargetLevel.sector == "", TargetLevel.competence_id == competence.id,
+        TargetLevel.region_id.is_(None) if region_id is None else TargetLevel.region_id == region_id))
+    if level is None:
+        if region_id is None:
+            raise DomainError(_l("Die allgemeine Sollstufe kann nicht leer sein."))
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(TargetLevel(role=Role.COORDINATOR, sector="", region_id=region_id,
+                                   competence_id=competence.id, level=_check_level(level)))
+    else:
+        row.level = _check_level(level)
+    db.session.flush()
+
+
+def target_table(region_id: int | None) -> dict[int, int]:
+    rows = db.session.scalars(select(TargetLevel).where(
+        TargetLevel.role == Role.COORDINATOR, TargetLevel.sector == "",
+        TargetLevel.region_id.is_(None) if region_id is None else TargetLevel.region_id == region_id))
+    return {row.competence_id: row.level for row in rows}
+
+
+def ensure_admin(actor: User) -> None:
+    if not actor.is_active or not actor.has_role(Role.ADMIN):
+        raise PermissionDenied()
+
+
+def link_instrument(actor: User, instrument: Instrument, competence: Competence, *, level: int | None) -> None:
+    """Recommend *instrument* to people working towards *level* of *competence* (None unlinks)."""
+    if not instrument.is_editor(actor):
+        raise PermissionDenied()
+    if not competence.is_current:
+        raise DomainError(_l("Nur Kompetenzen des aktuellen Kompetenzrahmens können verknüpft werden."))
+    row = db.session.get(InstrumentCompetence, (instrument.id, competence.id))
+    if level is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(InstrumentCompetence(instrument_id=instrument.id, competence_id=competence.id,
+                                            level=_check_level(level)))
+    else:
+        row.level = _check_level(level)
+    db.session.flush()
+
+
+def instrument_links(instrument: Instrument) -> dict[int, int]:
+    return {row.competence_id: row.level for row in db.session.scalars(
+        select(InstrumentCompetence).where(InstrumentCompetence.instrument_id == instrument.id))}
+
+
+def recommended_instruments(user: User, gap_rows: "list[CompetenceRow]") -> list[tuple[Instrument, Competence, int]]:
+    """Published instruments linked to a level between the current and the target level of a gap."""
+    wanted = {row.competence.id: row for row in gap_rows}
+    if not wanted:
+        return []
+    rows = db.session.execute(
+        select(Instrument, InstrumentCompetence)
+        .join(InstrumentCompetence, InstrumentCompetence.instrument_id == Instrument.id)
+        .where(InstrumentCompetence.competence_id.in_(wanted), Instrument.state == InstrumentState.PUBLISHED)
+        .order_by(Instrument.title)
+    ).unique().all()
+    return [(instrument, wanted[link.competence_id].competence, link.level) for instrument, link in rows
+            if wanted[link.competence_id].current < link.level <= wanted[link.competence_id].target
+            and instrument.can_view(user)]
 
 
 # --- evidence -------------------------------------------------------------------------------

@@ -3,19 +3,21 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.auth.models import Role, User
 from lms.auth.permissions import require, role_required
-from lms.auth.services import find_user_by_email
+from lms.auth.services import all_regions, find_user_by_email
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
+from lms.instrumente.models import Instrument
 from lms.kompetenzen import services
 from lms.kompetenzen.chart import area_chart
-from lms.kompetenzen.forms import ConfirmationForm, SelfAssessmentForm
-from lms.kompetenzen.models import LEVEL_LABELS, LEVELS, Competence
+from lms.kompetenzen.forms import CompetenceForm, ConfirmationForm, NewCompetenceForm, NoteForm, SelfAssessmentForm
+from lms.kompetenzen.models import LEVEL_LABELS, LEVELS, Competence, CompetenceArea, FrameworkVersion
 from lms.kompetenzen.record import record_data, record_pdf
 from lms.module.models import Module
 from lms.module.services import completions_for
@@ -34,6 +36,7 @@ def _profile_page(person: User, *, own: bool):
     return render_template(
         "kompetenzen/profile.html", person=person, own=own, summaries=summaries, gaps=gap_rows,
         recommendations=services.recommendations(person, gap_rows, now=now), chart=chart,
+        instruments=services.recommended_instruments(person, gap_rows),
         dimensions=services.dimension_summary(summaries), history=services.evidence_of(person)[:50],
         levels=LEVEL_LABELS, now=now, action_form=ActionForm(),
         form=SelfAssessmentForm(competences=services.competences()) if own else None,
@@ -160,3 +163,128 @@ def module_panel(module: Module) -> list[tuple[str, str]]:
     """For the module page: the competences the module builds, as (label, detail)."""
     return [(f"{row.competence.code} {row.competence.name}", _("bis Stufe %(level)d", level=row.level))
             for row in services.module_mapping(module)]
+
+
+# --- framework, targets and instrument links (admins; trainers for instruments) ---------------
+
+@bp.get("/kompetenzen/rahmen")
+@role_required(Role.ADMIN)
+def framework():
+    areas = db.session.scalars(select(CompetenceArea).order_by(CompetenceArea.position)).unique().all()
+    versions = db.session.scalars(select(FrameworkVersion).order_by(FrameworkVersion.number.desc())).all()
+    return render_template("kompetenzen/framework.html", areas=areas, versions=versions,
+                           new_form=NewCompetenceForm(), note_form=NoteForm())
+
+
+@bp.route("/kompetenzen/rahmen/<int:competence_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_competence(competence_id: int):
+    competence = db.get_or_404(Competence, competence_id)
+    form = CompetenceForm(obj=competence)
+    if request.method == "GET":
+        form.note.data = ""
+    if form.validate_on_submit():
+        try:
+            services.edit_competence(current_user, competence, name=form.name.data, dimension=form.dimension.data,
+                                     descriptors=form.descriptors, validity_months=form.validity_months.data,
+                                     note=form.note.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Der Kompetenzrahmen wurde geändert (neue Version)."), "success")
+            return redirect(url_for("kompetenzen.framework"))
+    return render_template("kompetenzen/competence_form.html", form=form, competence=competence), \
+        422 if form.errors else 200
+
+
+@bp.post("/kompetenzen/rahmen/bereiche/<int:area_id>/kompetenzen")
+@role_required(Role.ADMIN)
+def add_competence(area_id: int):
+    area = db.get_or_404(CompetenceArea, area_id)
+    form = NewCompetenceForm()
+    if form.validate_on_submit():
+        try:
+            services.add_competence(current_user, area, code=form.code.data, name=form.name.data,
+                                    dimension=form.dimension.data, descriptors=form.descriptors,
+                                    target=form.target.data, note=form.note.data, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Die Kompetenz wurde aufgenommen (neue Version)."), "success")
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("kompetenzen.framework"))
+
+
+@bp.post("/kompetenzen/rahmen/<int:competence_id>/<any(auslaufen, loeschen):action>")
+@role_required(Role.ADMIN)
+def end_competence(competence_id: int, action: str):
+    competence = db.get_or_404(Competence, competence_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("Bitte beschreiben Sie die Änderung des Kompetenzrahmens."), "error")
+        return redirect(url_for("kompetenzen.framework"))
+    change = services.retire_competence if action == "auslaufen" else services.remove_competence
+    try:
+        change(current_user, competence, note=form.note.data, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Der Kompetenzrahmen wurde geändert (neue Version)."), "success")
+    return redirect(url_for("kompetenzen.framework"))
+
+
+@bp.route("/kompetenzen/soll", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def targets():
+    regions = all_regions()
+    region_id = request.values.get("region", type=int)
+    if region_id is not None and region_id not in {r.id for r in regions}:
+        abort(404)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            for competence in services.competences():
+                raw = request.form.get(f"t-{competence.id}", "")
+                level = int(raw) if raw.isdigit() else None
+                services.set_target(current_user, competence, level=level, region_id=region_id)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Die Sollstufen wurden gespeichert."), "success")
+            return redirect(url_for("kompetenzen.targets", region=region_id))
+    return render_template("kompetenzen/targets.html", competences=services.competences(), regions=regions,
+                           region_id=region_id, general=services.target_table(None),
+                           overrides=services.target_table(region_id) if region_id else {}, levels=LEVELS, form=form)
+
+
+@bp.route("/kompetenzen/instrumente/<int:instrument_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.TRAINER)
+def instrument_links(instrument_id: int):
+    instrument = db.get_or_404(Instrument, instrument_id)
+    require(instrument.is_editor(current_user))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            for competence in services.competences():
+                raw = request.form.get(f"c-{competence.id}", "0")
+                services.link_instrument(current_user, instrument, competence,
+                                         level=int(raw) if raw.isdigit() and raw != "0" else None)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Die Verknüpfungen wurden gespeichert."), "success")
+            return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    return render_template("kompetenzen/instrument_links.html", instrument=instrument,
+                           competences=services.competences(), current=services.instrument_links(instrument),
+                           levels=LEVELS, form=form)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from lms.errors import DomainError, PermissionDenied
 from lms.extensions import db
 from lms.kompetenzen import services
-from lms.kompetenzen.models import Evidence, TargetLevel
+from lms.kompetenzen.models import Evidence, FrameworkVersion, TargetLevel
 from lms.module import services as module_services
 
 
@@ -170,3 +170,74 @@ def test_recommendations_skip_competences_already_reached(mapped_offerings, fram
     services.confirm(trainer, person, framework["A1"], level=3, comment="", now=now)
     gap_rows = services.gaps(services.profile(person, now=now))
     assert all(r.competence.code != "A1" for r in services.recommendations(person, gap_rows, now=now))
+
+
+# --- editing the framework and targets -----------------------------------------------------
+
+def test_editing_a_competence_makes_a_new_version(framework, create_user, now):
+    admin = create_user("admin")
+    version = services.edit_competence(admin, framework["A1"], name="Bestandsanalyse", dimension="internal",
+                                       descriptors=["a", "b", "c", "d"], validity_months=24, note="Umbenannt", now=now)
+    assert version.number == 2 and framework["A1"].name == "Bestandsanalyse" and framework["A1"].validity_months == 24
+
+
+def test_evidence_names_the_version_it_was_recorded_in(framework, create_user, now):
+    admin, trainer, person = create_user("admin"), create_user("trainer"), create_user("coordinator")
+    first = services.confirm(trainer, person, framework["A1"], level=2, comment="", now=now)
+    services.edit_competence(admin, framework["A2"], name="Ziele", dimension="internal",
+                             descriptors=["a", "b", "c", "d"], validity_months=None, note="kürzer", now=now)
+    second = services.confirm(trainer, person, framework["A1"], level=3, comment="", now=now)
+    versions = {v.id: v.number for v in db.session.scalars(select(FrameworkVersion))}
+    assert (versions[first.framework_version_id], versions[second.framework_version_id]) == (1, 2)
+
+
+def test_a_competence_with_evidence_cannot_be_deleted_only_retired(framework, create_user, now):
+    admin, trainer, person = create_user("admin"), create_user("trainer"), create_user("coordinator")
+    services.confirm(trainer, person, framework["A1"], level=2, comment="", now=now)
+    with pytest.raises(services.FrameworkChange, match="nur auslaufen"):
+        services.remove_competence(admin, framework["A1"], note="weg", now=now)
+    services.retire_competence(admin, framework["A1"], note="in A2 aufgegangen", now=now)
+    assert not framework["A1"].is_current
+    assert db.session.scalar(select(func.count(Evidence.id))) == 1
+    services.remove_competence(admin, framework["A5"], note="ohne Nachweise", now=now)
+    assert "A5" not in {c.code for c in services.competences()}
+
+
+def test_framework_changes_need_an_admin_and_a_note(framework, create_user, now):
+    with pytest.raises(PermissionDenied):
+        services.retire_competence(create_user("trainer"), framework["A1"], note="x", now=now)
+    with pytest.raises(DomainError, match="beschreiben Sie die Änderung"):
+        services.retire_competence(create_user("admin"), framework["A1"], note=" ", now=now)
+
+
+def test_admins_set_general_and_regional_targets(framework, create_user, create_region, now):
+    admin, region = create_user("admin"), create_region("Leipzig")
+    services.set_target(admin, framework["A1"], level=4)
+    services.set_target(admin, framework["A1"], level=1, region_id=region.id)
+    assert _row(create_user("coordinator"), "A1", now).target == 4
+    assert _row(create_user("coordinator", region=region), "A1", now).target == 1
+    services.set_target(admin, framework["A1"], level=None, region_id=region.id)
+    assert _row(create_user("coordinator", region=region), "A1", now).target == 4
+    with pytest.raises(DomainError):
+        services.set_target(admin, framework["A1"], level=5)
+
+
+def test_instruments_linked_to_a_level_are_recommended_for_gaps(framework, create_user, now):
+    from lms.instrumente import services as instrument_services
+    from lms.instrumente.services import InstrumentInput
+
+    trainer, reviewer, person = create_user("trainer"), create_user("trainer"), create_user("coordinator")
+    instrument = instrument_services.create_instrument(trainer, InstrumentInput(
+        title="Netzwerkkarte", kind="analysis", summary="s", description="", dimension="internal", topics=[],
+        sectors=[], licence_note="", visibility="public"), upload=None, now=now)
+    instrument_services.submit_for_review(trainer, instrument, now=now)
+    instrument_services.review(reviewer, instrument, approve=True, comment="", now=now)
+    services.link_instrument(trainer, instrument, framework["A1"], level=2)
+    gaps = services.gaps(services.profile(person, now=now))
+    assert [(i.title, c.code, level) for i, c, level in services.recommended_instruments(person, gaps)] == [
+        ("Netzwerkkarte", "A1", 2)]
+    services.confirm(trainer, person, framework["A1"], level=2, comment="", now=now)
+    gaps = services.gaps(services.profile(person, now=now))
+    assert services.recommended_instruments(person, gaps) == []
+    with pytest.raises(PermissionDenied):
+        services.link_instrument(person, instrument, framework["A1"], level=2)

@@ -110,3 +110,31 @@ def test_region_overview_for_admins_only(client, framework, create_user, create_
     page = client.get("/kompetenzen/uebersicht").get_data(as_text=True)
     assert "Vogtlandkreis (1)" in page and "0 %" in page
     assert "A1 Bestands- und Bedarfsanalyse" in page.split("Kompetenzen ohne kommendes Angebot")[1]
+
+
+@pytest.mark.parametrize("path", ["/kompetenzen/rahmen", "/kompetenzen/soll", "/kompetenzen/uebersicht"])
+@pytest.mark.parametrize("role", ["trainer", "coordinator", "partner"])
+def test_framework_pages_are_for_admins(client, framework, create_user, path, role):
+    login_as(client, create_user(role))
+    assert client.get(path).status_code == 403
+
+
+def test_admin_renames_a_competence_through_the_page(client, framework, create_user):
+    login_as(client, create_user("admin"))
+    competence = framework["B1"]
+    assert client.get("/kompetenzen/rahmen").status_code == 200
+    data = {"name": "Sitzungen moderieren", "dimension": "internal", "level_1": "a", "level_2": "b", "level_3": "c",
+            "level_4": "d", "note": ""}
+    refused = client.post(f"/kompetenzen/rahmen/{competence.id}", data=data)
+    assert refused.status_code == 422 and "beschreiben Sie die Änderung" in refused.get_data(as_text=True)
+    assert client.post(f"/kompetenzen/rahmen/{competence.id}", data={**data, "note": "präziser"}).status_code == 302
+    db.session.refresh(competence)
+    assert competence.name == "Sitzungen moderieren"
+
+
+def test_admin_sets_a_regional_target_through_the_page(client, framework, create_user, create_region):
+    region = create_region("Leipzig")
+    login_as(client, create_user("admin"))
+    response = client.post(f"/kompetenzen/soll?region={region.id}", data={f"t-{framework['A1'].id}": "4"})
+    assert response.status_code == 302
+    assert services.target_table(region.id) == {framework["A1"].id: 4}

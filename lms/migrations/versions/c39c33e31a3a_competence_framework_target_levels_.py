@@ -1,8 +1,8 @@
-"""competence framework, target levels, module mappings and evidence
+"""competence framework, target levels, module and instrument mappings, evidence
 
-Revision ID: c852b07558a6
+Revision ID: c39c33e31a3a
 Revises: 772d392d748f
-Create Date: 2026-11-22 22:32:27.782567
+Create Date: 2026-11-22 22:39:32.318361
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c852b07558a6'
+revision = 'c39c33e31a3a'
 down_revision = '772d392d748f'
 branch_labels = None
 depends_on = None
@@ -60,6 +60,18 @@ def upgrade():
     )
     with op.batch_alter_table('competence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_competence_area_id'), ['area_id'], unique=False)
+
+    op.create_table('instrument_competence',
+    sa.Column('instrument_id', sa.Integer(), nullable=False),
+    sa.Column('competence_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.CheckConstraint('level BETWEEN 1 AND 4', name=op.f('ck_instrument_competence_level_range')),
+    sa.ForeignKeyConstraint(['competence_id'], ['competence.id'], name=op.f('fk_instrument_competence_competence_id_competence'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['instrument_id'], ['instrument.id'], name=op.f('fk_instrument_competence_instrument_id_instrument'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('instrument_id', 'competence_id', name=op.f('pk_instrument_competence'))
+    )
+    with op.batch_alter_table('instrument_competence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_instrument_competence_competence_id'), ['competence_id'], unique=False)
 
     op.create_table('module_competence',
     sa.Column('module_id', sa.Integer(), nullable=False),
@@ -135,6 +147,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_module_competence_competence_id'))
 
     op.drop_table('module_competence')
+    with op.batch_alter_table('instrument_competence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_instrument_competence_competence_id'))
+
+    op.drop_table('instrument_competence')
     with op.batch_alter_table('competence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_competence_area_id'))
 
