@@ -1,0 +1,70 @@
+"""Every page of the areas built so far passes axe-core's WCAG 2.1 AA checks, for each role that sees it."""
+import pytest
+
+from lms.auth.services import find_user_by_email
+from lms.cli import DEMO_SEEDERS
+from lms.db import utcnow
+from lms.extensions import db
+from lms.instrumente.models import Instrument
+from lms.module.models import Enrolment, Module, Offering
+from tests.e2e.conftest import assert_accessible, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return {"WTF_CSRF_ENABLED": True, "FILE_STORAGE_DIR": str(tmp_path / "files")}
+
+
+@pytest.fixture
+def full_demo(app):
+    now = utcnow()
+    for seed in DEMO_SEEDERS:
+        seed(now=now)
+    db.session.commit()
+    return {
+        "module": db.session.scalar(db.select(Module.id).where(Module.code == "M07")),
+        "offering": db.session.scalar(db.select(Offering.id).join(Offering.module).where(Module.code == "M07")
+                                      .order_by(Offering.capacity)),
+        "instrument": db.session.scalar(db.select(Instrument.id).where(Instrument.code == "I08")),
+        "coordinator": find_user_by_email("koordination2@example.org").id,
+        "enrolment": db.session.scalar(db.select(Enrolment.id)),
+    }
+
+
+PAGES = {
+    "admin@example.org": [
+        "/", "/verwaltung/konten", "/verwaltung/konten/{coordinator}", "/verwaltung/einladungen",
+        "/verwaltung/regionen", "/kompetenzen/rahmen", "/kompetenzen/soll", "/kompetenzen/uebersicht",
+        "/kompetenzen/personen/{coordinator}", "/instrumente/in-arbeit",
+    ],
+    "referentin@example.org": [
+        "/qualifizierung/verwaltung", "/qualifizierung/verwaltung/module/{module}",
+        "/qualifizierung/verwaltung/module/{module}/durchfuehrungen/neu",
+        "/qualifizierung/verwaltung/angebote/{offering}", "/qualifizierung/verwaltung/angebote/{offering}/teilnehmende",
+        "/qualifizierung/verwaltung/angebote/{offering}/anwesenheit", "/kompetenzen/module/{module}",
+        "/kompetenzen/bestaetigungen", "/instrumente/neu", "/instrumente/{instrument}",
+        "/instrumente/{instrument}/bearbeiten", "/kompetenzen/instrumente/{instrument}",
+    ],
+    "koordination@example.org": [
+        "/qualifizierung", "/qualifizierung/module/{module}", "/qualifizierung/angebote/{offering}", "/mein-lernen",
+        "/instrumente", "/instrumente?q=Helferkonferenz", "/merkliste", "/kompetenzen", "/konto",
+    ],
+}
+
+
+@pytest.mark.parametrize("email", list(PAGES))
+def test_pages_have_no_axe_violations(page, full_demo, email):
+    log_in(page, email, "Demo-Passwort-1")
+    page.wait_for_url("**/")
+    for path in PAGES[email]:
+        response = page.goto(path.format(**full_demo))
+        assert response.status == 200, path
+        assert_accessible(page)
+
+
+def test_public_pages_have_no_axe_violations(page, full_demo):
+    for path in ("/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/instrumente", "/gibt-es-nicht"):
+        page.goto(path)
+        assert_accessible(page)
