@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms import core
     from lms.auth import views as auth_views
     from lms.instrumente import views as instrument_views
+    from lms.kalender import views as calendar_views
     from lms.kompetenzen import services as competence_services
     from lms.kompetenzen import views as competence_views
     from lms.module import views as module_views
@@ -90,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(instrument_views.bp)
     app.register_blueprint(module_views.bp)
     app.register_blueprint(competence_views.bp)
+    app.register_blueprint(calendar_views.bp)
+    calendar_views.init_logging(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)
     module_views.register_panel(app, competence_views.module_panel)
     completion_recorded.connect(competence_services.on_completion_recorded, weak=False)

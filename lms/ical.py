@@ -4,10 +4,11 @@ Domains describe their dated things as neutral `CalendarEvent` records; this mod
 RFC 5545 text with a Europe/Berlin VTIMEZONE, stable UIDs and CRLF line ends.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+from icalendar.prop import vDuration
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PRODID = "-//Netzwerke fuer Kinderschutz//lms//DE"
@@ -52,8 +53,12 @@ def to_vevent(record: CalendarEvent) -> Event:
     return event
 
 
-def build_calendar(records, *, name: str | None = None, method: str | None = None) -> bytes:
-    """Serialize *records* as one VCALENDAR with the Europe/Berlin VTIMEZONE."""
+def build_calendar(records, *, name: str | None = None, method: str | None = None,
+                   refresh: timedelta | None = None) -> bytes:
+    """Serialize *records* as one VCALENDAR with the Europe/Berlin VTIMEZONE.
+
+    *refresh* tells subscribing clients how often to poll.
+    """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -63,6 +68,9 @@ def build_calendar(records, *, name: str | None = None, method: str | None = Non
     if name:
         calendar.add("name", name)
         calendar.add("x-wr-calname", name)
+    if refresh:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
     for record in records:
         calendar.add_component(to_vevent(record))
     calendar.add_missing_timezones()

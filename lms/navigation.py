@@ -83,6 +83,11 @@ AREAS = (
         frozenset({"admin"}),
     ),
     Area(
+        "kalender.settings",
+        _l("Kalender abonnieren"),
+        _l("Die eigenen Termine im Kalenderprogramm sehen."),
+    ),
+    Area(
         "auth.account",
         _l("Mein Konto"),
         _l("Name, Sprache und Passwort ändern."),

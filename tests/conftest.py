@@ -22,7 +22,10 @@ from lms.auth.models import Region, RegionKind
 from lms.config import TestConfig
 from lms.extensions import db
 
-FIXED_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+# "Now" for the tests: 09:00 UTC today, fixed for the whole run. It follows the calendar (rather than
+# a constant date) because pages and the browser read the real clock: dates built from it must lie in
+# the real future.
+FIXED_NOW = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
 PASSWORD = "Richtig-Geheim-42"
 
 

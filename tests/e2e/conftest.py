@@ -9,6 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from lms.auth import demo
+from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
 from lms.db import utcnow
 from lms.extensions import db
 

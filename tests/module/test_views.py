@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.module import services
 from lms.module.models import Enrolment, ModuleState, Offering
-from tests.conftest import login_as
+from tests.conftest import FIXED_NOW, login_as
 
 
 def test_catalogue_is_public_and_lists_published_modules_only(client, create_module, create_offering):
@@ -190,7 +190,12 @@ def test_module_form_refuses_bad_input(client, trainer, changes, message):
         assert message in response.get_data(as_text=True)
 
 
-def _offering_form(start="2026-12-10", deadline="2026-12-01", **changes):
+def _in_days(days: int) -> str:
+    return (FIXED_NOW + timedelta(days=days)).date().isoformat()
+
+
+def _offering_form(start=None, deadline=None, **changes):
+    start, deadline = start or _in_days(20), deadline or _in_days(10)
     data = {"capacity": "12", "deadline_day": deadline, "deadline_time": "12:00", "region": "", "open_now": "y",
             "dates-0-day": start, "dates-0-start": "09:00", "dates-0-end": "16:00", "dates-0-location": "Rathaus"}
     data.update(changes)
@@ -210,8 +215,8 @@ def test_offering_form_converts_berlin_wall_clock_to_utc(client, create_module, 
 
 @pytest.mark.parametrize("changes,message", [
     ({"dates-0-end": "08:00"}, "endet vor oder zu seinem Beginn"),
-    ({"deadline_day": "2026-12-11"}, "Anmeldeschluss muss vor dem ersten Termin"),
-    ({"dates-1-day": "2026-12-10", "dates-1-start": "15:00", "dates-1-end": "17:00", "dates-1-location": "X"},
+    ({"deadline_day": _in_days(21)}, "Anmeldeschluss muss vor dem ersten Termin"),
+    ({"dates-1-day": _in_days(20), "dates-1-start": "15:00", "dates-1-end": "17:00", "dates-1-location": "X"},
      "überschneiden sich"),
     ({"dates-0-day": "", "dates-0-start": "", "dates-0-end": "", "dates-0-location": ""}, "mindestens einen Termin"),
     ({"dates-0-end": ""}, "Datum, Beginn und Ende"),

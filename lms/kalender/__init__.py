@@ -1,0 +1,1 @@
+"""Calendar feeds: private subscriptions per person, public schedules, single-event downloads."""

@@ -1,0 +1,227 @@
+"""Feeds: which events a feed holds, its version stamp, building and caching it, and tokens.
+
+A feed's version stamp is a hash over a few aggregates (counts and latest change times of the
+rows the feed is made of), read in one query. It changes exactly when something the feed shows
+changes, so a conditional GET is answered from it alone, and an unchanged feed is served from its
+cached bytes (in the database, so it works across processes).
+"""
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, literal, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from lms.auth.models import Region, User
+from lms.dimensions import DIMENSION_LABELS, Dimension
+from lms.extensions import db
+from lms.i18n import _l
+from lms.ical import CalendarEvent, build_calendar
+from lms.kalender.models import FeedCache, FeedToken
+from lms.links import external_url
+from lms.module.models import (
+    ACTIVE_STATUSES, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering, OfferingDate, OfferingState,
+    module_trainer, offering_trainer,
+)
+
+CANCELLED_KEPT = timedelta(days=30)
+REFRESH = timedelta(hours=1)  # how often subscribing calendars should poll  # cancelled events stay in feeds, as CANCELLED, this long
+SCOPES = ("all", "consultations")
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+def _token_for(nonce: str) -> str:
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"feed:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")  # 192 bits
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def active_token(user: User, scope: str = "all") -> FeedToken | None:
+    return db.session.scalar(select(FeedToken).where(
+        FeedToken.user_id == user.id, FeedToken.scope == scope, FeedToken.revoked_at.is_(None)))
+
+
+def token_value(row: FeedToken) -> str:
+    return _token_for(row.nonce)
+
+
+def ensure_token(user: User, *, scope: str = "all", now: datetime) -> FeedToken:
+    return active_token(user, scope) or new_token(user, scope=scope, now=now)
+
+
+def new_token(user: User, *, scope: str = "all", now: datetime) -> FeedToken:
+    """A new address for the user's feed; the previous one stops working at once."""
+    if scope not in SCOPES:
+        raise ValueError(scope)
+    db.session.execute(update(FeedToken).where(
+        FeedToken.user_id == user.id, FeedToken.scope == scope, FeedToken.revoked_at.is_(None)).values(revoked_at=now))
+    nonce = secrets.token_hex(16)
+    row = FeedToken(user_id=user.id, scope=scope, nonce=nonce, token_hash=_hash(_token_for(nonce)), created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def owner_of(token: str) -> tuple[User, FeedToken] | None:
+    """The active user and token behind a feed address, or None (unknown, revoked, deactivated)."""
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(select(FeedToken).where(FeedToken.token_hash == _hash(token),
+                                                    FeedToken.revoked_at.is_(None)))
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user, row
+
+
+# --- what a feed holds ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Feed:
+    key: str
+    name: str
+    dates: Select  # rows of (date id, role, enrolment changed at, number of enrolment status changes)
+
+
+def _visible(now: datetime):
+    """Published modules' offerings, and cancelled ones for 30 days after the cancellation."""
+    return and_(Module.state == ModuleState.PUBLISHED, Offering.state != OfferingState.PLANNED,
+                or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
+
+
+def _no_enrolment():
+    return (literal("public").label("role"), literal(None, type_=Enrolment.updated_at.type).label("changed"),
+            literal(0).label("changes"))
+
+
+def public_dates(now: datetime, *conditions) -> Select:
+    return (select(OfferingDate.id, *_no_enrolment())
+            .join(Offering, OfferingDate.offering_id == Offering.id).join(Module, Offering.module_id == Module.id)
+            .where(_visible(now), *conditions))
+
+
+def public_feed(kind: str, value=None, *, now: datetime) -> Feed | None:
+    """The public schedule: all offerings, or those of one module, region or dimension."""
+    if kind == "all":
+        return Feed("public:all", str(_l("Qualifizierungsangebote")), public_dates(now))
+    if kind == "module":
+        module = db.session.get(Module, value)
+        if module is None or module.state != ModuleState.PUBLISHED:
+            return None
+        return Feed(f"public:module:{module.id}", module.title, public_dates(now, Offering.module_id == module.id))
+    if kind == "region":
+        region = db.session.get(Region, value)
+        if region is None:
+            return None
+        return Feed(f"public:region:{region.id}", str(_l("Qualifizierungsangebote %(region)s", region=region.name)),
+                    public_dates(now, Offering.region_id == region.id))
+    if kind == "dimension" and value in ("internal", "performance"):
+        return Feed(f"public:dimension:{value}", str(_l("Qualifizierungsangebote %(dimension)s", dimension=DIMENSION_LABELS[Dimension(value)])),
+                    public_dates(now, Module.dimension == value))
+    return None
+
+
+def private_feed(user: User, scope: str, *, now: datetime) -> Feed:
+    """A person's dates: offerings they are on (or were, for 30 days) and the offerings they teach."""
+    if scope == "consultations":  # consultations are not built yet: the feed is valid and empty
+        return Feed(f"user:{user.id}:consultations", str(_l("Meine Fachberatungen")),
+                    select(OfferingDate.id, *_no_enrolment()).where(literal(False)))
+    status_changes = (select(func.count(EnrolmentEvent.id)).where(EnrolmentEvent.enrolment_id == Enrolment.id)
+                      .correlate(Enrolment).scalar_subquery())
+    as_participant = (
+        select(OfferingDate.id, Enrolment.status.label("role"), Enrolment.updated_at.label("changed"),
+               status_changes.label("changes"))
+        .join(Offering, OfferingDate.offering_id == Offering.id)
+        .join(Enrolment, Enrolment.offering_id == Offering.id)
+        .where(Enrolment.user_id == user.id,
+               or_(Enrolment.status.in_(ACTIVE_STATUSES), Enrolment.updated_at > now - CANCELLED_KEPT),
+               or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
+    )
+    taught = select(Offering.id).where(or_(
+        Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == user.id)),
+        Offering.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == user.id))))
+    as_trainer = (
+        select(OfferingDate.id, literal("trainer").label("role"), literal(None, type_=Enrolment.updated_at.type),
+               literal(0))
+        .join(Offering, OfferingDate.offering_id == Offering.id)
+        .where(Offering.id.in_(taught), Offering.state != OfferingState.PLANNED,
+               or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
+    )
+    return Feed(f"user:{user.id}:all", str(_l("Meine Termine")), as_participant.union_all(as_trainer))
+
+
+# --- stamp, build, cache --------------------------------------------------------------------
+
+def _feed_rows(feed: Feed):
+    return feed.dates.subquery("feed_rows")
+
+
+def stamp(feed: Feed) -> tuple[str, datetime]:
+    """The feed's version stamp and last change time, from one aggregate query."""
+    rows = _feed_rows(feed)
+    values = db.session.execute(
+        select(func.count(), func.max(OfferingDate.updated_at), func.max(Offering.updated_at),
+               func.max(Module.updated_at), func.max(rows.c.changed), func.sum(rows.c.changes),
+               func.sum(OfferingDate.sequence))
+        .select_from(rows)
+        .join(OfferingDate, OfferingDate.id == rows.c.id)
+        .join(Offering, Offering.id == OfferingDate.offering_id)
+        .join(Module, Module.id == Offering.module_id)
+    ).one()
+    changed = [value for value in values[1:5] if value is not None]
+    last_modified = max(changed).replace(microsecond=0) if changed else EPOCH
+    digest = hashlib.sha256(repr((feed.key, feed.name, [str(value) for value in values])).encode()).hexdigest()
+    return digest[:32], last_modified
+
+
+def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
+    rows = _feed_rows(feed)
+    found = db.session.execute(
+        select(OfferingDate, rows.c.role, rows.c.changes).join(rows, rows.c.id == OfferingDate.id)
+        .options(joinedload(OfferingDate.offering))
+        .order_by(OfferingDate.starts_at, OfferingDate.id)
+    ).unique().all()
+    host = external_url("core.home").split("/")[2]
+    result = []
+    for date, role, changes in found:
+        offering = date.offering
+        module = offering.module
+        cancelled = offering.state == OfferingState.CANCELLED or role in (
+            EnrolmentStatus.CANCELLED, EnrolmentStatus.REMOVED, EnrolmentStatus.DECLINED)
+        waiting = role in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED)
+        summary = module.title + (str(_l(" (Warteliste)")) if waiting else "")
+        changed = max(date.updated_at, offering.updated_at)
+        result.append(CalendarEvent(
+            uid=f"offering-date-{date.id}@{host}", starts_at=date.starts_at, ends_at=date.ends_at, summary=summary,
+            stamp=changed, last_modified=changed, location=date.location or date.online_url,
+            description=module.summary, url=external_url("module.offering", offering_id=offering.id),
+            # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.
+            sequence=date.sequence + (changes or 0),
+            status="CANCELLED" if cancelled else ("TENTATIVE" if waiting else "CONFIRMED"),
+        ))
+    return result
+
+
+def feed_body(feed: Feed, *, version: str, last_modified: datetime, now: datetime) -> bytes:
+    """The feed's bytes: from the cache if the version stamp still holds, else built and cached."""
+    cached = db.session.get(FeedCache, feed.key)
+    if cached is not None and cached.stamp == version:
+        return cached.body
+    body = build_calendar(events(feed, now=now), name=feed.name, refresh=REFRESH)
+    if cached is None:
+        db.session.add(FeedCache(key=feed.key, stamp=version, body=body, last_modified=last_modified))
+    else:
+        cached.stamp, cached.body, cached.last_modified = version, body, last_modified
+    db.session.flush()
+    return body

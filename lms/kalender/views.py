@@ -1,0 +1,118 @@
+"""Feed endpoints (private, public, single events) and the subscription settings page."""
+import logging
+import re
+
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.i18n import _
+from lms.ical import build_calendar
+from lms.kalender import services
+from lms.links import external_url
+from lms.module.models import OfferingDate
+
+bp = Blueprint("kalender", __name__)
+TOKEN_IN_PATH = re.compile(r"/kalender/(?!angebote|module|regionen|dimension|termine)[^/\s?\"]+\.ics")
+
+
+class MaskFeedTokens(logging.Filter):
+    """Access logs show private feed addresses as /kalender/***.ics."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(TOKEN_IN_PATH.sub("/kalender/***.ics", a) if isinstance(a, str) else a
+                                for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = TOKEN_IN_PATH.sub("/kalender/***.ics", record.msg)
+        return True
+
+
+def init_logging(app: Flask) -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskFeedTokens) for f in logger.filters):
+            logger.addFilter(MaskFeedTokens())
+
+
+def _serve(feed: services.Feed, *, private: bool) -> Response:
+    """Answer a conditional GET from the version stamp alone; otherwise serve the (cached) bytes."""
+    version, last_modified = services.stamp(feed)
+    headers = {
+        "ETag": f'"{version}"', "Last-Modified": last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Cache-Control": f"{'private' if private else 'public'}, max-age=300, must-revalidate",
+        "Referrer-Policy": "no-referrer",
+    }
+    not_modified = (request.if_none_match.contains(version) if request.if_none_match
+                    else bool(request.if_modified_since and last_modified <= request.if_modified_since))
+    if not_modified:
+        return Response(status=304, headers=headers)
+    body = services.feed_body(feed, version=version, last_modified=last_modified, now=utcnow())
+    db.session.commit()
+    return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
+
+
+@bp.get("/kalender/<token>.ics")
+def private(token: str):
+    found = services.owner_of(token)
+    if found is None:
+        abort(404)
+    user, row = found
+    return _serve(services.private_feed(user, row.scope, now=utcnow()), private=True)
+
+
+@bp.get("/kalender/angebote.ics")
+def public_all():
+    return _serve(services.public_feed("all", now=utcnow()), private=False)
+
+
+@bp.get("/kalender/<any(module, regionen, dimension):kind>/<value>.ics")
+def public(kind: str, value: str):
+    now = utcnow()
+    if kind == "dimension":
+        feed = services.public_feed("dimension", value, now=now)
+    else:
+        feed = services.public_feed("module" if kind == "module" else "region", int(value), now=now) \
+            if value.isdigit() else None
+    if feed is None:
+        abort(404)
+    return _serve(feed, private=False)
+
+
+@bp.get("/kalender/termine/<int:date_id>.ics")
+def single_date(date_id: int):
+    date = db.get_or_404(OfferingDate, date_id)
+    if not date.offering.can_view(current_user):
+        abort(404)
+    feed = services.Feed(f"date:{date.id}", date.offering.module.title,
+                         services.public_dates(utcnow(), OfferingDate.id == date.id))
+    body = build_calendar(services.events(feed, now=utcnow()), name=date.offering.module.title)
+    return Response(body, content_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="termin-{date.id}.ics"', "Referrer-Policy": "no-referrer"})
+
+
+@bp.get("/konto/kalender")
+@login_required
+def settings():
+    row = services.active_token(current_user)
+    url = external_url("kalender.private", token=services.token_value(row)) if row else None
+    response = Response(render_template(
+        "kalender/settings.html", url=url, webcal=url.replace("https://", "webcal://").replace("http://", "webcal://")
+        if url else None, form=ActionForm(), public_url=external_url("kalender.public_all")))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/konto/kalender")
+@login_required
+def new_address():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    had_one = services.active_token(current_user) is not None
+    services.new_token(current_user, now=utcnow())
+    db.session.commit()
+    flash(_("Ihre neue Kalender-Adresse ist bereit. Die bisherige funktioniert nicht mehr.") if had_one
+          else _("Ihre Kalender-Adresse ist bereit."), "success")
+    return redirect(url_for("kalender.settings"))
