@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import snowballstemmer
 from markupsafe import Markup, escape
-from sqlalchemy import Select, column, func, literal_column, select, table, text
+from sqlalchemy import column, func, literal_column, select, table, text
 
 from lms.extensions import db
 from lms.instrumente.models import Instrument, InstrumentState, SearchDocument

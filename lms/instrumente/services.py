@@ -6,7 +6,7 @@ changed); the instrument row holds the current state. The search index follows e
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from lms.auth.models import SECTOR_LABELS, Role, User
 from lms.auth.permissions import ensure_role
@@ -303,7 +303,3 @@ def _tell_bookmarkers(instrument: Instrument, version: InstrumentVersion, *, now
 
 def read_file(version: InstrumentVersion) -> bytes:
     return storage().read(version.file_sha256)
-
-
-def count_listed() -> int:
-    return db.session.scalar(select(func.count(Instrument.id)).where(Instrument.state == InstrumentState.PUBLISHED))

@@ -21,8 +21,8 @@ from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db
 from lms.i18n import _l
 from lms.ical import CalendarEvent, build_calendar
+from lms.module.ical import date_event
 from lms.kalender.models import FeedCache, FeedToken
-from lms.links import external_url
 from lms.module.models import (
     ACTIVE_STATUSES, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering, OfferingDate, OfferingState,
     module_trainer, offering_trainer,
@@ -192,25 +192,13 @@ def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
         .options(joinedload(OfferingDate.offering))
         .order_by(OfferingDate.starts_at, OfferingDate.id)
     ).unique().all()
-    host = external_url("core.home").split("/")[2]
-    result = []
-    for date, role, changes in found:
-        offering = date.offering
-        module = offering.module
-        cancelled = offering.state == OfferingState.CANCELLED or role in (
-            EnrolmentStatus.CANCELLED, EnrolmentStatus.REMOVED, EnrolmentStatus.DECLINED)
-        waiting = role in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED)
-        summary = module.title + (str(_l(" (Warteliste)")) if waiting else "")
-        changed = max(date.updated_at, offering.updated_at)
-        result.append(CalendarEvent(
-            uid=f"offering-date-{date.id}@{host}", starts_at=date.starts_at, ends_at=date.ends_at, summary=summary,
-            stamp=changed, last_modified=changed, location=date.location or date.online_url,
-            description=module.summary, url=external_url("module.offering", offering_id=offering.id),
-            # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.
-            sequence=date.sequence + (changes or 0),
-            status="CANCELLED" if cancelled else ("TENTATIVE" if waiting else "CONFIRMED"),
-        ))
-    return result
+    return [
+        # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.
+        date_event(date, waiting=role in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED),
+                   withdrawn=role in (EnrolmentStatus.CANCELLED, EnrolmentStatus.REMOVED, EnrolmentStatus.DECLINED),
+                   extra_sequence=changes or 0)
+        for date, role, changes in found
+    ]
 
 
 def feed_body(feed: Feed, *, version: str, last_modified: datetime, now: datetime) -> bytes:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from lms.auth.models import Role, User
+from lms.auth.models import Region, Role, User, UserRole
 from lms.errors import DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
@@ -466,9 +466,6 @@ def competences() -> list[Competence]:
     ).unique())
 
 
-def count_competences() -> int:
-    return db.session.scalar(select(func.count(Competence.id)))
-
 
 @dataclass
 class RegionOverview:
@@ -480,8 +477,6 @@ class RegionOverview:
 def region_overview(*, now: datetime) -> tuple[list[RegionOverview], list[Competence]]:
     """For admins: per region, how many coordinators reach their target in each competence (no
     individuals shown), and the competences that no upcoming open offering builds."""
-    from lms.auth.models import Region, UserRole
-
     coordinators = db.session.scalars(
         select(User).where(User.active.is_(True), User.id.in_(
             select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)))

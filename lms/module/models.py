@@ -3,11 +3,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text,
+    Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.auth.models import SECTOR_LABELS, Region, Role, Sector, User
+from lms.auth.models import SECTOR_LABELS, Region, Role, User
 from lms.db import utcnow
 from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db

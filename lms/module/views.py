@@ -15,12 +15,12 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
-from lms.ical import CalendarEvent, build_calendar
+from lms.ical import build_calendar
 from lms.instrumente.models import Instrument, InstrumentState
-from lms.links import external_url
 from lms.module import queries, services
 from lms.module.certificates import certificate_pdf
 from lms.module.exports import to_csv, to_xlsx
+from lms.module.ical import date_event
 from lms.module.forms import ModuleForm, OfferingForm, PersonForm
 from lms.module.models import (
     AUDIENCE_LABELS, Certificate, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering,
@@ -125,24 +125,10 @@ def offering(offering_id: int):
     )
 
 
-def _date_events(offering: Offering) -> list[CalendarEvent]:
-    link = external_url("module.offering", offering_id=offering.id)
-    status = "CANCELLED" if offering.state == "cancelled" else "CONFIRMED"
-    return [
-        CalendarEvent(
-            uid=f"offering-date-{date.id}@{link.split('/')[2]}", starts_at=date.starts_at, ends_at=date.ends_at,
-            summary=offering.module.title, stamp=date.updated_at, last_modified=date.updated_at,
-            location=date.location or date.online_url, description=offering.module.summary, url=link,
-            sequence=date.sequence, status=status,
-        )
-        for date in offering.dates
-    ]
-
-
 @bp.get("/qualifizierung/angebote/<int:offering_id>/termine.ics")
 def offering_ics(offering_id: int):
     offering = _visible_offering(offering_id)
-    body = build_calendar(_date_events(offering), name=offering.module.title)
+    body = build_calendar([date_event(date) for date in offering.dates], name=offering.module.title)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="durchfuehrung-{offering.id}.ics"',
     })

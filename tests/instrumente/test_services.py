@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.errors import Conflict, PermissionDenied
+from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.instrumente import queries, search, services
 from lms.instrumente.filetypes import UnsupportedFile, safe_filename, PDF

@@ -3,7 +3,6 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import vobject
 from hypothesis import HealthCheck, given, settings, strategies as st
 from icalendar import Calendar
