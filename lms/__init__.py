@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms import core
     from lms.auth import views as auth_views
+    from lms.beratung import views as consultation_views
     from lms.instrumente import views as instrument_views
     from lms.kalender import views as calendar_views
     from lms.kompetenzen import services as competence_services
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(instrument_views.bp)
     app.register_blueprint(module_views.bp)
     app.register_blueprint(competence_views.bp)
+    app.register_blueprint(consultation_views.bp)
     app.register_blueprint(calendar_views.bp)
     calendar_views.init_logging(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)

@@ -50,6 +50,11 @@ class Config:
     OUTBOX_INTERVAL_SECONDS = 15
     DEADLINE_INTERVAL_SECONDS = 60
     REMINDER_INTERVAL_SECONDS = 300
+    RETENTION_INTERVAL_SECONDS = 3600
+
+    CONSULTATION_MAX_OPEN_PER_EXPERT = 2  # open bookings one booker may hold with one expert
+    CONSULTATION_CHANGE_CUTOFF_MINUTES = 120  # bookers move a booking until this long before it starts
+    CONSULTATION_RETENTION_DAYS = 90  # case content is erased this long after the consultation
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
     FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
@@ -92,6 +97,9 @@ ENVIRONMENT = {
     "PROXY_HOPS": ("PROXY_HOPS", int),
     "CERTIFICATE_ISSUER": ("CERTIFICATE_ISSUER", str),
     "FILE_STORAGE_DIR": ("FILE_STORAGE_DIR", str),
+    "CONSULTATION_MAX_OPEN_PER_EXPERT": ("CONSULTATION_MAX_OPEN_PER_EXPERT", int),
+    "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
+    "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
 }
 
 

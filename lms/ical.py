@@ -29,6 +29,8 @@ class CalendarEvent:
     last_modified: datetime | None = None
     confidential: bool = False
     categories: tuple[str, ...] = field(default_factory=tuple)
+    organizer: str = ""  # e-mail address; invitations (METHOD:REQUEST/CANCEL) need one
+    attendees: tuple[str, ...] = field(default_factory=tuple)
 
 
 def to_vevent(record: CalendarEvent) -> Event:
@@ -50,6 +52,10 @@ def to_vevent(record: CalendarEvent) -> Event:
         event.add("url", record.url)
     if record.confidential:
         event.add("class", "CONFIDENTIAL")
+    if record.organizer:
+        event.add("organizer", f"mailto:{record.organizer}")
+    for attendee in record.attendees:
+        event.add("attendee", f"mailto:{attendee}")
     return event
 
 

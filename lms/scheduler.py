@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.beratung.tasks import erase_case_content, remind_consultations
 from lms.module.tasks import close_registrations, remind_participants
 from lms.notifications.tasks import deliver_outbox
 
@@ -30,6 +31,8 @@ class Job:
 JOBS = (
     Job("close_registrations", close_registrations, "DEADLINE_INTERVAL_SECONDS"),
     Job("remind_participants", remind_participants, "REMINDER_INTERVAL_SECONDS"),
+    Job("remind_consultations", remind_consultations, "REMINDER_INTERVAL_SECONDS"),
+    Job("erase_case_content", erase_case_content, "RETENTION_INTERVAL_SECONDS"),
     Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),
 )
 

@@ -1,0 +1,1 @@
+"""Expert consultation (Fachberatung): experts, availability, pseudonymous bookings, reminders, retention."""

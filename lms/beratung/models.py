@@ -1,0 +1,204 @@
+"""Expert profiles, availability, consultations, their case content (a table of its own) and the audit log.
+
+Booking metadata (who, with whom, when, type, format, status) and case content (age band, concern,
+setting, urgency, vignette, outcome) live apart: statistics and calendars read the first only, the
+second is read through one service that checks need-to-know and writes the audit log.
+"""
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.i18n import _l
+
+
+class ExpertProfile(db.Model):
+    """What an expert offers and the rules of their calendar. Times are Europe/Berlin wall clock."""
+
+    __table_args__ = (
+        CheckConstraint("slot_minutes IN (30, 45, 60, 90)", name="slot_length"),
+        CheckConstraint("buffer_minutes >= 0 AND notice_minutes >= 0 AND horizon_days > 0", name="calendar_rules"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    specialisations: Mapped[str] = mapped_column(String(500), default="")
+    languages: Mapped[str] = mapped_column(String(200), default="Deutsch")
+    place: Mapped[str] = mapped_column(String(300), default="")  # for consultations in person
+    phone: Mapped[str] = mapped_column(String(50), default="")  # the number bookers call
+    video_link: Mapped[str] = mapped_column(String(500), default="")
+    auto_confirm: Mapped[bool] = mapped_column(default=False)
+    slot_minutes: Mapped[int] = mapped_column(default=60)
+    buffer_minutes: Mapped[int] = mapped_column(default=15)
+    notice_minutes: Mapped[int] = mapped_column(default=120)
+    horizon_days: Mapped[int] = mapped_column(default=56)
+    max_per_day: Mapped[int | None]
+    published: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="joined")
+    attributes: Mapped[list["ExpertAttribute"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def values(self, kind: str) -> list[str]:
+        return sorted(row.value for row in self.attributes if row.kind == kind)
+
+
+class ExpertAttribute(db.Model):
+    """One thing an expert offers, as (kind, value): type, format, sector or region (id)."""
+
+    profile_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+    __table_args__ = (Index("ix_expert_attribute_lookup", "kind", "value"),)
+
+
+class AvailabilityWindow(db.Model):
+    """A weekly window (weekday set) valid from/until given days, or a one-off window on one day."""
+
+    __table_args__ = (
+        CheckConstraint("end_time > start_time", name="ends_after_start"),
+        CheckConstraint("(weekday IS NULL) <> (day IS NULL)", name="weekly_or_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int | None]  # 0 = Monday, for weekly windows
+    day: Mapped[date | None]  # for one-off windows
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    valid_from: Mapped[date | None]
+    valid_until: Mapped[date | None]
+    created_at: Mapped[datetime]
+
+    def applies_on(self, day: date) -> bool:
+        if self.day is not None:
+            return self.day == day
+        return (self.weekday == day.weekday() and (self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day <= self.valid_until))
+
+
+class Absence(db.Model):
+    """Whole days without consultations (holiday, illness): they hide slots, never bookings."""
+
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class ConsultationStatus(StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+STATUS_LABELS = {
+    ConsultationStatus.REQUESTED: _l("angefragt"),
+    ConsultationStatus.CONFIRMED: _l("bestätigt"),
+    ConsultationStatus.DECLINED: _l("abgelehnt"),
+    ConsultationStatus.CANCELLED: _l("abgesagt"),
+    ConsultationStatus.COMPLETED: _l("hat stattgefunden"),
+}
+# Bookings that hold their slot.
+HOLDING = (ConsultationStatus.REQUESTED, ConsultationStatus.CONFIRMED)
+HOLDING_SQL = "status IN ('requested', 'confirmed')"
+
+
+class Consultation(db.Model):
+    """The booking's metadata. Nothing here identifies a child: case content is in CaseContent."""
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # A slot is taken once: the database refuses a second holding booking of the same start.
+        Index("uq_consultation_slot", "expert_id", "starts_at", unique=True,
+              sqlite_where=text(HOLDING_SQL), postgresql_where=text(HOLDING_SQL)),
+        Index("ix_consultation_booker", "booker_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_code: Mapped[str] = mapped_column(String(20), unique=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    booker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    type_code: Mapped[str] = mapped_column(String(30))
+    format: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(500), default="")  # place, link or number at booking time
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    # Statistics dimensions, copied at booking time so they survive later changes of the account.
+    booker_sector: Mapped[str | None] = mapped_column(String(30))
+    booker_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="SET NULL"))
+    sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: raised on every change
+    scheduled_at: Mapped[datetime]  # when booked or last moved
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    decision_reason: Mapped[str] = mapped_column(String(500), default="")  # decline or cancellation
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reminded_day_at: Mapped[datetime | None]
+    reminded_hour_at: Mapped[datetime | None]
+    case_erased_at: Mapped[datetime | None]
+
+    expert: Mapped[User] = relationship(foreign_keys=[expert_id], lazy="joined")
+    booker: Mapped[User | None] = relationship(foreign_keys=[booker_id], lazy="joined")
+
+    @property
+    def holds_slot(self) -> bool:
+        return self.status in HOLDING
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[ConsultationStatus(self.status)]
+
+
+class CaseContent(db.Model):
+    """Pseudonymous case content of one consultation: read only by its booker and its expert
+    (the outcome by the expert alone), erased after the retention period."""
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True)
+    age_band: Mapped[str | None] = mapped_column(String(10))
+    concern: Mapped[str | None] = mapped_column(String(20))
+    setting: Mapped[str | None] = mapped_column(String(20))
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    vignette: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str | None] = mapped_column(String(20))
+
+
+class CaseAccess(db.Model):
+    """Append-only audit log of case content: who read, wrote or erased it, when, for which booking.
+
+    No foreign keys: the log outlives the rows it speaks about.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(index=True)
+    case_code: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None]  # None: the retention job
+    action: Mapped[str] = mapped_column(String(10))  # read, write, erase
+    at: Mapped[datetime]
+
+
+class SlotWatch(db.Model):
+    """A booker asked to be told when a slot with this expert frees up; answered once."""
+
+    __table_args__ = (
+        Index("uq_slot_watch_open", "expert_id", "booker_id", unique=True,
+              sqlite_where=text("notified_at IS NULL"), postgresql_where=text("notified_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    booker_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    notified_at: Mapped[datetime | None]
