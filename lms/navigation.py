@@ -41,6 +41,30 @@ AREAS = (
         frozenset({"coordinator", "partner", "expert"}),
     ),
     Area(
+        "beratung.find",
+        _l("Fachberatung"),
+        _l("Insoweit erfahrene Fachkräfte finden und eine pseudonyme Beratung buchen."),
+        frozenset({"partner", "coordinator"}),
+    ),
+    Area(
+        "beratung.mine",
+        _l("Meine Beratungen"),
+        _l("Gebuchte und angefragte Beratungen, Absagen und Verschiebungen."),
+        frozenset({"partner", "coordinator", "expert"}),
+    ),
+    Area(
+        "beratung.availability",
+        _l("Beratungszeiten"),
+        _l("Profil, wöchentliche Zeitfenster und Abwesenheiten pflegen."),
+        frozenset({"expert"}),
+    ),
+    Area(
+        "beratung.overview",
+        _l("Beratungsstatistik"),
+        _l("Beratungen je Monat, Art, Sektor, Region und Format, ohne Falldaten."),
+        frozenset({"admin", "coordinator"}),
+    ),
+    Area(
         "kompetenzen.my_profile",
         _l("Kompetenzprofil"),
         _l("Soll und Ist je Kompetenz, Lücken und passende nächste Module."),

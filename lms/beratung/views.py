@@ -1,16 +1,409 @@
-"""Expert consultation pages."""
-from flask import Blueprint
+"""Expert consultation pages: finding experts, booking, "Meine Beratungen", the experts' own pages,
+and statistics and the audit log for admins.
 
-from lms.beratung import services  # noqa: F401 (placeholder)
+Who sees what: booker and expert see a booking and its case content (reading it is logged);
+admins and coordinators see metadata and statistics; anybody else gets 404 for a booking and
+trainers get 403 for the whole area.
+"""
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.auth.models import SECTOR_LABELS, Role, User
+from lms.auth.permissions import require, role_required
+from lms.auth.services import all_regions
+from lms.beratung import services
+from lms.beratung.catalogue import (
+    AGE_BANDS, BOOKABLE_TYPES, CONCERNS, CONSULTATION_TYPES, FORMAT_LABELS, RESULTS, SETTINGS, URGENCIES,
+)
+from lms.beratung.forms import WEEKDAYS, AbsenceForm, BookingForm, OutcomeForm, ProfileForm, RescheduleForm, WindowForm
+from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consultation
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.forms import ActionForm, ReasonForm
+from lms.i18n import _
+from lms.ical import BERLIN
 
 bp = Blueprint("beratung", __name__)
+PER_PAGE = 20
+FINDER_ROLES = (Role.PARTNER, Role.COORDINATOR, Role.EXPERT, Role.ADMIN)
+MEMBER_ROLES = (*services.BOOKER_ROLES, Role.EXPERT)
+OVERSEER_ROLES = (Role.ADMIN, Role.COORDINATOR)
+LABELS = {"types": {code: kind.label for code, kind in CONSULTATION_TYPES.items()}, "formats": FORMAT_LABELS,
+          "sectors": SECTOR_LABELS, "age_bands": AGE_BANDS, "concerns": CONCERNS, "settings": SETTINGS,
+          "urgencies": URGENCIES, "results": RESULTS, "weekdays": WEEKDAYS}
+
+
+@bp.context_processor
+def _labels():
+    return {"labels": LABELS}
+
+
+def _profile_or_404(expert_id: int):
+    profile = services.bookable_profile(expert_id)
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def _visible(consultation_id: int) -> Consultation:
+    """The booking if the current user may see it at all; 404 otherwise, revealing nothing."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or not services.can_see(current_user, consultation):
+        abort(404)
+    return consultation
+
+
+def _own(consultation_id: int) -> Consultation:
+    """The booking if the current user is its booker or its expert."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or current_user.id not in (consultation.booker_id, consultation.expert_id):
+        abort(404)
+    return consultation
+
+
+def _run(action, success: str) -> bool:
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+def _week_start(raw: str | None, today: date) -> date:
+    try:
+        chosen = date.fromisoformat(raw or "")
+    except ValueError:
+        chosen = today
+    return chosen - timedelta(days=chosen.weekday())
+
+
+def _week(profile, monday: date, now: datetime, ignore=None) -> list[tuple[date, list]]:
+    slots = services.free_slots(profile, first_day=monday, last_day=monday + timedelta(days=6), now=now, ignore=ignore)
+    return [(monday + timedelta(days=offset), [s for s in slots if s.day == monday + timedelta(days=offset)])
+            for offset in range(7)]
+
+
+# --- finding experts and booking ------------------------------------------------------------
+
+@bp.get("/beratung")
+@role_required(*FINDER_ROLES)
+def find():
+    filters = services.ExpertFilter(
+        type_code=request.args.get("art", "") if request.args.get("art") in BOOKABLE_TYPES else "",
+        sector=request.args.get("sektor", "") if request.args.get("sektor") in SECTOR_LABELS else "",
+        region_id=request.args.get("region", type=int),
+        format=request.args.get("format", "") if request.args.get("format") in FORMAT_LABELS else "",
+        within_days=request.args.get("frei", type=int) if request.args.get("frei") in ("2", "7", "14") else None,
+    )
+    # Experts are few and sorted by their next free slot, which only Python knows: page the sorted list.
+    found = services.find_experts(filters, now=utcnow())
+    page = ListPage(found, max(request.args.get("page", 1, type=int), 1), PER_PAGE)
+    return render_template(
+        "beratung/find.html", page=page, filters=filters, referral=CONSULTATION_TYPES["org_consult_8b2"],
+        type_options=[(code, kind.label) for code, kind in BOOKABLE_TYPES.items()],
+        region_options=[(region.id, region.name) for region in all_regions()],
+    )
+
+
+class ListPage:
+    """A page of an already sorted list, with the attributes the pager macro reads."""
+
+    def __init__(self, items: list, page: int, per_page: int):
+        self.total, self.page = len(items), page
+        self.pages = max((self.total + per_page - 1) // per_page, 1)
+        self.items = items[(page - 1) * per_page: page * per_page]
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
 
 
 @bp.get("/beratung/fachkraefte/<int:expert_id>")
+@role_required(*FINDER_ROLES)
 def expert(expert_id: int):
-    return ""
+    profile = _profile_or_404(expert_id)
+    now = utcnow()
+    moving = None
+    if request.args.get("verschieben", type=int):
+        moving = _own(request.args.get("verschieben", type=int))
+        if moving.booker_id != current_user.id or moving.expert_id != expert_id:
+            abort(404)
+    monday = _week_start(request.args.get("woche"), now.astimezone(BERLIN).date())
+    week = _week(profile, monday, now, ignore=moving)
+    upcoming = services.next_free_slots(profile, now=now, ignore=moving)
+    return render_template(
+        "beratung/expert.html", profile=profile, week=week, monday=monday, upcoming=upcoming, moving=moving,
+        previous_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
+        can_book=current_user.has_role(*services.BOOKER_ROLES) and current_user.id != expert_id,
+        regions={str(region.id): region.name for region in all_regions()}, form=RescheduleForm(),
+        watch_form=ActionForm(),
+    )
+
+
+@bp.post("/beratung/fachkraefte/<int:expert_id>/vormerken")
+@role_required(*services.BOOKER_ROLES)
+def watch(expert_id: int):
+    profile = _profile_or_404(expert_id)
+    _run(lambda: services.watch(current_user, profile, now=utcnow()),
+         _("Sie erhalten eine E-Mail, sobald bei dieser Fachkraft ein Termin frei wird."))
+    return redirect(url_for("beratung.expert", expert_id=expert_id))
+
+
+@bp.route("/beratung/fachkraefte/<int:expert_id>/buchen", methods=["GET", "POST"])
+@role_required(*services.BOOKER_ROLES)
+def book(expert_id: int):
+    profile = _profile_or_404(expert_id)
+    form = BookingForm(starts_at=request.args.get("beginn", "")).for_profile(profile)
+    now, findings, alternatives, errors = utcnow(), [], [], []
+    if form.start() is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            consultation = services.book(current_user, profile, form.to_input(), now=now)
+        except services.IdentifiersFound as error:
+            db.session.rollback()
+            findings, errors = error.findings, [error.message]
+        except services.SlotUnavailable as error:
+            db.session.rollback()
+            alternatives, errors = error.alternatives, [error.message]
+        except DomainError as error:
+            db.session.rollback()
+            errors = [error.message]
+        else:
+            db.session.commit()
+            flash(_("Ihre Buchung ist eingegangen. Fallcode: %(code)s", code=consultation.case_code), "success")
+            return redirect(url_for("beratung.consultation", consultation_id=consultation.id))
+    return render_template(
+        "beratung/book.html", form=form, profile=profile, starts_at=form.start(),
+        ends_at=form.start() + timedelta(minutes=profile.slot_minutes), findings=findings, alternatives=alternatives,
+        errors=errors, case_types=[kind.label for kind in BOOKABLE_TYPES.values() if kind.case_related],
+    ), 422 if (form.errors or errors) else 200
+
+
+# --- bookings -------------------------------------------------------------------------------
+
+@bp.get("/beratung/buchungen")
+@role_required(*MEMBER_ROLES)
+def mine():
+    now = utcnow()
+    upcoming = request.args.get("ansicht") != "vergangen"
+    as_expert = current_user.has_role(Role.EXPERT) and request.args.get("als") != "buchende"
+    query = services.consultations_of(current_user, as_expert=as_expert, upcoming=upcoming, now=now)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("beratung/mine.html", page=page, upcoming=upcoming, as_expert=as_expert, now=now,
+                           conflicts=services.conflicts(current_user, now=now) if as_expert else [])
 
 
 @bp.get("/beratung/buchungen/<int:consultation_id>")
+@role_required(*MEMBER_ROLES, *OVERSEER_ROLES)
 def consultation(consultation_id: int):
-    return ""
+    consultation = _visible(consultation_id)
+    now = utcnow()
+    case = None
+    if current_user.id in (consultation.booker_id, consultation.expert_id):
+        case = services.read_case(current_user, consultation, now=now)
+        db.session.commit()  # the audit entry of this read
+    outcome_form = OutcomeForm()
+    if case and case.content:
+        outcome_form.outcome.data, outcome_form.result.data = case.content.outcome, case.content.result or ""
+    return render_template(
+        "beratung/consultation.html", consultation=consultation, case=case, now=now,
+        type=CONSULTATION_TYPES[consultation.type_code], decline_form=ReasonForm(prefix="decline"),
+        cancel_form=ReasonForm(prefix="cancel"), action_form=ActionForm(),
+        outcome_form=outcome_form, is_expert=current_user.id == consultation.expert_id,
+        is_booker=current_user.id == consultation.booker_id,
+    )
+
+
+def _back(consultation: Consultation):
+    return redirect(url_for("beratung.consultation", consultation_id=consultation.id))
+
+
+@bp.post("/beratung/buchungen/<int:consultation_id>/bestaetigen")
+@role_required(Role.EXPERT)
+def confirm(consultation_id: int):
+    consultation = _own(consultation_id)
+    _run(lambda: services.confirm(current_user, consultation, now=utcnow()), _("Der Termin ist bestätigt."))
+    return _back(consultation)
+
+
+@bp.post("/beratung/buchungen/<int:consultation_id>/ablehnen")
+@role_required(Role.EXPERT)
+def decline(consultation_id: int):
+    consultation = _own(consultation_id)
+    form = ReasonForm(prefix="decline")
+    _run(lambda: services.decline(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
+         _("Die Anfrage ist abgelehnt."))
+    return _back(consultation)
+
+
+@bp.post("/beratung/buchungen/<int:consultation_id>/absagen")
+@role_required(*MEMBER_ROLES)
+def cancel(consultation_id: int):
+    consultation = _own(consultation_id)
+    form = ReasonForm(prefix="cancel")
+    _run(lambda: services.cancel(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
+         _("Der Termin ist abgesagt."))
+    return _back(consultation)
+
+
+@bp.post("/beratung/buchungen/<int:consultation_id>/verschieben")
+@role_required(*services.BOOKER_ROLES)
+def reschedule(consultation_id: int):
+    consultation = _own(consultation_id)
+    form = RescheduleForm()
+    try:
+        starts_at = datetime.fromisoformat(form.starts_at.data or "").astimezone(UTC)
+    except ValueError:
+        abort(400)
+    try:
+        services.reschedule(current_user, consultation, starts_at, now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("beratung.expert", expert_id=consultation.expert_id, verschieben=consultation.id))
+    db.session.commit()
+    flash(_("Der Termin ist verschoben."), "success")
+    return _back(consultation)
+
+
+@bp.post("/beratung/buchungen/<int:consultation_id>/ergebnis")
+@role_required(Role.EXPERT)
+def outcome(consultation_id: int):
+    consultation = _own(consultation_id)
+    form = OutcomeForm()
+    if not form.validate():
+        flash(" ".join(message for messages in form.errors.values() for message in messages), "error")
+        return _back(consultation)
+    _run(lambda: services.record_outcome(current_user, consultation, outcome=form.outcome.data or "",
+                                         result=form.result.data or None, now=utcnow()),
+         _("Die Dokumentation ist gespeichert."))
+    return _back(consultation)
+
+
+# --- the expert's own pages -----------------------------------------------------------------
+
+@bp.route("/beratung/profil", methods=["GET", "POST"])
+@role_required(Role.EXPERT)
+def profile():
+    existing = services.profile_of(current_user)
+    form = ProfileForm()
+    form.regions.choices = [(region.id, region.name) for region in all_regions()]
+    if request.method == "GET" and existing is not None:
+        form.fill(existing)
+    errors = []
+    if form.validate_on_submit():
+        try:
+            services.save_profile(current_user, current_user, form.to_input(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Ihr Profil ist gespeichert."), "success")
+            return redirect(url_for("beratung.availability"))
+    return render_template("beratung/profile_form.html", form=form, errors=errors, profile=existing), \
+        422 if (form.errors or errors) else 200
+
+
+def _availability_page(window_form=None, absence_form=None, errors=()):
+    now = utcnow()
+    return render_template(
+        "beratung/availability.html", profile=services.profile_of(current_user),
+        windows=services.windows_of(current_user), absences=services.absences_of(current_user),
+        conflicts=services.conflicts(current_user, now=now), window_form=window_form or WindowForm(),
+        absence_form=absence_form or AbsenceForm(), action_form=ActionForm(), errors=errors, now=now,
+    ), 422 if errors else 200
+
+
+@bp.get("/beratung/verfuegbarkeit")
+@role_required(Role.EXPERT)
+def availability():
+    return _availability_page()
+
+
+@bp.post("/beratung/verfuegbarkeit/zeitfenster")
+@role_required(Role.EXPERT)
+def add_window():
+    form = WindowForm()
+    if form.validate_on_submit():
+        try:
+            services.add_window(current_user, current_user, form.to_input(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            return _availability_page(window_form=form, errors=[error.message])
+        db.session.commit()
+        flash(_("Das Zeitfenster ist gespeichert."), "success")
+        return redirect(url_for("beratung.availability"))
+    return _availability_page(window_form=form, errors=[_("Bitte prüfen Sie die Angaben zum Zeitfenster.")])
+
+
+@bp.post("/beratung/verfuegbarkeit/zeitfenster/<int:window_id>/loeschen")
+@role_required(Role.EXPERT)
+def remove_window(window_id: int):
+    window = db.get_or_404(AvailabilityWindow, window_id)
+    require(window.expert_id == current_user.id)
+    _run(lambda: services.remove_window(current_user, window, now=utcnow()), _("Das Zeitfenster ist entfernt."))
+    return redirect(url_for("beratung.availability"))
+
+
+@bp.post("/beratung/verfuegbarkeit/abwesenheiten")
+@role_required(Role.EXPERT)
+def add_absence():
+    form = AbsenceForm()
+    if form.validate_on_submit():
+        try:
+            services.add_absence(current_user, current_user, form.first_day.data, form.last_day.data,
+                                 form.note.data or "", now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            return _availability_page(absence_form=form, errors=[error.message])
+        db.session.commit()
+        flash(_("Die Abwesenheit ist gespeichert."), "success")
+        return redirect(url_for("beratung.availability"))
+    return _availability_page(absence_form=form, errors=[_("Bitte prüfen Sie die Angaben zur Abwesenheit.")])
+
+
+@bp.post("/beratung/verfuegbarkeit/abwesenheiten/<int:absence_id>/loeschen")
+@role_required(Role.EXPERT)
+def remove_absence(absence_id: int):
+    absence = db.get_or_404(Absence, absence_id)
+    require(absence.expert_id == current_user.id)
+    _run(lambda: services.remove_absence(current_user, absence, now=utcnow()), _("Die Abwesenheit ist entfernt."))
+    return redirect(url_for("beratung.availability"))
+
+
+# --- statistics and audit log ---------------------------------------------------------------
+
+@bp.get("/beratung/uebersicht")
+@role_required(*OVERSEER_ROLES)
+def overview():
+    stats = services.statistics(current_user)
+    page = db.paginate(select(Consultation).order_by(Consultation.starts_at.desc(), Consultation.id.desc()),
+                       per_page=PER_PAGE, error_out=False)
+    regions = {region.id: region.name for region in all_regions()}
+    return render_template("beratung/overview.html", stats=stats, page=page, regions=regions,
+                           peak=max([held for _, held, _ in stats.months] + [1]))
+
+
+@bp.get("/beratung/protokoll")
+@role_required(Role.ADMIN)
+def audit_log():
+    page = db.paginate(select(CaseAccess).order_by(CaseAccess.at.desc(), CaseAccess.id.desc()), per_page=50,
+                       error_out=False)
+    user_ids = {row.user_id for row in page.items if row.user_id}
+    names = {user.id: user.name for user in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    return render_template("beratung/audit_log.html", page=page, names=names)
+
+
+@bp.app_template_filter("slot_value")
+def slot_value(moment: datetime) -> str:
+    """A slot start as it travels in links and forms (UTC, ISO 8601)."""
+    return moment.astimezone(UTC).isoformat()
+

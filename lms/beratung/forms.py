@@ -1,0 +1,152 @@
+"""Input shapes of the consultation pages; the rules live in services."""
+from datetime import UTC, datetime
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from lms.auth.models import SECTOR_LABELS
+from lms.beratung.catalogue import (
+    AGE_BANDS, BOOKABLE_TYPES, CONCERNS, FORMAT_LABELS, RESULTS, SETTINGS, SLOT_LENGTHS, URGENCIES,
+)
+from lms.beratung.services import VIGNETTE_MAX, BookingInput, CaseInput, ProfileInput, WindowInput
+from lms.forms import MultiCheckboxField
+from lms.i18n import _l
+
+WEEKDAYS = (_l("Montag"), _l("Dienstag"), _l("Mittwoch"), _l("Donnerstag"), _l("Freitag"), _l("Samstag"),
+            _l("Sonntag"))
+
+
+def _length(maximum: int):
+    return Length(max=maximum, message=_l("Höchstens %(max)d Zeichen."))
+
+
+def _choices(labels: dict, *, empty=None) -> list:
+    choices = [SelectChoice(code, label) for code, label in labels.items()]
+    return ([SelectChoice("", empty)] if empty else []) + choices
+
+
+def _number(label, low: int, high: int, **kwargs):
+    return IntegerField(label, validators=[
+        InputRequired(_l("Bitte geben Sie eine Zahl an.")),
+        NumberRange(min=low, max=high, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))], **kwargs)
+
+
+class ProfileForm(FlaskForm):
+    introduction = TextAreaField(_l("Kurze Vorstellung"), validators=[Optional(), _length(2000)])
+    specialisations = StringField(_l("Schwerpunkte"), description=_l("Zum Beispiel: Frühe Kindheit, sexualisierte Gewalt, Schule."),
+                                  validators=[Optional(), _length(500)])
+    languages = StringField(_l("Sprachen"), default="Deutsch", validators=[Optional(), _length(200)])
+    types = MultiCheckboxField(_l("Beratungsarten"), choices=_choices({c: t.label for c, t in BOOKABLE_TYPES.items()}))
+    formats = MultiCheckboxField(_l("Formate"), choices=_choices(FORMAT_LABELS))
+    place = StringField(_l("Ort für Beratungen vor Ort"), validators=[Optional(), _length(300)])
+    phone = StringField(_l("Telefonnummer für telefonische Beratungen"), validators=[Optional(), _length(50)])
+    video_link = StringField(_l("Link für Videoberatungen"), validators=[
+        Optional(), URL(require_tld=False, message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an.")),
+        _length(500)])
+    sectors = MultiCheckboxField(_l("Sektoren, für die Sie beraten"), choices=_choices(SECTOR_LABELS))
+    regions = MultiCheckboxField(_l("Regionen, für die Sie beraten"), coerce=int)
+    slot_minutes = SelectField(_l("Länge eines Termins"), coerce=int,
+                               choices=[SelectChoice(n, _l("%(num)d Minuten", num=n)) for n in SLOT_LENGTHS])
+    buffer_minutes = _number(_l("Pause zwischen zwei Terminen (Minuten)"), 0, 120, default=15)
+    notice_hours = _number(_l("Mindestvorlauf einer Buchung (Stunden)"), 0, 336, default=2)
+    horizon_weeks = _number(_l("Buchbar für die nächsten … Wochen"), 1, 52, default=8)
+    max_per_day = IntegerField(_l("Höchstens … Beratungen pro Tag"), validators=[
+        Optional(), NumberRange(min=1, max=20, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))])
+    auto_confirm = BooleanField(_l("Buchungen automatisch bestätigen"))
+    published = BooleanField(_l("Profil veröffentlichen (für Buchende sichtbar)"))
+
+    def fill(self, profile) -> None:
+        for name in ("introduction", "specialisations", "languages", "place", "phone", "video_link", "slot_minutes",
+                     "buffer_minutes", "max_per_day", "auto_confirm", "published"):
+            getattr(self, name).data = getattr(profile, name)
+        self.notice_hours.data = profile.notice_minutes // 60
+        self.horizon_weeks.data = profile.horizon_days // 7
+        self.types.data, self.formats.data = profile.values("type"), profile.values("format")
+        self.sectors.data = profile.values("sector")
+        self.regions.data = [int(value) for value in profile.values("region")]
+
+    def to_input(self) -> ProfileInput:
+        return ProfileInput(
+            introduction=self.introduction.data or "", specialisations=self.specialisations.data or "",
+            languages=self.languages.data or "", place=self.place.data or "", phone=self.phone.data or "",
+            video_link=self.video_link.data or "", auto_confirm=self.auto_confirm.data,
+            slot_minutes=self.slot_minutes.data, buffer_minutes=self.buffer_minutes.data,
+            notice_minutes=self.notice_hours.data * 60, horizon_days=self.horizon_weeks.data * 7,
+            max_per_day=self.max_per_day.data, published=self.published.data, types=self.types.data or [],
+            formats=self.formats.data or [], sectors=self.sectors.data or [], region_ids=self.regions.data or [],
+        )
+
+
+class WindowForm(FlaskForm):
+    weekday = SelectField(_l("Wochentag (wöchentlich)"), choices=[SelectChoice("", _l("– einmalig an einem Datum –"))] +
+                          [SelectChoice(str(number), label) for number, label in enumerate(WEEKDAYS)])
+    day = DateField(_l("Datum (einmalig)"), validators=[Optional()])
+    start_time = TimeField(_l("Von"), validators=[InputRequired(_l("Bitte geben Sie den Beginn an."))])
+    end_time = TimeField(_l("Bis"), validators=[InputRequired(_l("Bitte geben Sie das Ende an."))])
+    valid_from = DateField(_l("Gültig ab"), validators=[Optional()])
+    valid_until = DateField(_l("Gültig bis"), validators=[Optional()])
+
+    def validate_day(self, field):
+        if (self.weekday.data == "") == (field.data is None):
+            raise ValidationError(_l("Bitte wählen Sie entweder einen Wochentag oder ein Datum."))
+
+    def to_input(self) -> WindowInput:
+        return WindowInput(start_time=self.start_time.data, end_time=self.end_time.data,
+                           weekday=int(self.weekday.data) if self.weekday.data else None, day=self.day.data,
+                           valid_from=self.valid_from.data, valid_until=self.valid_until.data)
+
+
+class AbsenceForm(FlaskForm):
+    first_day = DateField(_l("Erster Tag"), validators=[InputRequired(_l("Bitte geben Sie den ersten Tag an."))])
+    last_day = DateField(_l("Letzter Tag"), validators=[InputRequired(_l("Bitte geben Sie den letzten Tag an."))])
+    note = StringField(_l("Notiz (nur für Sie)"), validators=[Optional(), _length(200)])
+
+
+class BookingForm(FlaskForm):
+    starts_at = HiddenField()
+    type_code = SelectField(_l("Beratungsart"))
+    format = SelectField(_l("Format"))
+    age_band = SelectField(_l("Alter des Kindes"), choices=_choices(AGE_BANDS, empty=_l("– bitte wählen –")))
+    concern = SelectField(_l("Art der Sorge"), choices=_choices(CONCERNS, empty=_l("– bitte wählen –")))
+    setting = SelectField(_l("Umfeld"), choices=_choices(SETTINGS, empty=_l("– bitte wählen –")))
+    urgency = SelectField(_l("Dringlichkeit"), choices=_choices(URGENCIES, empty=_l("– bitte wählen –")))
+    vignette = TextAreaField(
+        _l("Fallvignette"),
+        description=_l("Beschreiben Sie die Situation in höchstens %(max)d Zeichen, ohne Namen, Geburtsdaten, "
+                       "Anschriften, Namen von Einrichtungen oder andere Angaben, die das Kind oder die Familie "
+                       "erkennbar machen.", max=VIGNETTE_MAX),
+        validators=[Optional(), Length(max=VIGNETTE_MAX, message=_l(
+            "Die Fallvignette darf höchstens %(max)d Zeichen lang sein.", max=VIGNETTE_MAX))],
+    )
+    identifiers_confirmed = BooleanField(_l("Ich bestätige: Diese Angaben machen niemanden erkennbar."))
+
+    def for_profile(self, profile) -> "BookingForm":
+        self.type_code.choices = [SelectChoice(code, BOOKABLE_TYPES[code].label) for code in profile.values("type")
+                                  if code in BOOKABLE_TYPES]
+        self.format.choices = [SelectChoice(code, FORMAT_LABELS[code]) for code in profile.values("format")]
+        return self
+
+    def start(self) -> datetime | None:
+        try:
+            return datetime.fromisoformat(self.starts_at.data or "").astimezone(UTC)
+        except ValueError:
+            return None
+
+    def to_input(self) -> BookingInput:
+        case = CaseInput(age_band=self.age_band.data or "", concern=self.concern.data or "",
+                         setting=self.setting.data or "", urgency=self.urgency.data or "",
+                         vignette=self.vignette.data or "")
+        return BookingInput(starts_at=self.start(), type_code=self.type_code.data, format=self.format.data, case=case,
+                            identifiers_confirmed=self.identifiers_confirmed.data)
+
+
+class RescheduleForm(FlaskForm):
+    starts_at = HiddenField(validators=[DataRequired()])
+
+
+class OutcomeForm(FlaskForm):
+    result = SelectField(_l("Ergebnis"), choices=_choices(RESULTS, empty=_l("– ohne Angabe –")))
+    outcome = TextAreaField(_l("Dokumentation (pseudonym, nur für Sie sichtbar)"),
+                            validators=[Optional(), _length(5000)])
