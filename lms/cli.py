@@ -5,6 +5,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from lms import create_app
 from lms.auth import demo as auth_demo
+from lms.beratung import demo as consultation_demo
 from lms.instrumente import demo as instrument_demo
 from lms.kompetenzen import demo as competence_demo
 from lms.module import demo as module_demo
@@ -15,7 +16,8 @@ from lms.errors import DomainError
 from lms.extensions import db
 
 # Each package's demo seeder, in dependency order.
-DEMO_SEEDERS = (auth_demo.seed, instrument_demo.seed, module_demo.seed, competence_demo.seed)
+DEMO_SEEDERS = (auth_demo.seed, instrument_demo.seed, module_demo.seed, competence_demo.seed,
+                consultation_demo.seed)
 
 
 def _create_app():

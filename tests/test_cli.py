@@ -3,6 +3,9 @@ from sqlalchemy import func, select
 
 from lms.auth.models import Region, User
 from lms.auth.services import authenticate
+from lms.beratung import services as consultation_services
+from lms.beratung.guard import find_identifiers
+from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, CaseContent, Consultation, ExpertProfile
 from lms.cli import main
 from lms.extensions import db
 from lms.module.models import Certificate, Enrolment, Module, Offering
@@ -38,6 +41,51 @@ def test_demo_adds_offerings_a_waitlist_and_certificates(app, now):
 def _counts():
     return tuple(db.session.scalar(select(func.count(model.id))) for model in (User, Region, Module, Offering,
                                                                               Enrolment, Certificate))
+
+
+def test_demo_adds_experts_with_calendars_bookings_ahead_and_history(app, now, monkeypatch):
+    monkeypatch.setattr("lms.cli.utcnow", lambda: now)  # the bookings are checked against the seed's now
+    runner = app.test_cli_runner()
+    first = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0, first.output
+    for email in ("fachkraft.leipzig@example.org", "fachkraft.dresden@example.org"):
+        assert email in first.output
+        assert authenticate(email, "Demo-Passwort-1", now=now).roles == {"expert"}
+
+    profiles = db.session.scalars(select(ExpertProfile)).all()
+    assert len(profiles) == 3 and all(profile.published for profile in profiles)
+    assert sorted(profile.slot_minutes for profile in profiles) == [45, 60, 90]
+    assert sum(profile.auto_confirm for profile in profiles) == 1
+    assert all(consultation_services.windows_of(profile.user) for profile in profiles)
+    assert db.session.scalar(select(func.count(Absence.id))) == 1
+
+    ahead = db.session.scalars(select(Consultation).where(Consultation.starts_at > now)).all()
+    assert len(ahead) >= 4 and {booking.status for booking in ahead} == {"requested", "confirmed"}
+    for booking in ahead:  # each lies in a real slot of its expert, and that slot is no longer free
+        profile = consultation_services.profile_of(booking.expert)
+        slot = consultation_services.check_slot(profile, booking.starts_at, now=now, ignore=booking)
+        assert slot.ends_at == booking.ends_at
+        free = consultation_services.next_free_slots(profile, now=now, limit=1000)
+        assert booking.starts_at not in {free_slot.starts_at for free_slot in free}
+        assert consultation_services.open_bookings_with(booking.booker, booking.expert, now=now) <= \
+            app.config["CONSULTATION_MAX_OPEN_PER_EXPERT"]
+
+    past = db.session.scalars(select(Consultation).where(Consultation.ends_at < now)).all()
+    held = [booking for booking in past if booking.status == "completed"]
+    assert len(held) >= 2 and any(booking.status == "cancelled" for booking in past)
+    assert any((content := db.session.get(CaseContent, booking.id)) and content.outcome and content.result
+               for booking in held)
+    assert all(not find_identifiers(vignette) for vignette in db.session.scalars(select(CaseContent.vignette)))
+
+    counts = _consultation_counts()
+    second = runner.invoke(main, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert _consultation_counts() == counts
+
+
+def _consultation_counts():
+    return (*_counts(), *(db.session.scalar(select(func.count()).select_from(model)) for model in (
+        ExpertProfile, AvailabilityWindow, Absence, Consultation, CaseContent, CaseAccess)))
 
 
 def test_create_user(app, now):
