@@ -1,5 +1,9 @@
 """Feeds: which events a feed holds, its version stamp, building and caching it, and tokens.
 
+A private feed holds offering dates and the person's consultations (as booker or expert); a
+consultation shows as a neutral, confidential event (`lms.beratung.ical.consultation_event`), never
+with its type or case content. Public feeds never hold consultations.
+
 A feed's version stamp is a hash over a few aggregates (counts and latest change times of the
 rows the feed is made of), read in one query. It changes exactly when something the feed shows
 changes, so a conditional GET is answered from it alone, and an unchanged feed is served from its
@@ -13,10 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from lms.auth.models import Region, User
+from lms.auth.models import Region, Role, User
+from lms.beratung.ical import consultation_event
+from lms.beratung.models import Consultation, ConsultationStatus
+from lms.beratung.services import BOOKER_ROLES
 from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db
 from lms.i18n import _l
@@ -28,8 +35,8 @@ from lms.module.models import (
     module_trainer, offering_trainer,
 )
 
-CANCELLED_KEPT = timedelta(days=30)
-REFRESH = timedelta(hours=1)  # how often subscribing calendars should poll  # cancelled events stay in feeds, as CANCELLED, this long
+CANCELLED_KEPT = timedelta(days=30)  # cancelled events stay in feeds, as CANCELLED, this long
+REFRESH = timedelta(hours=1)  # how often subscribing calendars should poll
 SCOPES = ("all", "consultations")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -92,6 +99,7 @@ class Feed:
     key: str
     name: str
     dates: Select  # rows of (date id, role, enrolment changed at, number of enrolment status changes)
+    consultations: ColumnElement[bool] | None = None  # which consultations it holds; None: none (public feeds)
 
 
 def _visible(now: datetime):
@@ -132,11 +140,27 @@ def public_feed(kind: str, value=None, *, now: datetime) -> Feed | None:
     return None
 
 
+WITHDRAWN = (ConsultationStatus.DECLINED, ConsultationStatus.CANCELLED)
+
+
+def offers_consultations(user: User) -> bool:
+    """Whether the settings page offers the consultations-only address: to experts and bookers."""
+    return user.has_role(Role.EXPERT, *BOOKER_ROLES)
+
+
+def consultations_of(user: User, *, now: datetime) -> ColumnElement[bool]:
+    """The person's bookings as booker or expert; declined and cancelled ones for 30 days after the change."""
+    return and_(or_(Consultation.booker_id == user.id, Consultation.expert_id == user.id),
+                or_(Consultation.status.not_in(WITHDRAWN), Consultation.updated_at > now - CANCELLED_KEPT))
+
+
 def private_feed(user: User, scope: str, *, now: datetime) -> Feed:
-    """A person's dates: offerings they are on (or were, for 30 days) and the offerings they teach."""
-    if scope == "consultations":  # consultations are not built yet: the feed is valid and empty
+    """A person's dates: offerings they are on (or were, for 30 days), the offerings they teach and their
+    consultations; the "consultations" scope holds the consultations alone."""
+    consultations = consultations_of(user, now=now)
+    if scope == "consultations":
         return Feed(f"user:{user.id}:consultations", str(_l("Meine Fachberatungen")),
-                    select(OfferingDate.id, *_no_enrolment()).where(literal(False)))
+                    select(OfferingDate.id, *_no_enrolment()).where(literal(False)), consultations)
     status_changes = (select(func.count(EnrolmentEvent.id)).where(EnrolmentEvent.enrolment_id == Enrolment.id)
                       .correlate(Enrolment).scalar_subquery())
     as_participant = (
@@ -158,7 +182,7 @@ def private_feed(user: User, scope: str, *, now: datetime) -> Feed:
         .where(Offering.id.in_(taught), Offering.state != OfferingState.PLANNED,
                or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
     )
-    return Feed(f"user:{user.id}:all", str(_l("Meine Termine")), as_participant.union_all(as_trainer))
+    return Feed(f"user:{user.id}:all", str(_l("Meine Termine")), as_participant.union_all(as_trainer), consultations)
 
 
 # --- stamp, build, cache --------------------------------------------------------------------
@@ -167,19 +191,29 @@ def _feed_rows(feed: Feed):
     return feed.dates.subquery("feed_rows")
 
 
+def _consultation_aggregates(feed: Feed) -> tuple:
+    """Count, latest change and sum of SEQUENCE of the feed's consultations, as scalar subqueries
+    (uncorrelated, so they ride along in the dates' aggregate query)."""
+    if feed.consultations is None:
+        return ()
+    return tuple(select(aggregate).where(feed.consultations).scalar_subquery()
+                 for aggregate in (func.count(Consultation.id), func.max(Consultation.updated_at),
+                                   func.sum(Consultation.sequence)))
+
+
 def stamp(feed: Feed) -> tuple[str, datetime]:
     """The feed's version stamp and last change time, from one aggregate query."""
     rows = _feed_rows(feed)
     values = db.session.execute(
         select(func.count(), func.max(OfferingDate.updated_at), func.max(Offering.updated_at),
                func.max(Module.updated_at), func.max(rows.c.changed), func.sum(rows.c.changes),
-               func.sum(OfferingDate.sequence))
+               func.sum(OfferingDate.sequence), *_consultation_aggregates(feed))
         .select_from(rows)
         .join(OfferingDate, OfferingDate.id == rows.c.id)
         .join(Offering, Offering.id == OfferingDate.offering_id)
         .join(Module, Module.id == Offering.module_id)
     ).one()
-    changed = [value for value in values[1:5] if value is not None]
+    changed = [value for value in (*values[1:5], *values[8:9]) if value is not None]
     last_modified = max(changed).replace(microsecond=0) if changed else EPOCH
     digest = hashlib.sha256(repr((feed.key, feed.name, [str(value) for value in values])).encode()).hexdigest()
     return digest[:32], last_modified
@@ -192,13 +226,27 @@ def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
         .options(joinedload(OfferingDate.offering))
         .order_by(OfferingDate.starts_at, OfferingDate.id)
     ).unique().all()
-    return [
+    records = [
         # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.
         date_event(date, waiting=role in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED),
                    withdrawn=role in (EnrolmentStatus.CANCELLED, EnrolmentStatus.REMOVED, EnrolmentStatus.DECLINED),
                    extra_sequence=changes or 0)
         for date, role, changes in found
     ]
+    if feed.consultations is None:
+        return records
+    bookings = db.session.scalars(select(Consultation).where(feed.consultations)
+                                  .order_by(Consultation.starts_at, Consultation.id)).all()
+    # A stable sort: dates keep their order, bookings are placed among them by their start.
+    return sorted(records + [consultation_event(booking) for booking in bookings], key=lambda record: record.starts_at)
+
+
+def consultation_for(user: User, consultation_id: int) -> Consultation | None:
+    """A booking for its booker's or expert's download; None for everyone else, whatever their role."""
+    booking = db.session.get(Consultation, consultation_id)
+    if booking is None or user.id not in (booking.booker_id, booking.expert_id):
+        return None
+    return booking
 
 
 def feed_body(feed: Feed, *, version: str, last_modified: datetime, now: datetime) -> bytes:

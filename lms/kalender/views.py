@@ -1,10 +1,11 @@
-"""Feed endpoints (private, public, single events) and the subscription settings page."""
+"""Feed endpoints (private, public, single events and bookings) and the subscription settings page."""
 import logging
 import re
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.beratung.ical import TITLE as CONSULTATION_TITLE, consultation_event
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm
@@ -15,7 +16,10 @@ from lms.links import external_url
 from lms.module.models import OfferingDate
 
 bp = Blueprint("kalender", __name__)
-TOKEN_IN_PATH = re.compile(r"/kalender/(?!angebote|module|regionen|dimension|termine)[^/\s?\"]+\.ics")
+# Private feed addresses are /kalender/<token>.ics; the public paths and the single downloads are not
+# masked. The exclusions name whole path segments, so a token that merely begins with one is masked.
+TOKEN_IN_PATH = re.compile(
+    r"/kalender/(?!(?:angebote|module|regionen|dimension|termine|beratungen)(?:\.ics|/))[^/\s?\"]+\.ics")
 
 
 class MaskFeedTokens(logging.Filter):
@@ -93,14 +97,38 @@ def single_date(date_id: int):
         "Content-Disposition": f'attachment; filename="termin-{date.id}.ics"', "Referrer-Policy": "no-referrer"})
 
 
+@bp.get("/kalender/beratungen/<int:consultation_id>.ics")
+@login_required
+def consultation(consultation_id: int):
+    """One booking as an .ics file, for its booker and its expert only: 404 for everyone else."""
+    booking = services.consultation_for(current_user, consultation_id)
+    if booking is None:
+        abort(404)
+    body = build_calendar([consultation_event(booking)], name=str(CONSULTATION_TITLE))
+    return Response(body, content_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="beratung-{booking.id}.ics"', "Referrer-Policy": "no-referrer",
+        "Cache-Control": "private, no-store"})
+
+
+def _addresses(scope: str) -> tuple[str | None, str | None]:
+    """The user's feed address for *scope* and its webcal:// form, or (None, None)."""
+    row = services.active_token(current_user, scope)
+    if row is None:
+        return None, None
+    url = external_url("kalender.private", token=services.token_value(row))
+    return url, url.replace("https://", "webcal://").replace("http://", "webcal://")
+
+
 @bp.get("/konto/kalender")
 @login_required
 def settings():
-    row = services.active_token(current_user)
-    url = external_url("kalender.private", token=services.token_value(row)) if row else None
+    url, webcal = _addresses("all")
+    consultations = services.offers_consultations(current_user)
+    consultations_url, consultations_webcal = _addresses("consultations") if consultations else (None, None)
     response = Response(render_template(
-        "kalender/settings.html", url=url, webcal=url.replace("https://", "webcal://").replace("http://", "webcal://")
-        if url else None, form=ActionForm(), public_url=external_url("kalender.public_all")))
+        "kalender/settings.html", url=url, webcal=webcal, consultations=consultations,
+        consultations_url=consultations_url, consultations_webcal=consultations_webcal, form=ActionForm(),
+        public_url=external_url("kalender.public_all")))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -110,9 +138,16 @@ def settings():
 def new_address():
     if not ActionForm().validate_on_submit():
         abort(400)
-    had_one = services.active_token(current_user) is not None
-    services.new_token(current_user, now=utcnow())
+    scope = request.form.get("scope", "all")
+    if scope not in services.SCOPES or (scope == "consultations" and not services.offers_consultations(current_user)):
+        abort(400)
+    had_one = services.active_token(current_user, scope) is not None
+    services.new_token(current_user, scope=scope, now=utcnow())
     db.session.commit()
-    flash(_("Ihre neue Kalender-Adresse ist bereit. Die bisherige funktioniert nicht mehr.") if had_one
-          else _("Ihre Kalender-Adresse ist bereit."), "success")
+    if scope == "consultations":
+        flash(_("Ihre neue Kalender-Adresse für Fachberatungen ist bereit. Die bisherige funktioniert nicht mehr.")
+              if had_one else _("Ihre Kalender-Adresse für Fachberatungen ist bereit."), "success")
+    else:
+        flash(_("Ihre neue Kalender-Adresse ist bereit. Die bisherige funktioniert nicht mehr.") if had_one
+              else _("Ihre Kalender-Adresse ist bereit."), "success")
     return redirect(url_for("kalender.settings"))
