@@ -28,11 +28,20 @@ from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db
 from lms.i18n import _l
 from lms.ical import CalendarEvent, build_calendar
-from lms.module.ical import date_event
 from lms.kalender.models import FeedCache, FeedToken
+from lms.module.ical import date_event
 from lms.module.models import (
-    ACTIVE_STATUSES, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering, OfferingDate, OfferingState,
-    module_trainer, offering_trainer,
+    ACTIVE_STATUSES,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Module,
+    ModuleState,
+    Offering,
+    OfferingDate,
+    OfferingState,
+    module_trainer,
+    offering_trainer,
 )
 
 CANCELLED_KEPT = timedelta(days=30)  # cancelled events stay in feeds, as CANCELLED, this long

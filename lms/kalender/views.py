@@ -2,10 +2,21 @@
 import logging
 import re
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from lms.beratung.ical import TITLE as CONSULTATION_TITLE, consultation_event
+from lms.beratung.ical import TITLE as CONSULTATION_TITLE
+from lms.beratung.ical import consultation_event
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm

@@ -4,7 +4,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import vobject
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 from sqlalchemy import select
 
