@@ -16,7 +16,13 @@ from lms.auth import demo as auth_demo
 from lms.auth.models import Region, Role, Sector, User
 from lms.auth.services import create_user, find_user_by_email
 from lms.beratung import services
-from lms.beratung.models import CaseAccess, CaseContent, Consultation, ConsultationStatus, ExpertProfile
+from lms.beratung.models import (
+    CaseAccess,
+    CaseContent,
+    Consultation,
+    ConsultationStatus,
+    ExpertProfile,
+)
 from lms.beratung.services import BookingInput, CaseInput, ProfileInput, WindowInput
 from lms.beratung.slots import berlin
 from lms.extensions import db

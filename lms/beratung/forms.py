@@ -2,15 +2,45 @@
 from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from lms.auth.models import SECTOR_LABELS
 from lms.beratung.catalogue import (
-    AGE_BANDS, BOOKABLE_TYPES, CONCERNS, FORMAT_LABELS, RESULTS, SETTINGS, SLOT_LENGTHS, URGENCIES,
+    AGE_BANDS,
+    BOOKABLE_TYPES,
+    CONCERNS,
+    FORMAT_LABELS,
+    RESULTS,
+    SETTINGS,
+    SLOT_LENGTHS,
+    URGENCIES,
 )
-from lms.beratung.services import VIGNETTE_MAX, BookingInput, CaseInput, ProfileInput, WindowInput
+from lms.beratung.services import (
+    VIGNETTE_MAX,
+    BookingInput,
+    CaseInput,
+    ProfileInput,
+    WindowInput,
+)
 from lms.forms import MultiCheckboxField
 from lms.i18n import _l
 

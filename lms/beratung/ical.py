@@ -4,10 +4,10 @@ Never the type, the vignette or any other case detail (DOMAIN.md 2.3 rule 8), in
 """
 from flask import current_app
 
-from lms.i18n import _l
-from lms.ical import CalendarEvent, build_calendar
 from lms.beratung.catalogue import FORMAT_LABELS
 from lms.beratung.models import Consultation, ConsultationStatus
+from lms.i18n import _l
+from lms.ical import CalendarEvent, build_calendar
 from lms.links import external_url
 
 TITLE = _l("Fachberatung – vertraulich")

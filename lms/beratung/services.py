@@ -16,13 +16,29 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import ensure_role
 from lms.beratung import slots as slot_rules
 from lms.beratung.catalogue import (
-    AGE_BANDS, BOOKABLE_TYPES, CONCERNS, CONSULTATION_TYPES, FORMAT_LABELS, RESULTS, SETTINGS, SLOT_LENGTHS, URGENCIES,
+    AGE_BANDS,
+    BOOKABLE_TYPES,
+    CONCERNS,
+    CONSULTATION_TYPES,
+    FORMAT_LABELS,
+    RESULTS,
+    SETTINGS,
+    SLOT_LENGTHS,
+    URGENCIES,
 )
 from lms.beratung.guard import Finding, find_identifiers
 from lms.beratung.ical import invitation
 from lms.beratung.models import (
-    HOLDING, Absence, AvailabilityWindow, CaseAccess, CaseContent, Consultation, ConsultationStatus, ExpertAttribute,
-    ExpertProfile, SlotWatch,
+    HOLDING,
+    Absence,
+    AvailabilityWindow,
+    CaseAccess,
+    CaseContent,
+    Consultation,
+    ConsultationStatus,
+    ExpertAttribute,
+    ExpertProfile,
+    SlotWatch,
 )
 from lms.beratung.slots import Rules, Slot
 from lms.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -169,7 +185,7 @@ def _windows_clash(new: AvailabilityWindow, old: AvailabilityWindow) -> bool:
 def add_window(actor: User, expert: User, data: WindowInput, *, now: datetime) -> AvailabilityWindow:
     """Add a weekly or one-off window; it must end after it starts and overlap no other window."""
     _require_self_or_admin(actor, expert)
-    if (data.weekday is None) == (data.day is None):
+    if (data.weekday is None) == (data.day is None) or data.weekday not in (None, *range(7)):
         raise DomainError(_l("Bitte wählen Sie entweder einen Wochentag oder ein Datum."))
     if data.end_time <= data.start_time:
         raise DomainError(_l("Das Zeitfenster muss nach seinem Beginn enden."))
@@ -239,7 +255,7 @@ def conflicts(expert: User, *, now: datetime) -> list[Consultation]:
     profile = profile_of(expert)
     if profile is None:
         return []
-    windows, absences, rules = windows_of(expert), absences_of(expert), rules_of(profile)
+    windows, absences = windows_of(expert), absences_of(expert)
     found = []
     for booking in upcoming_bookings(expert, now=now):
         day = booking.starts_at.astimezone(BERLIN).date()
@@ -423,6 +439,8 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
     the session is rolled back and SlotUnavailable names the next free slots."""
     ensure_role(booker, *BOOKER_ROLES)
     expert = profile.user
+    if not profile.published or not expert.is_active:  # as `bookable_profile`: a hidden expert takes no bookings
+        raise NotFound()
     if booker.id == expert.id:
         raise DomainError(_l("Sie können keine Beratung bei sich selbst buchen."))
     kind = BOOKABLE_TYPES.get(data.type_code)
@@ -485,12 +503,13 @@ def _require_expert_of(actor: User, consultation: Consultation) -> None:
         raise PermissionDenied()
 
 
-def _change(consultation: Consultation, *, now: datetime, **values) -> None:
+def _change(consultation: Consultation, *, now: datetime, flush: bool = True, **values) -> None:
     for name, value in values.items():
         setattr(consultation, name, value)
     consultation.sequence += 1
     consultation.updated_at = now
-    db.session.flush()
+    if flush:  # a move flushes through `_flush_or_offer`, which turns a lost race into SlotUnavailable
+        db.session.flush()
 
 
 def confirm(actor: User, consultation: Consultation, *, now: datetime) -> None:
@@ -498,7 +517,8 @@ def confirm(actor: User, consultation: Consultation, *, now: datetime) -> None:
     if consultation.status != ConsultationStatus.REQUESTED or consultation.starts_at <= now:
         raise Conflict(_l("Nur angefragte, noch nicht begonnene Beratungen können bestätigt werden."))
     _change(consultation, now=now, status=ConsultationStatus.CONFIRMED)
-    _notify(consultation, "confirmed", to=consultation.booker, now=now, method="REQUEST")
+    if consultation.booker is not None:
+        _notify(consultation, "confirmed", to=consultation.booker, now=now, method="REQUEST")
 
 
 def decline(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> None:
@@ -507,7 +527,8 @@ def decline(actor: User, consultation: Consultation, *, reason: str, now: dateti
         raise Conflict(_l("Nur angefragte Beratungen können abgelehnt werden."))
     _require_reason(reason)
     _change(consultation, now=now, status=ConsultationStatus.DECLINED, decision_reason=reason.strip()[:500])
-    _notify(consultation, "declined", to=consultation.booker, now=now, method="CANCEL")
+    if consultation.booker is not None:
+        _notify(consultation, "declined", to=consultation.booker, now=now, method="CANCEL")
     _slot_freed(consultation.expert, now=now)
 
 
@@ -543,8 +564,8 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, 
         raise NotFound()
     slot = _check_or_offer(profile, starts_at, now=now, ignore=consultation)
     status = ConsultationStatus.CONFIRMED if profile.auto_confirm else ConsultationStatus.REQUESTED
-    _change(consultation, now=now, starts_at=slot.starts_at, ends_at=slot.ends_at, status=status, scheduled_at=now,
-            reminded_day_at=None, reminded_hour_at=None)
+    _change(consultation, now=now, flush=False, starts_at=slot.starts_at, ends_at=slot.ends_at, status=status,
+            scheduled_at=now, reminded_day_at=None, reminded_hour_at=None)
     _flush_or_offer(profile, now=now)
     for person in (consultation.booker, consultation.expert):
         _notify(consultation, "rescheduled", to=person, now=now, method="REQUEST")
@@ -572,6 +593,15 @@ def can_see(user: User, consultation: Consultation) -> bool:
 class CaseView:
     content: CaseContent | None
     outcome_visible: bool
+
+    @property
+    def outcome(self) -> str:
+        """The expert's documentation; empty for the booker, who only learns that it took place."""
+        return self.content.outcome if self.content is not None and self.outcome_visible else ""
+
+    @property
+    def result(self) -> str | None:
+        return self.content.result if self.content is not None and self.outcome_visible else None
 
 
 def read_case(user: User, consultation: Consultation, *, now: datetime) -> CaseView:

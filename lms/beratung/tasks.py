@@ -1,5 +1,8 @@
 """Scheduled work of the consultation package (thin: the services do it)."""
-from lms.beratung.services import erase_expired_case_content, send_consultation_reminders
+from lms.beratung.services import (
+    erase_expired_case_content,
+    send_consultation_reminders,
+)
 
 
 def remind_consultations(*, now) -> None:

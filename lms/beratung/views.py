@@ -16,9 +16,24 @@ from lms.auth.permissions import require, role_required
 from lms.auth.services import all_regions
 from lms.beratung import services
 from lms.beratung.catalogue import (
-    AGE_BANDS, BOOKABLE_TYPES, CONCERNS, CONSULTATION_TYPES, FORMAT_LABELS, RESULTS, SETTINGS, URGENCIES,
+    AGE_BANDS,
+    BOOKABLE_TYPES,
+    CONCERNS,
+    CONSULTATION_TYPES,
+    FORMAT_LABELS,
+    RESULTS,
+    SETTINGS,
+    URGENCIES,
 )
-from lms.beratung.forms import WEEKDAYS, AbsenceForm, BookingForm, OutcomeForm, ProfileForm, RescheduleForm, WindowForm
+from lms.beratung.forms import (
+    WEEKDAYS,
+    AbsenceForm,
+    BookingForm,
+    OutcomeForm,
+    ProfileForm,
+    RescheduleForm,
+    WindowForm,
+)
 from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consultation
 from lms.db import utcnow
 from lms.errors import DomainError
@@ -210,8 +225,8 @@ def consultation(consultation_id: int):
         case = services.read_case(current_user, consultation, now=now)
         db.session.commit()  # the audit entry of this read
     outcome_form = OutcomeForm()
-    if case and case.content:
-        outcome_form.outcome.data, outcome_form.result.data = case.content.outcome, case.content.result or ""
+    if case and case.outcome_visible:
+        outcome_form.outcome.data, outcome_form.result.data = case.outcome, case.result or ""
     return render_template(
         "beratung/consultation.html", consultation=consultation, case=case, now=now,
         type=CONSULTATION_TYPES[consultation.type_code], decline_form=ReasonForm(prefix="decline"),
