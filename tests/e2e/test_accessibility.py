@@ -1,7 +1,11 @@
 """Every page of the areas built so far passes axe-core's WCAG 2.1 AA checks, for each role that sees it."""
+from urllib.parse import quote
+
 import pytest
 
 from lms.auth.services import find_user_by_email
+from lms.beratung import services as consultation_services
+from lms.beratung.models import Consultation
 from lms.cli import DEMO_SEEDERS
 from lms.db import utcnow
 from lms.extensions import db
@@ -23,6 +27,13 @@ def full_demo(app):
     for seed in DEMO_SEEDERS:
         seed(now=now)
     db.session.commit()
+    expert = find_user_by_email("fachkraft@example.org")
+
+    def consultation(status):  # the demo expert's first booking in *status*
+        return db.session.scalar(db.select(Consultation.id).where(
+            Consultation.expert_id == expert.id, Consultation.status == status).order_by(Consultation.id))
+
+    slot = consultation_services.next_free_slots(consultation_services.profile_of(expert), now=now)[0]
     return {
         "module": db.session.scalar(db.select(Module.id).where(Module.code == "M07")),
         "offering": db.session.scalar(db.select(Offering.id).join(Offering.module).where(Module.code == "M07")
@@ -30,6 +41,10 @@ def full_demo(app):
         "instrument": db.session.scalar(db.select(Instrument.id).where(Instrument.code == "I08")),
         "coordinator": find_user_by_email("koordination2@example.org").id,
         "enrolment": db.session.scalar(db.select(Enrolment.id)),
+        "expert": expert.id,
+        "slot": quote(slot.starts_at.isoformat(), safe=":"),
+        "requested": consultation("requested"),  # booked by the demo coordinator
+        "held": consultation("completed"),  # booked by the demo partner, with case content and outcome
     }
 
 
@@ -37,7 +52,8 @@ PAGES = {
     "admin@example.org": [
         "/", "/verwaltung/konten", "/verwaltung/konten/{coordinator}", "/verwaltung/einladungen",
         "/verwaltung/regionen", "/kompetenzen/rahmen", "/kompetenzen/soll", "/kompetenzen/uebersicht",
-        "/kompetenzen/personen/{coordinator}", "/instrumente/in-arbeit",
+        "/kompetenzen/personen/{coordinator}", "/instrumente/in-arbeit", "/beratung", "/beratung/uebersicht",
+        "/beratung/protokoll", "/beratung/buchungen/{requested}",
     ],
     "referentin@example.org": [
         "/qualifizierung/verwaltung", "/qualifizierung/verwaltung/module/{module}",
@@ -50,6 +66,18 @@ PAGES = {
     "koordination@example.org": [
         "/qualifizierung", "/qualifizierung/module/{module}", "/qualifizierung/angebote/{offering}", "/mein-lernen",
         "/instrumente", "/instrumente?q=Helferkonferenz", "/merkliste", "/kompetenzen", "/konto",
+        "/beratung", "/beratung?art=case_consult_8b&frei=14", "/beratung/fachkraefte/{expert}",
+        "/beratung/fachkraefte/{expert}/buchen?beginn={slot}", "/beratung/fachkraefte/{expert}?verschieben={requested}",
+        "/beratung/buchungen", "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{requested}",
+        "/beratung/uebersicht",
+    ],
+    "fachkraft@example.org": [
+        "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",
+        "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{requested}", "/beratung/buchungen/{held}",
+        "/beratung/fachkraefte/{expert}",
+    ],
+    "partner@example.org": [
+        "/", "/beratung", "/beratung/buchungen", "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{held}",
     ],
 }
 
