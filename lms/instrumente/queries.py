@@ -3,20 +3,14 @@ from sqlalchemy import Select, exists, func, literal, select, union_all
 
 from lms.extensions import db
 from lms.instrumente import search
-from lms.instrumente.models import (
-    Instrument,
-    InstrumentSector,
-    InstrumentState,
-    InstrumentTopic,
-    Visibility,
-)
+from lms.instrumente.models import Instrument, InstrumentSector, InstrumentState, InstrumentTopic, Visibility
 from lms.instrumente.search import SearchFilters, SearchResult
 
 
-def _listed(filters: SearchFilters, *, signed_in: bool, matched, skip: str | None = None,
-            entity=(Instrument.id,)) -> Select:
+
+def _listed(filters: SearchFilters, *, signed_in: bool, matched, skip: str | None = None, entity=Instrument.id) -> Select:
     """Listed instruments that pass every filter but *skip* (for that filter's own counts)."""
-    query = select(*entity).where(Instrument.state == InstrumentState.PUBLISHED)
+    query = select(entity).where(Instrument.state == InstrumentState.PUBLISHED)
     if not signed_in:
         query = query.where(Instrument.visibility == Visibility.PUBLIC)
     if matched is not None:
@@ -35,35 +29,28 @@ def _listed(filters: SearchFilters, *, signed_in: bool, matched, skip: str | Non
     return query
 
 
-# Facets counted on the set of results itself (its columns) or through a table of values per instrument.
-OWN_FACETS = ("kind", "dimension")
-VALUE_FACETS = {
-    "sector": (InstrumentSector.sector, InstrumentSector.instrument_id),
-    "topic": (InstrumentTopic.topic, InstrumentTopic.instrument_id),
+FACET_COLUMNS = {
+    "kind": (Instrument.kind, Instrument, Instrument.id),
+    "dimension": (Instrument.dimension, Instrument, Instrument.id),
+    "sector": (InstrumentSector.sector, InstrumentSector, InstrumentSector.instrument_id),
+    "topic": (InstrumentTopic.topic, InstrumentTopic, InstrumentTopic.instrument_id),
 }
-FACETS = (*OWN_FACETS, *VALUE_FACETS)
-RESULT_COLUMNS = (Instrument.id, Instrument.kind, Instrument.dimension)
 
 
 def _count_and_facets(filters: SearchFilters, *, signed_in: bool, matched) -> tuple[int, dict[str, dict[str, int]]]:
     """The number of results and, for each filter, how many results each of its values would give
-    (the other filters applied). One statement: the full-text match and the filtered set (with its
-    kind and dimension, so that those two count without a join) are materialised once; only a
-    filter that is set needs a set of its own (without itself)."""
-    hits = _listed(filters, signed_in=signed_in, matched=matched, entity=RESULT_COLUMNS) \
-        .cte("hits").prefix_with("MATERIALIZED")
+    (the other filters applied). One statement: the full-text match and the filtered set are
+    materialised once; only a filter that is set needs a set of its own (without itself)."""
+    hits = _listed(filters, signed_in=signed_in, matched=matched).cte("hits").prefix_with("MATERIALIZED")
     branches = [select(literal("total").label("facet"), literal("").label("value"), func.count().label("hits"))
                 .select_from(hits)]
-    for facet in FACETS:
-        rows = _listed(filters, signed_in=signed_in, matched=matched, skip=facet, entity=RESULT_COLUMNS).subquery() \
+    for facet, (value, model, key) in FACET_COLUMNS.items():
+        ids = _listed(filters, signed_in=signed_in, matched=matched, skip=facet).subquery() \
             if getattr(filters, facet) else hits
-        if facet in OWN_FACETS:
-            branches.append(select(literal(facet), rows.c[facet], func.count()).group_by(rows.c[facet]))
-        else:
-            value, key = VALUE_FACETS[facet]
-            branches.append(select(literal(facet), value, func.count()).select_from(rows)
-                            .join(value.class_, key == rows.c.id).group_by(value))
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        branches.append(
+            select(literal(facet), value, func.count()).select_from(model).join(ids, ids.c.id == key).group_by(value)
+        )
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACET_COLUMNS}
     total = 0
     for facet, value, number in db.session.execute(union_all(*branches)).all():
         if facet == "total":
@@ -77,10 +64,10 @@ def search_instruments(filters: SearchFilters, *, signed_in: bool, page: int = 1
     matched = search.matches(filters.query)
     if filters.query.strip() and matched is None:  # nothing searchable in the query
         return SearchResult(items=[], total=0, page=1, per_page=per_page,
-                            facets={facet: {} for facet in FACETS})
+                            facets={facet: {} for facet in FACET_COLUMNS})
     total, facets = _count_and_facets(filters, signed_in=signed_in,
                                       matched=search.matches(filters.query, scored=False))
-    query = _listed(filters, signed_in=signed_in, matched=matched, entity=(Instrument,))
+    query = _listed(filters, signed_in=signed_in, matched=matched, entity=Instrument)
     if filters.sort == "title":
         query = query.order_by(func.lower(Instrument.title), Instrument.id)
     elif filters.sort == "relevance" and matched is not None:
