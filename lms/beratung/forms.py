@@ -113,8 +113,8 @@ class WindowForm(FlaskForm):
     weekday = SelectField(_l("Wochentag (wöchentlich)"), choices=[SelectChoice("", _l("– einmalig an einem Datum –"))] +
                           [SelectChoice(str(number), label) for number, label in enumerate(WEEKDAYS)])
     day = DateField(_l("Datum (einmalig)"), validators=[Optional()])
-    start_time = TimeField(_l("Von"), validators=[InputRequired(_l("Bitte geben Sie den Beginn an."))])
-    end_time = TimeField(_l("Bis"), validators=[InputRequired(_l("Bitte geben Sie das Ende an."))])
+    start_time = TimeField(_l("Beginn (Uhrzeit)"), validators=[InputRequired(_l("Bitte geben Sie den Beginn an."))])
+    end_time = TimeField(_l("Ende (Uhrzeit)"), validators=[InputRequired(_l("Bitte geben Sie das Ende an."))])
     valid_from = DateField(_l("Gültig ab"), validators=[Optional()])
     valid_until = DateField(_l("Gültig bis"), validators=[Optional()])
 

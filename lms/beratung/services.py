@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -67,7 +68,8 @@ class IdentifiersFound(DomainError):
         super().__init__(_l(
             "Die Fallvignette enthält möglicherweise Angaben, die eine Person identifizieren: %(found)s. "
             "Bitte entfernen Sie sie oder bestätigen Sie, dass sie niemanden identifizieren.",
-            found=", ".join(f"{finding.label} („{finding.text}“)" for finding in findings),
+            found=", ".join(str(_l("%(kind)s („%(text)s“)", kind=finding.label, text=finding.text))
+                            for finding in findings),
         ))
 
 
@@ -451,9 +453,11 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
     _check_case(kind, data.case, data.identifiers_confirmed)
     limit = current_app.config["CONSULTATION_MAX_OPEN_PER_EXPERT"]
     if open_bookings_with(booker, expert, now=now) >= limit:
-        raise DomainError(_l("Sie haben bereits %(count)d offene Buchungen bei dieser Fachkraft. "
-                             "Eine weitere ist möglich, wenn eine davon stattgefunden hat oder abgesagt ist.",
-                             count=limit))
+        raise DomainError(lazy_ngettext(
+            "Sie haben bereits %(num)d offene Buchung bei dieser Fachkraft. Eine weitere ist möglich, wenn sie "
+            "stattgefunden hat oder abgesagt ist.",
+            "Sie haben bereits %(num)d offene Buchungen bei dieser Fachkraft. Eine weitere ist möglich, wenn eine "
+            "davon stattgefunden hat oder abgesagt ist.", limit))
     slot = _check_or_offer(profile, data.starts_at, now=now)
     consultation = Consultation(
         case_code=_new_case_code(now), expert_id=expert.id, booker_id=booker.id, type_code=kind.code,

@@ -221,7 +221,7 @@ def test_a_booker_holds_at_most_two_open_bookings_with_one_expert(make_expert, b
 @pytest.mark.parametrize("app_config", [{"CONSULTATION_MAX_OPEN_PER_EXPERT": 1}])
 def test_the_open_booking_limit_is_configurable(expert_profile, book):
     book(expert_profile, at(day_ahead(1), "09:00"))
-    with pytest.raises(DomainError, match="Sie haben bereits 1 offene Buchungen"):
+    with pytest.raises(DomainError, match="Sie haben bereits 1 offene Buchung bei"):
         book(expert_profile, at(day_ahead(2), "09:00"))
     assert count(Consultation) == 1
 
