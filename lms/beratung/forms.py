@@ -48,6 +48,17 @@ WEEKDAYS = (_l("Montag"), _l("Dienstag"), _l("Mittwoch"), _l("Donnerstag"), _l("
             _l("Sonntag"))
 
 
+def parse_slot(value: str | None) -> datetime | None:
+    """A slot start as it travels in links and forms: ISO 8601 with its offset, within sane years."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    if moment.tzinfo is None or not 2000 <= moment.year <= 2100:
+        return None
+    return moment.astimezone(UTC)
+
+
 def _length(maximum: int):
     return Length(max=maximum, message=_l("Höchstens %(max)d Zeichen."))
 
@@ -159,10 +170,7 @@ class BookingForm(FlaskForm):
         return self
 
     def start(self) -> datetime | None:
-        try:
-            return datetime.fromisoformat(self.starts_at.data or "").astimezone(UTC)
-        except ValueError:
-            return None
+        return parse_slot(self.starts_at.data)
 
     def to_input(self) -> BookingInput:
         case = CaseInput(age_band=self.age_band.data or "", concern=self.concern.data or "",

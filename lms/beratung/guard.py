@@ -18,7 +18,7 @@ PATTERNS = (
     ("email", _l("eine E-Mail-Adresse"), re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("phone", _l("eine Telefonnummer"), re.compile(r"(?<![\w.])(?:\+\d{2}\s?|0)\d{2,5}[\s/-]?\d[\d\s/-]{3,}\d")),
     ("address", _l("eine Anschrift"), re.compile(
-        r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee)"
+        r"\b[A-ZÄÖÜ][\wäöüß-]*\s?(?i:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee)"
         r"\s?\d{1,4}\s?[a-z]?\b|\b\d{5}\s[A-ZÄÖÜ][a-zäöüß]+")),
 )
 FIRST_NAMES_FILE = Path(__file__).with_name("first_names.txt")

@@ -13,7 +13,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.auth.models import Role, User
+from lms.auth.models import Role, User, UserRole
 from lms.auth.permissions import ensure_role
 from lms.beratung import slots as slot_rules
 from lms.beratung.catalogue import (
@@ -357,7 +357,8 @@ class ExpertFilter:
 def find_experts(filters: ExpertFilter, *, now: datetime) -> list[tuple[ExpertProfile, Slot | None]]:
     """Published experts matching the filters, with their next free slot, soonest first."""
     query = (select(ExpertProfile).join(User, User.id == ExpertProfile.user_id)
-             .where(ExpertProfile.published.is_(True), User.active.is_(True)))
+             .where(ExpertProfile.published.is_(True), User.active.is_(True),
+                    exists().where(UserRole.user_id == User.id, UserRole.role == Role.EXPERT)))
     for kind, value in (("type", filters.type_code), ("sector", filters.sector), ("format", filters.format),
                         ("region", str(filters.region_id) if filters.region_id else "")):
         if value:
@@ -373,11 +374,14 @@ def find_experts(filters: ExpertFilter, *, now: datetime) -> list[tuple[ExpertPr
     return sorted(found, key=lambda pair: pair[1].starts_at if pair[1] else far)
 
 
+def is_bookable(profile: ExpertProfile | None) -> bool:
+    """Published, and its owner still an active expert (an admin may have taken the role away)."""
+    return profile is not None and profile.published and profile.user.is_active and profile.user.has_role(Role.EXPERT)
+
+
 def bookable_profile(expert_id: int) -> ExpertProfile | None:
     profile = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == expert_id))
-    if profile is None or not profile.published or not profile.user.is_active:
-        return None
-    return profile
+    return profile if is_bookable(profile) else None
 
 
 # --- booking --------------------------------------------------------------------------------
@@ -441,7 +445,7 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
     the session is rolled back and SlotUnavailable names the next free slots."""
     ensure_role(booker, *BOOKER_ROLES)
     expert = profile.user
-    if not profile.published or not expert.is_active:  # as `bookable_profile`: a hidden expert takes no bookings
+    if not is_bookable(profile):  # a hidden or former expert takes no bookings
         raise NotFound()
     if booker.id == expert.id:
         raise DomainError(_l("Sie können keine Beratung bei sich selbst buchen."))
@@ -451,6 +455,7 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
     if data.format not in profile.values("format"):
         raise DomainError(_l("Dieses Format bietet die Fachkraft nicht an."))
     _check_case(kind, data.case, data.identifiers_confirmed)
+    _lock_calendar(profile)
     limit = current_app.config["CONSULTATION_MAX_OPEN_PER_EXPERT"]
     if open_bookings_with(booker, expert, now=now) >= limit:
         raise DomainError(lazy_ngettext(
@@ -468,7 +473,7 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
         updated_at=now,
     )
     db.session.add(consultation)
-    _flush_or_offer(profile, now=now)
+    _write_or_offer(profile, db.session.flush, now=now)
     if kind.case_related:
         case = data.case
         db.session.add(CaseContent(consultation_id=consultation.id, age_band=case.age_band, concern=case.concern,
@@ -481,6 +486,14 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
     return consultation
 
 
+def _lock_calendar(profile: ExpertProfile) -> None:
+    """Take the expert's profile row for this transaction, so that bookings with one expert are
+    checked one after the other: the limits per booker and per day count what is really there.
+    (A write: on SQLite it takes the database's write lock, on PostgreSQL a row lock.)"""
+    db.session.execute(update(ExpertProfile).where(ExpertProfile.id == profile.id)
+                       .values(updated_at=ExpertProfile.updated_at).execution_options(synchronize_session=False))
+
+
 def _check_or_offer(profile: ExpertProfile, starts_at: datetime, *, now: datetime,
                     ignore: Consultation | None = None) -> Slot:
     try:
@@ -489,10 +502,10 @@ def _check_or_offer(profile: ExpertProfile, starts_at: datetime, *, now: datetim
         raise SlotUnavailable(error.message, next_free_slots(profile, now=now, ignore=ignore)) from None
 
 
-def _flush_or_offer(profile: ExpertProfile, *, now: datetime) -> None:
+def _write_or_offer(profile: ExpertProfile, write, *, now: datetime) -> None:
     """Write the slot; if the unique index refuses it, a parallel booking won."""
     try:
-        db.session.flush()
+        write()
     except IntegrityError:
         db.session.rollback()
         profile = db.session.get(ExpertProfile, profile.id)
@@ -507,20 +520,27 @@ def _require_expert_of(actor: User, consultation: Consultation) -> None:
         raise PermissionDenied()
 
 
-def _change(consultation: Consultation, *, now: datetime, flush: bool = True, **values) -> None:
-    for name, value in values.items():
-        setattr(consultation, name, value)
-    consultation.sequence += 1
-    consultation.updated_at = now
-    if flush:  # a move flushes through `_flush_or_offer`, which turns a lost race into SlotUnavailable
-        db.session.flush()
+def _change(consultation: Consultation, *, now: datetime, expected: tuple, **values) -> None:
+    """Change the booking if it is still in one of the *expected* states and unchanged since it was
+    read (its SEQUENCE), in one conditional update; raise Conflict otherwise. SEQUENCE goes up."""
+    db.session.flush()
+    changed = db.session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation.id, Consultation.sequence == consultation.sequence,
+               Consultation.status.in_(expected))
+        .values(sequence=consultation.sequence + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire(consultation)
+    if not changed:
+        raise Conflict(_l("Die Buchung wurde inzwischen geändert. Bitte laden Sie die Seite neu."))
 
 
 def confirm(actor: User, consultation: Consultation, *, now: datetime) -> None:
     _require_expert_of(actor, consultation)
     if consultation.status != ConsultationStatus.REQUESTED or consultation.starts_at <= now:
         raise Conflict(_l("Nur angefragte, noch nicht begonnene Beratungen können bestätigt werden."))
-    _change(consultation, now=now, status=ConsultationStatus.CONFIRMED)
+    _change(consultation, now=now, expected=(ConsultationStatus.REQUESTED,), status=ConsultationStatus.CONFIRMED)
     if consultation.booker is not None:
         _notify(consultation, "confirmed", to=consultation.booker, now=now, method="REQUEST")
 
@@ -530,10 +550,12 @@ def decline(actor: User, consultation: Consultation, *, reason: str, now: dateti
     if consultation.status != ConsultationStatus.REQUESTED:
         raise Conflict(_l("Nur angefragte Beratungen können abgelehnt werden."))
     _require_reason(reason)
-    _change(consultation, now=now, status=ConsultationStatus.DECLINED, decision_reason=reason.strip()[:500])
-    if consultation.booker is not None:
-        _notify(consultation, "declined", to=consultation.booker, now=now, method="CANCEL")
-    _slot_freed(consultation.expert, now=now)
+    _change(consultation, now=now, expected=(ConsultationStatus.REQUESTED,), status=ConsultationStatus.DECLINED,
+            decision_reason=reason.strip()[:500])
+    for person in (consultation.booker, consultation.expert):  # the expert's calendar got the request too
+        if person is not None:
+            _notify(consultation, "declined", to=person, now=now, method="CANCEL")
+    _slot_freed(consultation.expert, consultation.starts_at, now=now)
 
 
 def cancel(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> None:
@@ -543,12 +565,12 @@ def cancel(actor: User, consultation: Consultation, *, reason: str, now: datetim
     if not consultation.holds_slot or consultation.starts_at <= now:
         raise Conflict(_l("Diese Beratung kann nicht mehr abgesagt werden."))
     _require_reason(reason)
-    _change(consultation, now=now, status=ConsultationStatus.CANCELLED, decision_reason=reason.strip()[:500],
-            cancelled_by_id=actor.id)
+    _change(consultation, now=now, expected=HOLDING, status=ConsultationStatus.CANCELLED,
+            decision_reason=reason.strip()[:500], cancelled_by_id=actor.id)
     for person in (consultation.booker, consultation.expert):
         if person is not None:
             _notify(consultation, "cancelled", to=person, now=now, method="CANCEL", by_other=person.id != actor.id)
-    _slot_freed(consultation.expert, now=now)
+    _slot_freed(consultation.expert, consultation.starts_at, now=now)
 
 
 def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, now: datetime) -> None:
@@ -564,16 +586,18 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, 
         raise Conflict(_l("Die Beratung kann nur bis %(hours)s Stunden vor Beginn verschoben werden.",
                           hours=_hours(cutoff)))
     profile = profile_of(consultation.expert)
-    if profile is None:
+    if not is_bookable(profile):
         raise NotFound()
+    _lock_calendar(profile)
     slot = _check_or_offer(profile, starts_at, now=now, ignore=consultation)
     status = ConsultationStatus.CONFIRMED if profile.auto_confirm else ConsultationStatus.REQUESTED
-    _change(consultation, now=now, flush=False, starts_at=slot.starts_at, ends_at=slot.ends_at, status=status,
-            scheduled_at=now, reminded_day_at=None, reminded_hour_at=None)
-    _flush_or_offer(profile, now=now)
+    freed = consultation.starts_at
+    _write_or_offer(profile, lambda: _change(
+        consultation, now=now, expected=HOLDING, starts_at=slot.starts_at, ends_at=slot.ends_at, status=status,
+        scheduled_at=now, reminded_day_at=None, reminded_hour_at=None), now=now)
     for person in (consultation.booker, consultation.expert):
         _notify(consultation, "rescheduled", to=person, now=now, method="REQUEST")
-    _slot_freed(consultation.expert, now=now)
+    _slot_freed(consultation.expert, freed, now=now)
 
 
 def _require_reason(reason: str) -> None:
@@ -655,6 +679,7 @@ def erase_expired_case_content(*, now: datetime) -> int:
     for consultation in due:
         db.session.execute(delete(CaseContent).where(CaseContent.consultation_id == consultation.id))
         consultation.case_erased_at = now
+        consultation.decision_reason = ""  # free text that may have slipped into a reason goes too
         _log(consultation, None, "erase", now=now)
     db.session.flush()
     return len(due)
@@ -675,26 +700,42 @@ def _notify(consultation: Consultation, template: str, *, to: User, now: datetim
 
 
 def watch(booker: User, profile: ExpertProfile, *, now: datetime) -> SlotWatch:
-    """Ask to be told by mail when a slot with this expert frees up (once)."""
+    """Ask to be told by mail when a slot with this expert frees up (once). Asking twice, also in
+    parallel, keeps the one open request (a partial unique index)."""
     ensure_role(booker, *BOOKER_ROLES)
-    existing = db.session.scalar(select(SlotWatch).where(
-        SlotWatch.expert_id == profile.user_id, SlotWatch.booker_id == booker.id, SlotWatch.notified_at.is_(None)))
+
+    def open_watch():
+        return db.session.scalar(select(SlotWatch).where(
+            SlotWatch.expert_id == profile.user_id, SlotWatch.booker_id == booker.id, SlotWatch.notified_at.is_(None)))
+
+    existing = open_watch()
     if existing is not None:
         return existing
-    row = SlotWatch(expert_id=profile.user_id, booker_id=booker.id, created_at=now)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    db.session.add(SlotWatch(expert_id=profile.user_id, booker_id=booker.id, created_at=now))
+    try:
+        db.session.flush()
+    except IntegrityError:  # a parallel request (a double click) was first
+        db.session.rollback()
+    return open_watch()
 
 
-def _slot_freed(expert: User, *, now: datetime) -> None:
+def _slot_freed(expert: User, starts_at: datetime, *, now: datetime) -> None:
+    """A slot at *starts_at* became free: tell those waiting for this expert, each once (claimed by
+    a conditional update). A slot that has begun frees nothing."""
+    if starts_at <= now:
+        return
     watchers = db.session.scalars(select(SlotWatch).where(SlotWatch.expert_id == expert.id,
                                                           SlotWatch.notified_at.is_(None))).all()
     for row in watchers:
-        booker = db.session.get(User, row.booker_id)
-        row.notified_at = now
-        queue_mail(recipient=booker.email, template="beratung/slot_free", locale=booker.locale, now=now, user=booker,
-                   expert=expert, link=external_url("beratung.expert", expert_id=expert.id))
+        claimed = db.session.execute(
+            update(SlotWatch).where(SlotWatch.id == row.id, SlotWatch.notified_at.is_(None))
+            .values(notified_at=now).execution_options(synchronize_session=False)
+        ).rowcount == 1
+        db.session.expire(row, ["notified_at"])
+        if claimed:
+            booker = db.session.get(User, row.booker_id)
+            queue_mail(recipient=booker.email, template="beratung/slot_free", locale=booker.locale, now=now,
+                       user=booker, expert=expert, link=external_url("beratung.expert", expert_id=expert.id))
     db.session.flush()
 
 

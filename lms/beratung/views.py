@@ -33,6 +33,7 @@ from lms.beratung.forms import (
     ProfileForm,
     RescheduleForm,
     WindowForm,
+    parse_slot,
 )
 from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consultation
 from lms.db import utcnow
@@ -93,9 +94,12 @@ def _run(action, success: str) -> bool:
 
 
 def _week_start(raw: str | None, today: date) -> date:
+    """The Monday of the week asked for (a day in it), within two years of today; else this week's."""
     try:
         chosen = date.fromisoformat(raw or "")
     except ValueError:
+        chosen = today
+    if abs((chosen - today).days) > 730:
         chosen = today
     return chosen - timedelta(days=chosen.weekday())
 
@@ -272,10 +276,8 @@ def cancel(consultation_id: int):
 @role_required(*services.BOOKER_ROLES)
 def reschedule(consultation_id: int):
     consultation = _own(consultation_id)
-    form = RescheduleForm()
-    try:
-        starts_at = datetime.fromisoformat(form.starts_at.data or "").astimezone(UTC)
-    except ValueError:
+    starts_at = parse_slot(RescheduleForm().starts_at.data)
+    if starts_at is None:
         abort(400)
     try:
         services.reschedule(current_user, consultation, starts_at, now=utcnow())
