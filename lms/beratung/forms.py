@@ -59,6 +59,16 @@ def parse_slot(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+class ForCaseTypes:
+    """Marks the case fields: required for case-related types only (the service checks), so the
+    form shows them neither as required nor as optional."""
+
+    field_flags = {"conditional": True}
+
+    def __call__(self, form, field):
+        pass
+
+
 def _length(maximum: int):
     return Length(max=maximum, message=_l("Höchstens %(max)d Zeichen."))
 
@@ -147,12 +157,16 @@ class AbsenceForm(FlaskForm):
 
 class BookingForm(FlaskForm):
     starts_at = HiddenField()
-    type_code = SelectField(_l("Beratungsart"))
-    format = SelectField(_l("Format"))
-    age_band = SelectField(_l("Alter des Kindes"), choices=_choices(AGE_BANDS, empty=_l("– bitte wählen –")))
-    concern = SelectField(_l("Art der Sorge"), choices=_choices(CONCERNS, empty=_l("– bitte wählen –")))
-    setting = SelectField(_l("Umfeld"), choices=_choices(SETTINGS, empty=_l("– bitte wählen –")))
-    urgency = SelectField(_l("Dringlichkeit"), choices=_choices(URGENCIES, empty=_l("– bitte wählen –")))
+    type_code = SelectField(_l("Beratungsart"), validators=[InputRequired(_l("Bitte wählen Sie eine Beratungsart."))])
+    format = SelectField(_l("Format"), validators=[InputRequired(_l("Bitte wählen Sie ein Format."))])
+    age_band = SelectField(_l("Alter des Kindes"), choices=_choices(AGE_BANDS, empty=_l("– bitte wählen –")),
+                           validators=[ForCaseTypes()])
+    concern = SelectField(_l("Art der Sorge"), choices=_choices(CONCERNS, empty=_l("– bitte wählen –")),
+                          validators=[ForCaseTypes()])
+    setting = SelectField(_l("Umfeld"), choices=_choices(SETTINGS, empty=_l("– bitte wählen –")),
+                          validators=[ForCaseTypes()])
+    urgency = SelectField(_l("Dringlichkeit"), choices=_choices(URGENCIES, empty=_l("– bitte wählen –")),
+                          validators=[ForCaseTypes()])
     vignette = TextAreaField(
         _l("Fallvignette"),
         description=_l("Beschreiben Sie die Situation in höchstens %(max)d Zeichen, ohne Namen, Geburtsdaten, "
