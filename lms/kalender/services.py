@@ -13,11 +13,26 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from threading import Lock
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Region, Role, User
@@ -102,54 +117,70 @@ def owner_of(token: str) -> tuple[User, FeedToken] | None:
 
 
 # --- what a feed holds ----------------------------------------------------------------------
+#
+# A feed is a kind and its parameters. Each kind's statements are built once, with bind
+# parameters, and reused: calendars poll every few minutes, and building a statement cost more
+# than running it.
+
+CUTOFF = bindparam("cutoff", type_=Enrolment.updated_at.type)  # now - CANCELLED_KEPT
+USER = bindparam("user_id", type_=Integer)
+PUBLIC_FILTERS = {
+    "public:all": (),
+    "public:module": (Offering.module_id == bindparam("value", type_=Integer),),
+    "public:region": (Offering.region_id == bindparam("value", type_=Integer),),
+    "public:dimension": (Module.dimension == bindparam("value", type_=String),),
+    "date": (OfferingDate.id == bindparam("value", type_=Integer),),
+}
+WITHDRAWN = (ConsultationStatus.DECLINED, ConsultationStatus.CANCELLED)
+
 
 @dataclass(frozen=True)
 class Feed:
     key: str
     name: str
-    dates: Select  # rows of (date id, role, enrolment changed at, number of enrolment status changes)
-    consultations: ColumnElement[bool] | None = None  # which consultations it holds; None: none (public feeds)
+    kind: str  # a key of PUBLIC_FILTERS, "user:all" or "user:consultations"
+    params: dict
+
+    @property
+    def has_consultations(self) -> bool:
+        return self.kind.startswith("user:")
 
 
-def _visible(now: datetime):
-    """Published modules' offerings, and cancelled ones for 30 days after the cancellation."""
-    return and_(Module.state == ModuleState.PUBLISHED, Offering.state != OfferingState.PLANNED,
-                or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
-
-
-def _no_enrolment():
-    return (literal("public").label("role"), literal(None, type_=Enrolment.updated_at.type).label("changed"),
-            literal(0).label("changes"))
-
-
-def public_dates(now: datetime, *conditions) -> Select:
-    return (select(OfferingDate.id, *_no_enrolment())
-            .join(Offering, OfferingDate.offering_id == Offering.id).join(Module, Offering.module_id == Module.id)
-            .where(_visible(now), *conditions))
+def _params(now: datetime, **values) -> dict:
+    return {"cutoff": now - CANCELLED_KEPT, **values}
 
 
 def public_feed(kind: str, value=None, *, now: datetime) -> Feed | None:
     """The public schedule: all offerings, or those of one module, region or dimension."""
     if kind == "all":
-        return Feed("public:all", str(_l("Qualifizierungsangebote")), public_dates(now))
+        return Feed("public:all", str(_l("Qualifizierungsangebote")), "public:all", _params(now))
     if kind == "module":
         module = db.session.get(Module, value)
         if module is None or module.state != ModuleState.PUBLISHED:
             return None
-        return Feed(f"public:module:{module.id}", module.title, public_dates(now, Offering.module_id == module.id))
+        return Feed(f"public:module:{module.id}", module.title, "public:module", _params(now, value=module.id))
     if kind == "region":
         region = db.session.get(Region, value)
         if region is None:
             return None
         return Feed(f"public:region:{region.id}", str(_l("Qualifizierungsangebote %(region)s", region=region.name)),
-                    public_dates(now, Offering.region_id == region.id))
+                    "public:region", _params(now, value=region.id))
     if kind == "dimension" and value in ("internal", "performance"):
-        return Feed(f"public:dimension:{value}", str(_l("Qualifizierungsangebote %(dimension)s", dimension=DIMENSION_LABELS[Dimension(value)])),
-                    public_dates(now, Module.dimension == value))
+        name = str(_l("Qualifizierungsangebote %(dimension)s", dimension=DIMENSION_LABELS[Dimension(value)]))
+        return Feed(f"public:dimension:{value}", name, "public:dimension", _params(now, value=value))
     return None
 
 
-WITHDRAWN = (ConsultationStatus.DECLINED, ConsultationStatus.CANCELLED)
+def date_feed(date: OfferingDate, *, now: datetime) -> Feed:
+    """One offering date, for its .ics download."""
+    return Feed(f"date:{date.id}", date.offering.module.title, "date", _params(now, value=date.id))
+
+
+def private_feed(user: User, scope: str, *, now: datetime) -> Feed:
+    """A person's dates: offerings they are on (or were, for 30 days), the offerings they teach and their
+    consultations; the "consultations" scope holds the consultations alone."""
+    name = _l("Meine Fachberatungen") if scope == "consultations" else _l("Meine Termine")
+    return Feed(f"user:{user.id}:{scope}", str(name), f"user:{scope}", _params(now, user_id=user.id))
 
 
 def offers_consultations(user: User) -> bool:
@@ -157,71 +188,96 @@ def offers_consultations(user: User) -> bool:
     return user.has_role(Role.EXPERT, *BOOKER_ROLES)
 
 
-def consultations_of(user: User, *, now: datetime) -> ColumnElement[bool]:
-    """The person's bookings as booker or expert; declined and cancelled ones for 30 days after the change."""
-    return and_(or_(Consultation.booker_id == user.id, Consultation.expert_id == user.id),
-                or_(Consultation.status.not_in(WITHDRAWN), Consultation.updated_at > now - CANCELLED_KEPT))
+def _no_enrolment():
+    return (literal("public").label("role"), literal(None, type_=Enrolment.updated_at.type).label("changed"),
+            literal(0).label("changes"))
 
 
-def private_feed(user: User, scope: str, *, now: datetime) -> Feed:
-    """A person's dates: offerings they are on (or were, for 30 days), the offerings they teach and their
-    consultations; the "consultations" scope holds the consultations alone."""
-    consultations = consultations_of(user, now=now)
-    if scope == "consultations":
-        return Feed(f"user:{user.id}:consultations", str(_l("Meine Fachberatungen")),
-                    select(OfferingDate.id, *_no_enrolment()).where(literal(False)), consultations)
+def _public_dates(*conditions) -> Select:
+    """Published modules' offerings, and cancelled ones for 30 days after the cancellation."""
+    return (select(OfferingDate.id, *_no_enrolment())
+            .join(Offering, OfferingDate.offering_id == Offering.id).join(Module, Offering.module_id == Module.id)
+            .where(Module.state == ModuleState.PUBLISHED, Offering.state != OfferingState.PLANNED,
+                   or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > CUTOFF), *conditions))
+
+
+def _personal_dates() -> Select:
+    """The dates of the offerings a person is on (or was, for 30 days) and of those they teach."""
     status_changes = (select(func.count(EnrolmentEvent.id)).where(EnrolmentEvent.enrolment_id == Enrolment.id)
                       .correlate(Enrolment).scalar_subquery())
+    kept = or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > CUTOFF)
     as_participant = (
         select(OfferingDate.id, Enrolment.status.label("role"), Enrolment.updated_at.label("changed"),
                status_changes.label("changes"))
         .join(Offering, OfferingDate.offering_id == Offering.id)
         .join(Enrolment, Enrolment.offering_id == Offering.id)
-        .where(Enrolment.user_id == user.id,
-               or_(Enrolment.status.in_(ACTIVE_STATUSES), Enrolment.updated_at > now - CANCELLED_KEPT),
-               or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
+        .where(Enrolment.user_id == USER,
+               or_(Enrolment.status.in_(ACTIVE_STATUSES), Enrolment.updated_at > CUTOFF), kept)
     )
     taught = select(Offering.id).where(or_(
-        Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == user.id)),
-        Offering.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == user.id))))
+        Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == USER)),
+        Offering.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == USER))))
     as_trainer = (
         select(OfferingDate.id, literal("trainer").label("role"), literal(None, type_=Enrolment.updated_at.type),
                literal(0))
         .join(Offering, OfferingDate.offering_id == Offering.id)
-        .where(Offering.id.in_(taught), Offering.state != OfferingState.PLANNED,
-               or_(Offering.state != OfferingState.CANCELLED, Offering.cancelled_at > now - CANCELLED_KEPT))
+        .where(Offering.id.in_(taught), Offering.state != OfferingState.PLANNED, kept)
     )
-    return Feed(f"user:{user.id}:all", str(_l("Meine Termine")), as_participant.union_all(as_trainer), consultations)
+    return as_participant.union_all(as_trainer)
+
+
+def _dates(kind: str) -> Select:
+    """Rows of (date id, role, enrolment changed at, number of enrolment status changes)."""
+    if kind == "user:all":
+        return _personal_dates()
+    if kind == "user:consultations":
+        return select(OfferingDate.id, *_no_enrolment()).where(literal(False))
+    return _public_dates(*PUBLIC_FILTERS[kind])
+
+
+def _consultations() -> ColumnElement[bool]:
+    """The person's bookings as booker or expert; declined and cancelled ones for 30 days after the change."""
+    return and_(or_(Consultation.booker_id == USER, Consultation.expert_id == USER),
+                or_(Consultation.status.not_in(WITHDRAWN), Consultation.updated_at > CUTOFF))
 
 
 # --- stamp, build, cache --------------------------------------------------------------------
 
-def _feed_rows(feed: Feed):
-    return feed.dates.subquery("feed_rows")
+@cache
+def _stamp_query(kind: str) -> Select:
+    """Counts, latest changes and sums of SEQUENCE of what the feed holds, in one statement; the
+    consultations' aggregates ride along as uncorrelated scalar subqueries."""
+    rows = _dates(kind).subquery("feed_rows")
+    consultations = () if not kind.startswith("user:") else tuple(
+        select(aggregate).where(_consultations()).scalar_subquery()
+        for aggregate in (func.count(Consultation.id), func.max(Consultation.updated_at),
+                          func.sum(Consultation.sequence)))
+    return (select(func.count(), func.max(OfferingDate.updated_at), func.max(Offering.updated_at),
+                   func.max(Module.updated_at), func.max(rows.c.changed), func.sum(rows.c.changes),
+                   func.sum(OfferingDate.sequence), *consultations, func.sum(OfferingDate.id))
+    # (`stamp` reads the consultations' latest change at index 8: keep new aggregates at the end.)
+            .select_from(rows)
+            .join(OfferingDate, OfferingDate.id == rows.c.id)
+            .join(Offering, Offering.id == OfferingDate.offering_id)
+            .join(Module, Module.id == Offering.module_id))
 
 
-def _consultation_aggregates(feed: Feed) -> tuple:
-    """Count, latest change and sum of SEQUENCE of the feed's consultations, as scalar subqueries
-    (uncorrelated, so they ride along in the dates' aggregate query)."""
-    if feed.consultations is None:
-        return ()
-    return tuple(select(aggregate).where(feed.consultations).scalar_subquery()
-                 for aggregate in (func.count(Consultation.id), func.max(Consultation.updated_at),
-                                   func.sum(Consultation.sequence)))
+@cache
+def _date_query(kind: str) -> Select:
+    rows = _dates(kind).subquery("feed_rows")
+    return (select(OfferingDate, rows.c.role, rows.c.changes).join(rows, rows.c.id == OfferingDate.id)
+            .options(joinedload(OfferingDate.offering))
+            .order_by(OfferingDate.starts_at, OfferingDate.id))
+
+
+@cache
+def _consultation_query() -> Select:
+    return select(Consultation).where(_consultations()).order_by(Consultation.starts_at, Consultation.id)
 
 
 def stamp(feed: Feed) -> tuple[str, datetime]:
     """The feed's version stamp and last change time, from one aggregate query."""
-    rows = _feed_rows(feed)
-    values = db.session.execute(
-        select(func.count(), func.max(OfferingDate.updated_at), func.max(Offering.updated_at),
-               func.max(Module.updated_at), func.max(rows.c.changed), func.sum(rows.c.changes),
-               func.sum(OfferingDate.sequence), *_consultation_aggregates(feed))
-        .select_from(rows)
-        .join(OfferingDate, OfferingDate.id == rows.c.id)
-        .join(Offering, Offering.id == OfferingDate.offering_id)
-        .join(Module, Module.id == Offering.module_id)
-    ).one()
+    values = db.session.execute(_stamp_query(feed.kind), feed.params).one()
     changed = [value for value in (*values[1:5], *values[8:9]) if value is not None]
     last_modified = max(changed).replace(microsecond=0) if changed else EPOCH
     digest = hashlib.sha256(repr((feed.key, feed.name, [str(value) for value in values])).encode()).hexdigest()
@@ -229,12 +285,7 @@ def stamp(feed: Feed) -> tuple[str, datetime]:
 
 
 def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
-    rows = _feed_rows(feed)
-    found = db.session.execute(
-        select(OfferingDate, rows.c.role, rows.c.changes).join(rows, rows.c.id == OfferingDate.id)
-        .options(joinedload(OfferingDate.offering))
-        .order_by(OfferingDate.starts_at, OfferingDate.id)
-    ).unique().all()
+    found = db.session.execute(_date_query(feed.kind), feed.params).unique().all()
     records = [
         # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.
         date_event(date, waiting=role in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED),
@@ -242,10 +293,9 @@ def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
                    extra_sequence=changes or 0)
         for date, role, changes in found
     ]
-    if feed.consultations is None:
+    if not feed.has_consultations:
         return records
-    bookings = db.session.scalars(select(Consultation).where(feed.consultations)
-                                  .order_by(Consultation.starts_at, Consultation.id)).all()
+    bookings = db.session.scalars(_consultation_query(), feed.params).all()
     # A stable sort: dates keep their order, bookings are placed among them by their start.
     return sorted(records + [consultation_event(booking) for booking in bookings], key=lambda record: record.starts_at)
 
@@ -258,10 +308,47 @@ def consultation_for(user: User, consultation_id: int) -> Consultation | None:
     return booking
 
 
+class RecentBodies:
+    """The bytes of recently served feeds in this process, keyed by feed and version stamp, up to a
+    total size: the fast path in front of the shared cache table (a stamp names one content, so an
+    entry is never stale, only replaced)."""
+
+    def __init__(self, max_bytes: int = 16 * 1024 * 1024):
+        self.max_bytes, self.size, self.entries, self.lock = max_bytes, 0, OrderedDict(), Lock()
+
+    def get(self, key: str, version: str) -> bytes | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != version:
+                return None
+            self.entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, version: str, body: bytes) -> None:
+        with self.lock:
+            previous = self.entries.pop(key, None)
+            if previous is not None:
+                self.size -= len(previous[1])
+            self.entries[key] = (version, body)
+            self.size += len(body)
+            while self.size > self.max_bytes and self.entries:
+                self.size -= len(self.entries.popitem(last=False)[1][1])
+
+
+def _recent_bodies() -> RecentBodies:
+    return current_app.extensions.setdefault("lms.feed_bodies", RecentBodies())
+
+
 def feed_body(feed: Feed, *, version: str, last_modified: datetime, now: datetime) -> bytes:
-    """The feed's bytes: from the cache if the version stamp still holds, else built and cached."""
+    """The feed's bytes: from this process's memory or the shared cache if the version stamp still
+    holds, else built and cached."""
+    recent = _recent_bodies()
+    body = recent.get(feed.key, version)
+    if body is not None:
+        return body
     cached = db.session.get(FeedCache, feed.key)
     if cached is not None and cached.stamp == version:
+        recent.put(feed.key, version, cached.body)
         return cached.body
     body = build_calendar(events(feed, now=now), name=feed.name, refresh=REFRESH)
     if cached is None:
@@ -269,4 +356,5 @@ def feed_body(feed: Feed, *, version: str, last_modified: datetime, now: datetim
     else:
         cached.stamp, cached.body, cached.last_modified = version, body, last_modified
     db.session.flush()
+    recent.put(feed.key, version, body)
     return body

@@ -101,8 +101,7 @@ def single_date(date_id: int):
     date = db.get_or_404(OfferingDate, date_id)
     if not date.offering.can_view(current_user):
         abort(404)
-    feed = services.Feed(f"date:{date.id}", date.offering.module.title,
-                         services.public_dates(utcnow(), OfferingDate.id == date.id))
+    feed = services.date_feed(date, now=utcnow())
     body = build_calendar(services.events(feed, now=utcnow()), name=date.offering.module.title)
     return Response(body, content_type="text/calendar; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="termin-{date.id}.ics"', "Referrer-Policy": "no-referrer"})

@@ -254,3 +254,13 @@ def test_golden_file_pins_the_exact_output(client, create_module, trainer, now):
     first_date = body.split(b"UID:offering-date-")[1].split(b"@")[0]
     expected = expected.replace(b"{DATE1}", first_date).replace(b"{DATE2}", str(int(first_date) + 1).encode())
     assert body == expected
+
+
+def test_recent_feed_bodies_are_kept_by_version_and_within_their_size():
+    recent = services.RecentBodies(max_bytes=10)
+    recent.put("a", "v1", b"12345")
+    assert recent.get("a", "v1") == b"12345" and recent.get("a", "v2") is None  # another version: a miss
+    recent.put("b", "v1", b"123456")  # 11 bytes in all: the least recently used goes
+    assert recent.get("a", "v1") is None and recent.get("b", "v1") == b"123456"
+    recent.put("b", "v2", b"1")
+    assert recent.get("b", "v1") is None and recent.get("b", "v2") == b"1" and recent.size == 1
