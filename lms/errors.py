@@ -1,5 +1,5 @@
 """Domain errors and the German error pages."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from lms.extensions import db
@@ -26,6 +26,20 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     default_message = _l("Die Aktion steht im Widerspruch zum aktuellen Stand.")
+
+
+def run_and_flash(action, success) -> bool:
+    """Call one service action for a page: commit and flash *success*, or roll back and flash the
+    domain error's German message."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
 
 
 ERROR_PAGES = {

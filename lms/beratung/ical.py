@@ -2,6 +2,8 @@
 
 Never the type, the vignette or any other case detail (DOMAIN.md 2.3 rule 8), in mails and feeds alike.
 """
+from email.utils import parseaddr
+
 from flask import current_app
 
 from lms.beratung.catalogue import FORMAT_LABELS
@@ -30,7 +32,7 @@ def consultation_event(consultation: Consultation, *, invitation: bool = False) 
         last_modified=consultation.updated_at, location=consultation.location,
         description=f"{description}\n{link}", url=link, sequence=consultation.sequence, status=status,
         confidential=True,
-        organizer=_address(current_app.config["MAIL_SENDER"]) if invitation else "",
+        organizer=parseaddr(current_app.config["MAIL_SENDER"])[1] if invitation else "",
         attendees=people if invitation else (),
     )
 
@@ -39,6 +41,3 @@ def invitation(consultation: Consultation, method: str) -> str:
     """The iCalendar part of a booking mail: METHOD:REQUEST adds or moves, METHOD:CANCEL removes."""
     return build_calendar([consultation_event(consultation, invitation=True)], method=method).decode()
 
-
-def _address(sender: str) -> str:
-    return sender.rsplit("<", 1)[-1].rstrip(">").strip()

@@ -612,6 +612,14 @@ def _log(consultation: Consultation, user: User | None, action: str, *, now: dat
                               user_id=user.id if user else None, action=action, at=now))
 
 
+def booking_of(user: User, consultation_id: int) -> Consultation | None:
+    """The booking if *user* is its booker or its expert; None for everyone else, whatever their role."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or user.id not in (consultation.booker_id, consultation.expert_id):
+        return None
+    return consultation
+
+
 def can_see(user: User, consultation: Consultation) -> bool:
     """Booker and expert see the booking; admins and coordinators its metadata (not its case)."""
     return user.id in (consultation.booker_id, consultation.expert_id) or user.has_role(Role.ADMIN, Role.COORDINATOR)

@@ -37,7 +37,7 @@ from lms.beratung.forms import (
 )
 from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consultation
 from lms.db import utcnow
-from lms.errors import DomainError
+from lms.errors import DomainError, run_and_flash
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
@@ -75,22 +75,10 @@ def _visible(consultation_id: int) -> Consultation:
 
 def _own(consultation_id: int) -> Consultation:
     """The booking if the current user is its booker or its expert."""
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or current_user.id not in (consultation.booker_id, consultation.expert_id):
+    consultation = services.booking_of(current_user, consultation_id)
+    if consultation is None:
         abort(404)
     return consultation
-
-
-def _run(action, success: str) -> bool:
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 def _week_start(raw: str | None, today: date) -> date:
@@ -169,8 +157,9 @@ def expert(expert_id: int):
 @role_required(*services.BOOKER_ROLES)
 def watch(expert_id: int):
     profile = _profile_or_404(expert_id)
-    _run(lambda: services.watch(current_user, profile, now=utcnow()),
-         _("Sie erhalten eine E-Mail, sobald bei dieser Fachkraft ein Termin frei wird."))
+    run_and_flash(
+        lambda: services.watch(current_user, profile, now=utcnow()),
+        _("Sie erhalten eine E-Mail, sobald bei dieser Fachkraft ein Termin frei wird."))
     return redirect(url_for("beratung.expert", expert_id=expert_id))
 
 
@@ -248,7 +237,7 @@ def _back(consultation: Consultation):
 @role_required(Role.EXPERT)
 def confirm(consultation_id: int):
     consultation = _own(consultation_id)
-    _run(lambda: services.confirm(current_user, consultation, now=utcnow()), _("Der Termin ist bestätigt."))
+    run_and_flash(lambda: services.confirm(current_user, consultation, now=utcnow()), _("Der Termin ist bestätigt."))
     return _back(consultation)
 
 
@@ -257,8 +246,9 @@ def confirm(consultation_id: int):
 def decline(consultation_id: int):
     consultation = _own(consultation_id)
     form = ReasonForm(prefix="decline")
-    _run(lambda: services.decline(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
-         _("Die Anfrage ist abgelehnt."))
+    run_and_flash(
+        lambda: services.decline(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
+        _("Die Anfrage ist abgelehnt."))
     return _back(consultation)
 
 
@@ -267,8 +257,9 @@ def decline(consultation_id: int):
 def cancel(consultation_id: int):
     consultation = _own(consultation_id)
     form = ReasonForm(prefix="cancel")
-    _run(lambda: services.cancel(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
-         _("Der Termin ist abgesagt."))
+    run_and_flash(
+        lambda: services.cancel(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
+        _("Der Termin ist abgesagt."))
     return _back(consultation)
 
 
@@ -298,9 +289,10 @@ def outcome(consultation_id: int):
     if not form.validate():
         flash(" ".join(message for messages in form.errors.values() for message in messages), "error")
         return _back(consultation)
-    _run(lambda: services.record_outcome(current_user, consultation, outcome=form.outcome.data or "",
-                                         result=form.result.data or None, now=utcnow()),
-         _("Die Dokumentation ist gespeichert."))
+    run_and_flash(
+        lambda: services.record_outcome(current_user, consultation, outcome=form.outcome.data or "",
+                                        result=form.result.data or None, now=utcnow()),
+        _("Die Dokumentation ist gespeichert."))
     return _back(consultation)
 
 
@@ -366,7 +358,9 @@ def add_window():
 def remove_window(window_id: int):
     window = db.get_or_404(AvailabilityWindow, window_id)
     require(window.expert_id == current_user.id)
-    _run(lambda: services.remove_window(current_user, window, now=utcnow()), _("Das Zeitfenster ist entfernt."))
+    run_and_flash(
+        lambda: services.remove_window(current_user, window, now=utcnow()),
+        _("Das Zeitfenster ist entfernt."))
     return redirect(url_for("beratung.availability"))
 
 
@@ -392,7 +386,9 @@ def add_absence():
 def remove_absence(absence_id: int):
     absence = db.get_or_404(Absence, absence_id)
     require(absence.expert_id == current_user.id)
-    _run(lambda: services.remove_absence(current_user, absence, now=utcnow()), _("Die Abwesenheit ist entfernt."))
+    run_and_flash(
+        lambda: services.remove_absence(current_user, absence, now=utcnow()),
+        _("Die Abwesenheit ist entfernt."))
     return redirect(url_for("beratung.availability"))
 
 

@@ -300,14 +300,6 @@ def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
     return sorted(records + [consultation_event(booking) for booking in bookings], key=lambda record: record.starts_at)
 
 
-def consultation_for(user: User, consultation_id: int) -> Consultation | None:
-    """A booking for its booker's or expert's download; None for everyone else, whatever their role."""
-    booking = db.session.get(Consultation, consultation_id)
-    if booking is None or user.id not in (booking.booker_id, booking.expert_id):
-        return None
-    return booking
-
-
 class RecentBodies:
     """The bytes of recently served feeds in this process, keyed by feed and version stamp, up to a
     total size: the fast path in front of the shared cache table (a stamp names one content, so an

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from lms.beratung.ical import TITLE as CONSULTATION_TITLE
 from lms.beratung.ical import consultation_event
+from lms.beratung.services import booking_of
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm
@@ -111,7 +112,7 @@ def single_date(date_id: int):
 @login_required
 def consultation(consultation_id: int):
     """One booking as an .ics file, for its booker and its expert only: 404 for everyone else."""
-    booking = services.consultation_for(current_user, consultation_id)
+    booking = booking_of(current_user, consultation_id)
     if booking is None:
         abort(404)
     body = build_calendar([consultation_event(booking)], name=str(CONSULTATION_TITLE))

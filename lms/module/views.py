@@ -11,7 +11,7 @@ from lms.auth.permissions import require, role_required
 from lms.auth.services import all_regions, find_user_by_email
 from lms.db import utcnow
 from lms.dimensions import DIMENSION_LABELS
-from lms.errors import DomainError
+from lms.errors import DomainError, run_and_flash
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
@@ -355,8 +355,9 @@ def edit_offering(offering_id: int):
 def open_offering(offering_id: int):
     offering = _managed_offering(offering_id)
     if ActionForm().validate_on_submit():
-        _run(lambda: services.open_registration(current_user, offering, now=utcnow()),
-             _("Die Anmeldung ist geöffnet."))
+        run_and_flash(
+            lambda: services.open_registration(current_user, offering, now=utcnow()),
+            _("Die Anmeldung ist geöffnet."))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -366,24 +367,12 @@ def cancel_offering(offering_id: int):
     offering = _managed_offering(offering_id)
     form = ReasonForm(prefix="cancel")
     if form.validate_on_submit():
-        _run(lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
-             _("Die Durchführung wurde abgesagt. Alle Angemeldeten werden benachrichtigt."))
+        run_and_flash(
+            lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
+            _("Die Durchführung wurde abgesagt. Alle Angemeldeten werden benachrichtigt."))
     else:
         flash(_("Bitte geben Sie einen Grund für die Absage an."), "error")
     return redirect(url_for("module.participants", offering_id=offering.id))
-
-
-def _run(action, success: str) -> bool:
-    """Call one service, commit, and tell the user how it went."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 @bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende")
@@ -425,8 +414,9 @@ def add_participant(offering_id: int):
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
     elif (person := _person(form)) is not None:
         try:
-            _run(lambda: services.enrol(person, offering, actor=current_user, now=utcnow()),
-                 _("%(name)s wurde eingetragen.", name=person.name))
+            run_and_flash(
+                lambda: services.enrol(person, offering, actor=current_user, now=utcnow()),
+                _("%(name)s wurde eingetragen.", name=person.name))
         except IntegrityError:
             db.session.rollback()
             flash(services.AlreadyEnrolled().message, "error")
@@ -441,8 +431,9 @@ def admit(offering_id: int):
     if not form.validate_on_submit():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
     elif (person := _person(form)) is not None:
-        _run(lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
-             _("%(name)s darf sich trotz fehlender Voraussetzungen anmelden.", name=person.name))
+        run_and_flash(
+            lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
+            _("%(name)s darf sich trotz fehlender Voraussetzungen anmelden.", name=person.name))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -457,8 +448,9 @@ def _managed_enrolment(enrolment_id: int) -> Enrolment:
 def approve(enrolment_id: int):
     enrolment = _managed_enrolment(enrolment_id)
     if ActionForm().validate_on_submit():
-        _run(lambda: services.approve_request(current_user, enrolment, now=utcnow()),
-             _("Die Anfrage wurde angenommen."))
+        run_and_flash(
+            lambda: services.approve_request(current_user, enrolment, now=utcnow()),
+            _("Die Anfrage wurde angenommen."))
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
 
 
@@ -468,8 +460,9 @@ def decline(enrolment_id: int):
     enrolment = _managed_enrolment(enrolment_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        _run(lambda: services.decline_request(current_user, enrolment, reason=form.reason.data, now=utcnow()),
-             _("Die Anfrage wurde abgelehnt."))
+        run_and_flash(
+            lambda: services.decline_request(current_user, enrolment, reason=form.reason.data, now=utcnow()),
+            _("Die Anfrage wurde abgelehnt."))
     else:
         flash(_("Bitte geben Sie eine Begründung an."), "error")
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
@@ -481,8 +474,9 @@ def remove(enrolment_id: int):
     enrolment = _managed_enrolment(enrolment_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        _run(lambda: services.remove_participant(current_user, enrolment, reason=form.reason.data, now=utcnow()),
-             _("%(name)s wurde von der Liste genommen.", name=enrolment.user.name))
+        run_and_flash(
+            lambda: services.remove_participant(current_user, enrolment, reason=form.reason.data, now=utcnow()),
+            _("%(name)s wurde von der Liste genommen.", name=enrolment.user.name))
     else:
         flash(_("Bitte geben Sie eine Begründung an."), "error")
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
@@ -515,8 +509,9 @@ def attendance(offering_id: int):
             (row.enrolment.id, date.id): f"a-{row.enrolment.id}-{date.id}" in request.form
             for row in rows for date in started
         }
-        if _run(lambda: services.record_attendance(current_user, offering, marks, now=now),
-                _("Die Anwesenheit wurde gespeichert.")):
+        if run_and_flash(
+            lambda: services.record_attendance(current_user, offering, marks, now=now),
+            _("Die Anwesenheit wurde gespeichert.")):
             return redirect(url_for("module.attendance", offering_id=offering.id))
     return render_template(
         "module/attendance.html", offering=offering, module=offering.module, rows=rows, started=started,
