@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.auth import views as auth_views
     from lms.beratung import views as consultation_views
     from lms.instrumente import views as instrument_views
+    from lms.kalender import polling as calendar_polling
     from lms.kalender import views as calendar_views
     from lms.kompetenzen import services as competence_services
     from lms.kompetenzen import views as competence_views
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_views.bp)
     app.register_blueprint(calendar_views.bp)
     calendar_views.init_logging(app)
+    calendar_polling.init_polls(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)
     module_views.register_panel(app, competence_views.module_panel)
     completion_recorded.connect(competence_services.on_completion_recorded, weak=False)

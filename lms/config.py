@@ -56,6 +56,8 @@ class Config:
     CONSULTATION_CHANGE_CUTOFF_MINUTES = 120  # bookers move a booking until this long before it starts
     CONSULTATION_RETENTION_DAYS = 90  # case content is erased this long after the consultation
 
+    FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)
+
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
     FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
     CERTIFICATE_ISSUER = "Netzwerke für Kinderschutz – Koordinationsstelle"
@@ -100,6 +102,7 @@ ENVIRONMENT = {
     "CONSULTATION_MAX_OPEN_PER_EXPERT": ("CONSULTATION_MAX_OPEN_PER_EXPERT", int),
     "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
+    "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
 }
 
 

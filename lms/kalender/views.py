@@ -24,6 +24,7 @@ from lms.forms import ActionForm
 from lms.i18n import _
 from lms.ical import build_calendar
 from lms.kalender import services
+from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
 from lms.module.models import OfferingDate
 
@@ -54,16 +55,16 @@ def init_logging(app: Flask) -> None:
 
 
 def _serve(feed: services.Feed, *, private: bool) -> Response:
-    """Answer a conditional GET from the version stamp alone; otherwise serve the (cached) bytes."""
+    """Answer a conditional GET from the version stamp alone; otherwise serve the (cached) bytes.
+    Either answer is then kept for repeated polls (`lms.kalender.polling`)."""
     version, last_modified = services.stamp(feed)
     headers = {
         "ETag": f'"{version}"', "Last-Modified": last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
         "Cache-Control": f"{'private' if private else 'public'}, max-age=300, must-revalidate",
         "Referrer-Policy": "no-referrer",
     }
-    not_modified = (request.if_none_match.contains(version) if request.if_none_match
-                    else bool(request.if_modified_since and last_modified <= request.if_modified_since))
-    if not_modified:
+    mark_feed_answer(version, last_modified)
+    if not_modified(request.environ, version, last_modified):
         return Response(status=304, headers=headers)
     body = services.feed_body(feed, version=version, last_modified=last_modified, now=utcnow())
     db.session.commit()

@@ -4,6 +4,7 @@ import logging
 import re
 from datetime import timedelta
 
+import pytest
 import vobject
 from sqlalchemy import select
 
@@ -223,6 +224,7 @@ def test_the_stamp_changes_exactly_with_the_feeds_consultations(app, create_user
         assert version() != booked
 
 
+@pytest.mark.parametrize("app_config", [{"FEED_RECHECK_SECONDS": 0}])  # the app's own path, not the memory
 def test_a_conditional_get_reads_the_consultations_in_the_one_stamp_query(client, create_user, create_expert, book,
                                                                         count_queries):
     profile = create_expert()

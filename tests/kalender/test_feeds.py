@@ -3,6 +3,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import vobject
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -179,6 +180,7 @@ def test_no_token_string_causes_a_server_error(client, token):
     assert response.status_code in (200, 404, 308, 301)
 
 
+@pytest.mark.parametrize("app_config", [{"FEED_RECHECK_SECONDS": 0}])  # the app's own path, not the memory
 def test_conditional_get_does_not_build_and_unchanged_feeds_come_from_the_cache(client, create_offering, monkeypatch):
     create_offering()
     first = client.get("/kalender/angebote.ics")
