@@ -26,7 +26,8 @@ from werkzeug.http import parse_date, parse_etags
 from lms.kalender.models import FeedCache
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-MAX_ANSWERS = 1000  # addresses kept at once; answers also leave when their window ends
+MAX_ANSWERS, MAX_BYTES = 1000, 32 * 1024 * 1024  # kept at most; answers also leave when their window ends
+MAX_SECONDS = 60
 EXTENSION = "lms.feed_polls"
 _VERSION = "lms.feed_version"  # environ key: the view marks an answer as a feed's, with its stamp
 _WROTE = "lms.wrote"  # session.info key: this transaction changed rows
@@ -35,9 +36,8 @@ _WROTE = "lms.wrote"  # session.info key: this transaction changed rows
 def not_modified(environ: dict, version: str, last_modified: datetime) -> bool:
     """Whether a conditional GET may be answered 304 (RFC 9110 13.2.2: If-None-Match decides when
     it is sent, with the weak comparison; otherwise If-Modified-Since)."""
-    if_none_match = parse_etags(environ.get("HTTP_IF_NONE_MATCH"))
-    if if_none_match:
-        return if_none_match.contains_weak(version)
+    if "HTTP_IF_NONE_MATCH" in environ:
+        return parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(version)
     since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
     return since is not None and last_modified <= since
 
@@ -61,16 +61,22 @@ class FeedPolls:
 
     def __init__(self, wsgi_app, seconds: float):
         self.wsgi_app, self.seconds = wsgi_app, seconds
-        self.answers: OrderedDict[str, Answer] = OrderedDict()
+        self.answers: OrderedDict[str, Answer] = OrderedDict()  # by address and requested language
+        self.size = 0  # bytes of the kept bodies
         self.generation = 0  # raised by every forget(), so an answer read before a write is not kept
         self.lock = Lock()
         self.clock = time.monotonic
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not path.endswith(".ics") or self.seconds <= 0:
+        # A request with cookies may be a signed-in person's, whose own settings (language) shape the
+        # answer: it is neither answered from memory nor kept. Calendars send no cookies.
+        if (environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not path.endswith(".ics") or self.seconds <= 0
+                or "HTTP_COOKIE" in environ):
             return self.wsgi_app(environ, start_response)
-        answer = self._fresh(path)
+        # The feed's name is in the language the caller asks for, so that is part of the key.
+        key = f"{path} {environ.get('HTTP_ACCEPT_LANGUAGE', '')}"
+        answer = self._fresh(key)
         if answer is not None:
             if not_modified(environ, answer.version, answer.last_modified):
                 start_response("304 NOT MODIFIED", list(answer.headers))
@@ -79,19 +85,20 @@ class FeedPolls:
                 start_response("200 OK", [*answer.headers, ("Content-Type", CONTENT_TYPE),
                                           ("Content-Length", str(len(answer.body)))])
                 return [] if environ["REQUEST_METHOD"] == "HEAD" else [answer.body]
-        return self._answer_and_keep(path, environ, start_response)
+        return self._answer_and_keep(key, environ, start_response)
 
     def forget(self) -> None:
         with self.lock:
             self.answers.clear()
+            self.size = 0
             self.generation += 1
 
-    def _fresh(self, path: str) -> Answer | None:
+    def _fresh(self, key: str) -> Answer | None:
         with self.lock:
-            answer = self.answers.get(path)
+            answer = self.answers.get(key)
         return answer if answer is not None and answer.expires > self.clock() else None
 
-    def _answer_and_keep(self, path: str, environ, start_response):
+    def _answer_and_keep(self, key: str, environ, start_response):
         generation, seen = self.generation, {}
 
         def capture(status, headers, exc_info=None):
@@ -113,29 +120,39 @@ class FeedPolls:
                 getattr(result, "close", lambda: None)()
             result = [body]
         kept = tuple((n, v) for n, v in headers if n.lower() not in ("content-type", "content-length"))
-        self._keep(path, Answer(*marked, kept, body, self.clock() + self.seconds), generation)
+        self._keep(key, Answer(*marked, kept, body, self.clock() + self.seconds), generation)
         return result
 
-    def _keep(self, path: str, answer: Answer, generation: int) -> None:
+    def _keep(self, key: str, answer: Answer, generation: int) -> None:
         with self.lock:
             if generation != self.generation:
                 return
-            self.answers[path] = answer
-            self.answers.move_to_end(path)
-            # Kept in the order of their windows' ends: drop the ended ones, then the oldest beyond the cap.
-            while self.answers and (len(self.answers) > MAX_ANSWERS
+            self._drop(self.answers.pop(key, None))
+            self.answers[key] = answer
+            self.size += len(answer.body or b"")
+            # Kept in the order of their windows' ends: drop the ended ones, then the oldest beyond the caps.
+            while self.answers and (len(self.answers) > MAX_ANSWERS or self.size > MAX_BYTES
                                     or next(iter(self.answers.values())).expires <= self.clock()):
-                self.answers.popitem(last=False)
+                self._drop(self.answers.popitem(last=False)[1])
+
+    def _drop(self, answer: Answer | None) -> None:
+        if answer is not None:
+            self.size -= len(answer.body or b"")
 
 
 def init_polls(app: Flask) -> None:
-    polls = FeedPolls(app.wsgi_app, app.config["FEED_RECHECK_SECONDS"])
+    seconds = float(app.config["FEED_RECHECK_SECONDS"])
+    if not 0 <= seconds <= MAX_SECONDS:  # also refuses nan; a long window would keep revoked addresses alive
+        raise ValueError(f"LMS_FEED_RECHECK_SECONDS must be between 0 and {MAX_SECONDS}, not {seconds}")
+    polls = FeedPolls(app.wsgi_app, seconds)
     app.extensions[EXTENSION] = polls
     app.wsgi_app = polls
 
 
 # A transaction that changed rows forgets the kept answers once it has committed. (A rolled-back
-# one may leave its mark to the next commit: that forgets once more than needed, never less.)
+# one may leave its mark to the next commit: that forgets once more than needed, never less.) Writes
+# must go through the session as ORM flushes or insert()/update()/delete() statements: a raw
+# text("UPDATE ...") or a commit outside an app context would not be noticed here.
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import update
 
 from lms.extensions import db
 from lms.kalender import services
+from lms.kalender import polling
 from lms.kalender.polling import EXTENSION
 from lms.module import services as module_services
 from lms.module.models import OfferingDate
@@ -61,14 +62,18 @@ def test_a_write_in_this_process_is_seen_at_once(client, create_offering, traine
     assert second.status_code == 200 and b"Neuer Ort" in second.data
 
 
-def test_a_revoked_address_stops_at_once_in_this_process(client, create_user):
+def test_a_revoked_address_stops_at_once_in_this_process(app, client, create_user, count_queries):
     person = create_user("coordinator")
     old = f"/kalender/{services.token_value(services.ensure_token(person, now=FIXED_NOW))}.ics"
     db.session.commit()
-    assert client.get(old).status_code == client.get(old).status_code == 200
+    calendar = app.test_client()  # polls without cookies, beside the person's browser
+    assert calendar.get(old).status_code == 200
+    with count_queries() as statements:
+        assert calendar.get(old).status_code == 200
+    assert statements == []
     login_as(client, person)
     client.post("/konto/kalender")
-    assert client.get(old).status_code == 404
+    assert calendar.get(old).status_code == 404
 
 
 def test_another_process_s_change_shows_when_the_window_ends(client, create_offering, polls):
@@ -125,3 +130,39 @@ def test_only_get_and_head_are_answered_from_memory(client, create_offering):
     create_offering()
     client.get(FEED)
     assert client.post(FEED).status_code == 405
+
+
+def test_the_requested_language_is_part_of_the_key(client):
+    english = client.get(FEED, headers={"Accept-Language": "en"})
+    german = client.get(FEED, headers={"Accept-Language": "de"})
+    assert b"X-WR-CALNAME:Qualification offers" in english.data
+    assert b"X-WR-CALNAME:Qualifizierungsangebote" in german.data
+    assert english.headers["ETag"] != german.headers["ETag"]
+    assert client.get(FEED, headers={"Accept-Language": "en"}).data == english.data
+
+
+def test_requests_with_cookies_are_neither_answered_from_memory_nor_kept(app, client, create_user, count_queries):
+    login_as(client, create_user("coordinator"))
+    client.get(FEED)
+    with count_queries() as statements:
+        client.get(FEED)
+    assert statements
+    calendar = app.test_client()
+    calendar.get(FEED)
+    with count_queries() as statements:
+        assert client.get(FEED).status_code == 200
+    assert statements
+
+
+def test_kept_bodies_stay_within_their_size(client, create_offering, polls, monkeypatch):
+    create_offering()
+    monkeypatch.setattr(polling, "MAX_BYTES", 1)  # smaller than any feed: nothing with a body stays
+    client.get(FEED)
+    assert polls.answers == {} and polls.size == 0
+
+
+@pytest.mark.parametrize("seconds", [-1, 61, float("nan")])
+def test_the_window_must_be_short(app, seconds):
+    app.config["FEED_RECHECK_SECONDS"] = seconds
+    with pytest.raises(ValueError):
+        polling.init_polls(app)
