@@ -44,7 +44,7 @@ SYLLABLES = ("be ra tung netz werk kin der schutz hil fe amt plan ge spräch kon
 QUERIES = [("Kooperationsvereinbarungen", {}), ("Helferkonferenz", {"kind": "case_cooperation"}),
            ("Gefaehrdung", {}), ("Netzwerk", {"sector": "health"}), ("Checkliste Datenschutz", {}),
            ("", {"topic": "Vorlage", "sort": "newest"}), ("Moderation Protokoll", {"dimension": "internal"}),
-           ("Schutzauftrag", {"sort": "title"})]
+           ("Schutzauftrag", {"sort": "title"}), ("", {})]  # the last: the library's first page
 
 
 def vocabulary(rng: random.Random, size: int = 30_000) -> list[str]:

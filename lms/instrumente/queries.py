@@ -1,82 +1,110 @@
-"""The library's list: search, filters with counts per value, sorting and pages."""
-from sqlalchemy import Select, exists, func, literal, select, union_all
+"""The library's list: search, filters with counts per value, sorting and pages.
+
+One statement answers a search: the full-text match and the listed instruments it finds are read
+once (materialised), the filters, the counts per filter value and the requested page are all
+computed from that set, and only the page's instruments are loaded afterwards.
+"""
+from sqlalchemy import CTE, Select, String, cast, exists, func, literal, select, union_all
 
 from lms.extensions import db
 from lms.instrumente import search
 from lms.instrumente.models import Instrument, InstrumentSector, InstrumentState, InstrumentTopic, Visibility
 from lms.instrumente.search import SearchFilters, SearchResult
 
+TAGS = {  # filters on a joined table; kind and dimension are columns of the candidate set
+    "sector": (InstrumentSector, InstrumentSector.sector, InstrumentSector.instrument_id),
+    "topic": (InstrumentTopic, InstrumentTopic.topic, InstrumentTopic.instrument_id),
+}
+FACETS = ("kind", "dimension", *TAGS)
 
 
-def _listed(filters: SearchFilters, *, signed_in: bool, matched, skip: str | None = None, entity=Instrument.id) -> Select:
-    """Listed instruments that pass every filter but *skip* (for that filter's own counts)."""
-    query = select(entity).where(Instrument.state == InstrumentState.PUBLISHED)
+def _order(filters: SearchFilters, matched) -> list[tuple]:
+    """The page order as (expression, descending) pairs, ending with the id to break ties."""
+    if filters.sort == "title":
+        return [(func.lower(Instrument.title), False), (Instrument.id, False)]
+    if filters.sort == "relevance" and matched is not None:
+        return [(matched.c.title_hit, True), (matched.c.score, True), (Instrument.id, False)]
+    return [(Instrument.published_at, True), (Instrument.id, True)]
+
+
+def _candidates(*, signed_in: bool, matched, order: list[tuple]) -> CTE:
+    """Listed instruments (that match the query, if any) with what the filters and the order need."""
+    query = select(Instrument.id, Instrument.kind, Instrument.dimension,
+                   *(expression.label(f"sort_{number}") for number, (expression, _) in enumerate(order)))
+    query = query.where(Instrument.state == InstrumentState.PUBLISHED)
     if not signed_in:
         query = query.where(Instrument.visibility == Visibility.PUBLIC)
     if matched is not None:
         query = query.join(matched, matched.c.instrument_id == Instrument.id)
+    return query.cte("candidates").prefix_with("MATERIALIZED")
+
+
+def _filtered(filters: SearchFilters, candidates: CTE, *, skip: str | None = None) -> Select:
+    """The candidates that pass every filter but *skip* (for that filter's own counts)."""
+    query = select(candidates)
     if filters.kind and skip != "kind":
-        query = query.where(Instrument.kind == filters.kind)
+        query = query.where(candidates.c.kind == filters.kind)
     if filters.dimension and skip != "dimension":
         wanted = [filters.dimension] if filters.dimension == "both" else [filters.dimension, "both"]
-        query = query.where(Instrument.dimension.in_(wanted))
-    if filters.sector and skip != "sector":
-        query = query.where(exists().where(InstrumentSector.instrument_id == Instrument.id,
-                                           InstrumentSector.sector == filters.sector))
-    if filters.topic and skip != "topic":
-        query = query.where(exists().where(InstrumentTopic.instrument_id == Instrument.id,
-                                           InstrumentTopic.topic == filters.topic))
+        query = query.where(candidates.c.dimension.in_(wanted))
+    for facet, (_, value, key) in TAGS.items():
+        if getattr(filters, facet) and skip != facet:
+            query = query.where(exists().where(key == candidates.c.id, value == getattr(filters, facet)))
     return query
 
 
-FACET_COLUMNS = {
-    "kind": (Instrument.kind, Instrument, Instrument.id),
-    "dimension": (Instrument.dimension, Instrument, Instrument.id),
-    "sector": (InstrumentSector.sector, InstrumentSector, InstrumentSector.instrument_id),
-    "topic": (InstrumentTopic.topic, InstrumentTopic, InstrumentTopic.instrument_id),
-}
+def _facet_counts(facet: str, rows) -> Select:
+    if facet in TAGS:
+        # A left join, so that the engine walks the result set and looks up each one's tags, rather
+        # than walking every tag in the library; results without a tag give a None row (skipped).
+        model, value, key = TAGS[facet]
+        return select(literal(facet), value, func.count()).select_from(rows).outerjoin(model, key == rows.c.id) \
+            .group_by(value)
+    return select(literal(facet), rows.c[facet], func.count()).select_from(rows).group_by(rows.c[facet])
 
 
-def _count_and_facets(filters: SearchFilters, *, signed_in: bool, matched) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of results and, for each filter, how many results each of its values would give
-    (the other filters applied). One statement: the full-text match and the filtered set are
-    materialised once; only a filter that is set needs a set of its own (without itself)."""
-    hits = _listed(filters, signed_in=signed_in, matched=matched).cte("hits").prefix_with("MATERIALIZED")
-    branches = [select(literal("total").label("facet"), literal("").label("value"), func.count().label("hits"))
-                .select_from(hits)]
-    for facet, (value, model, key) in FACET_COLUMNS.items():
-        ids = _listed(filters, signed_in=signed_in, matched=matched, skip=facet).subquery() \
-            if getattr(filters, facet) else hits
-        branches.append(
-            select(literal(facet), value, func.count()).select_from(model).join(ids, ids.c.id == key).group_by(value)
-        )
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACET_COLUMNS}
-    total = 0
-    for facet, value, number in db.session.execute(union_all(*branches)).all():
-        if facet == "total":
-            total = number
-        else:
-            counts[facet][value] = number
-    return total, counts
+def _page(hits: CTE, order: list[tuple], first: int, per_page: int) -> Select:
+    """The page's ids with their positions: the first rows in order (a top-N sort, not a full one),
+    numbered, and those after *first*."""
+    def keys(rows):
+        return [rows.c[f"sort_{number}"].desc() if descending else rows.c[f"sort_{number}"]
+                for number, (_, descending) in enumerate(order)]
+
+    top = select(hits).order_by(*keys(hits)).limit(first + per_page).subquery()
+    ranked = select(top.c.id, func.row_number().over(order_by=keys(top)).label("position")).subquery()
+    return select(literal("page"), cast(ranked.c.id, String), ranked.c.position).where(ranked.c.position > first)
 
 
 def search_instruments(filters: SearchFilters, *, signed_in: bool, page: int = 1, per_page: int = 20) -> SearchResult:
-    matched = search.matches(filters.query)
+    """A page of the library with the total and, for each filter, how many results each of its
+    values would give (the other filters applied)."""
+    matched = search.matches(filters.query, scored=filters.sort == "relevance")
     if filters.query.strip() and matched is None:  # nothing searchable in the query
-        return SearchResult(items=[], total=0, page=1, per_page=per_page,
-                            facets={facet: {} for facet in FACET_COLUMNS})
-    total, facets = _count_and_facets(filters, signed_in=signed_in,
-                                      matched=search.matches(filters.query, scored=False))
-    query = _listed(filters, signed_in=signed_in, matched=matched, entity=Instrument)
-    if filters.sort == "title":
-        query = query.order_by(func.lower(Instrument.title), Instrument.id)
-    elif filters.sort == "relevance" and matched is not None:
-        query = query.order_by(matched.c.title_hit.desc(), matched.c.score.desc(), Instrument.id)
-    else:
-        query = query.order_by(Instrument.published_at.desc(), Instrument.id.desc())
+        return SearchResult(items=[], total=0, page=1, per_page=per_page, facets={facet: {} for facet in FACETS})
     page = max(1, page)
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
-    return SearchResult(items=items, total=total, page=page, per_page=per_page, facets=facets)
+    order = _order(filters, matched)
+    candidates = _candidates(signed_in=signed_in, matched=matched, order=order)
+    filtered = any(getattr(filters, facet) for facet in FACETS)
+    hits = _filtered(filters, candidates).cte("hits").prefix_with("MATERIALIZED") if filtered else candidates
+    branches = [
+        select(literal("total").label("facet"), literal("").label("value"), func.count().label("number"))
+        .select_from(hits),
+        _page(hits, order, (page - 1) * per_page, per_page),
+        *(_facet_counts(facet, _filtered(filters, candidates, skip=facet).subquery()
+                        if getattr(filters, facet) else hits) for facet in FACETS),
+    ]
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+    total, ids = 0, []
+    for facet, value, number in db.session.execute(union_all(*branches)).all():
+        if facet == "total":
+            total = number
+        elif facet == "page":
+            ids.append((number, int(value)))
+        elif value is not None:
+            counts[facet][value] = number
+    ids = [id_ for _, id_ in sorted(ids)]
+    found = {item.id: item for item in db.session.scalars(select(Instrument).where(Instrument.id.in_(ids))).unique()}
+    return SearchResult(items=[found[id_] for id_ in ids], total=total, page=page, per_page=per_page, facets=counts)
 
 
 def drafts_query(user) -> Select:

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lms.errors import PermissionDenied
 from lms.extensions import db
@@ -279,6 +279,25 @@ def test_filters_and_their_counts(library):
     assert _titles("", topic="Datenschutz") == ["Leitfaden pseudonymisierte Fallberatung"]
 
 
+def test_a_set_filter_counts_its_other_values_and_untagged_instruments_count_nowhere(library):
+    result = queries.search_instruments(SearchFilters(sector="health"), signed_in=True)
+    assert result.total == 2
+    assert result.facets["sector"] == {"health": 2, "youth_welfare": 2, "education": 1, "counselling": 1}
+    assert result.facets["topic"] == {"Kooperation": 1, "Vorlage": 1, "Gefährdung": 1}
+    assert result.facets["dimension"] == {"internal": 1, "performance": 1}
+
+
+@pytest.mark.parametrize("sort", ["title", "newest", "relevance"])
+def test_pages_follow_the_order_without_gaps_or_repeats(library, sort):
+    query = "" if sort != "relevance" else "Kooperation"
+    whole = queries.search_instruments(SearchFilters(query=query, sort=sort), signed_in=True, per_page=50)
+    pages = [queries.search_instruments(SearchFilters(query=query, sort=sort), signed_in=True, page=number,
+                                        per_page=2) for number in (1, 2, 3, 4)]
+    assert [item.id for page in pages for item in page.items] == [item.id for item in whole.items]
+    assert all(page.total == whole.total for page in pages) and pages[-1].items == []
+    assert whole.total == len(whole.items) >= 2
+
+
 def test_anonymous_search_sees_public_instruments_only(library):
     result = queries.search_instruments(SearchFilters(query="Netzwerkkarte"), signed_in=False)
     assert result.total == 0
@@ -287,6 +306,19 @@ def test_anonymous_search_sees_public_instruments_only(library):
 def test_sorting_by_title_and_newest(library):
     assert _titles("", sort="title")[0] == "Ablaufschema bei gewichtigen Anhaltspunkten"
     assert _titles("", sort="newest")[0] == "Netzwerkkarte"
+
+
+def test_search_tables_are_read_the_fast_way(app):
+    """A broad search reads every match: SQLite through a memory map, PostgreSQL with the vectors in
+    the row rather than in its TOAST table (migration 5d1c0e7a9b42)."""
+    connection = db.session.connection()
+    if db.engine.dialect.name == "postgresql":
+        storage = connection.execute(text(
+            "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'search_document_fts'::regclass "
+            "AND attname IN ('vector', 'title_vector')")).all()
+        assert dict(storage) == {"vector": "m", "title_vector": "m"}
+    else:
+        assert connection.execute(text("PRAGMA mmap_size")).scalar() == 256 * 1024 * 1024
 
 
 def test_highlighting_marks_matching_word_forms_and_escapes_the_rest(app):
