@@ -104,7 +104,9 @@ def search_instruments(filters: SearchFilters, *, signed_in: bool, page: int = 1
             counts[facet][value] = number
     ids = [id_ for _, id_ in sorted(ids)]
     found = {item.id: item for item in db.session.scalars(select(Instrument).where(Instrument.id.in_(ids))).unique()}
-    return SearchResult(items=[found[id_] for id_ in ids], total=total, page=page, per_page=per_page, facets=counts)
+    # (On PostgreSQL the second statement may already miss an instrument deleted in between.)
+    items = [found[id_] for id_ in ids if id_ in found]
+    return SearchResult(items=items, total=total, page=page, per_page=per_page, facets=counts)
 
 
 def drafts_query(user) -> Select:
