@@ -61,9 +61,9 @@ def query_terms(query: str) -> list[str]:
 
 
 def matches(query: str, *, scored: bool = True):
-    """A CTE of (instrument_id, title_hit, score) for the instruments matching every query term, or
-    None for an empty query. Higher score is better; unscored, it has the ids only (cheaper, for
-    counting). It is materialised, so the engine matches once per statement, not once per row."""
+    """A subquery of (instrument_id, title_hit, score) for the instruments matching every query term,
+    or None for an empty query. Higher score is better; unscored, it has the ids only (cheaper, when
+    the order does not need it). Use it once per statement: the set built from it is materialised."""
     stems = query_terms(query)
     if not stems:
         return None
@@ -87,7 +87,7 @@ def _sqlite_matches(stems: list[str], scored: bool):
         select(*columns)
         .select_from(fts)
         .where(text("search_document_fts MATCH :q").bindparams(q=expression))
-        .cte("matches").prefix_with("MATERIALIZED")
+        .subquery("matches")
     )
 
 
@@ -101,7 +101,7 @@ def _postgres_matches(stems: list[str], scored: bool):
     return (
         select(*columns)
         .where(fts.c.vector.op("@@")(tsquery))
-        .cte("matches").prefix_with("MATERIALIZED")
+        .subquery("matches")
     )
 
 
