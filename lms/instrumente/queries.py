@@ -16,6 +16,7 @@ TAGS = {  # filters on a joined table; kind and dimension are columns of the can
     "topic": (InstrumentTopic, InstrumentTopic.topic, InstrumentTopic.instrument_id),
 }
 FACETS = ("kind", "dimension", *TAGS)
+MAX_PAGE = 10_000  # beyond any real library; keeps LIMIT/OFFSET within the engines' integers
 
 
 def _order(filters: SearchFilters, matched) -> list[tuple]:
@@ -27,13 +28,17 @@ def _order(filters: SearchFilters, matched) -> list[tuple]:
     return [(Instrument.published_at, True), (Instrument.id, True)]
 
 
+def _listable(query: Select, *, signed_in: bool) -> Select:
+    """Published instruments; members-only ones for signed-in people only."""
+    query = query.where(Instrument.state == InstrumentState.PUBLISHED)
+    return query if signed_in else query.where(Instrument.visibility == Visibility.PUBLIC)
+
+
 def _candidates(*, signed_in: bool, matched, order: list[tuple]) -> CTE:
     """Listed instruments (that match the query, if any) with what the filters and the order need."""
     query = select(Instrument.id, Instrument.kind, Instrument.dimension,
                    *(expression.label(f"sort_{number}") for number, (expression, _) in enumerate(order)))
-    query = query.where(Instrument.state == InstrumentState.PUBLISHED)
-    if not signed_in:
-        query = query.where(Instrument.visibility == Visibility.PUBLIC)
+    query = _listable(query, signed_in=signed_in)
     if matched is not None:
         query = query.join(matched, matched.c.instrument_id == Instrument.id)
     return query.cte("candidates").prefix_with("MATERIALIZED")
@@ -81,7 +86,7 @@ def search_instruments(filters: SearchFilters, *, signed_in: bool, page: int = 1
     matched = search.matches(filters.query, scored=filters.sort == "relevance")
     if filters.query.strip() and matched is None:  # nothing searchable in the query
         return SearchResult(items=[], total=0, page=1, per_page=per_page, facets={facet: {} for facet in FACETS})
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     order = _order(filters, matched)
     candidates = _candidates(signed_in=signed_in, matched=matched, order=order)
     filtered = any(getattr(filters, facet) for facet in FACETS)
@@ -102,11 +107,21 @@ def search_instruments(filters: SearchFilters, *, signed_in: bool, page: int = 1
             ids.append((number, int(value)))
         elif value is not None:
             counts[facet][value] = number
+    _count_both_dimensions(counts["dimension"])
     ids = [id_ for _, id_ in sorted(ids)]
-    found = {item.id: item for item in db.session.scalars(select(Instrument).where(Instrument.id.in_(ids))).unique()}
-    # (On PostgreSQL the second statement may already miss an instrument deleted in between.)
+    # The second statement may see a newer state of the library: it checks again what may be listed.
+    found = {item.id: item for item in db.session.scalars(
+        _listable(select(Instrument).where(Instrument.id.in_(ids)), signed_in=signed_in)).unique()}
     items = [found[id_] for id_ in ids if id_ in found]
     return SearchResult(items=items, total=total, page=page, per_page=per_page, facets=counts)
+
+
+def _count_both_dimensions(counts: dict[str, int]) -> None:
+    """An instrument for both dimensions is found under either of them, so it counts there too."""
+    both = counts.get("both", 0)
+    for dimension in ("internal", "performance"):
+        if both or dimension in counts:
+            counts[dimension] = counts.get(dimension, 0) + both
 
 
 def drafts_query(user) -> Select:

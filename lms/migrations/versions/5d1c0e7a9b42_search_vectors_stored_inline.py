@@ -3,8 +3,10 @@
 A document's tsvector is about 2 kB, just over the size at which PostgreSQL moves values out of
 the row (TOAST); matching and ranking then fetched the vectors from the TOAST table, which took most
 of a broad search's time. STORAGE MAIN keeps both vectors in the row (the title's too: otherwise it
-is the one moved out to make room); the existing rows are rewritten so that they move in. SQLite
-(FTS5) has nothing to change.
+is the one moved out to make room); the existing rows are rewritten so that they move in. The
+rewrite holds an exclusive lock on the search table (searches wait; a few seconds at 20,000
+instruments) and leaves the old row versions to VACUUM (autovacuum, or by hand after upgrading).
+SQLite (FTS5) has nothing to change.
 
 Revision ID: 5d1c0e7a9b42
 Revises: ee28f0610851
