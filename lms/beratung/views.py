@@ -337,20 +337,28 @@ def availability():
     return _availability_page()
 
 
+def _save_availability(form_name: str, form, save, saved: str, invalid: str):
+    """Validate an availability form and run *save* with it; bad input or a refused rule re-renders
+    the page with the form and a German message, saving nothing."""
+    if form.validate_on_submit():
+        try:
+            save(form)
+        except DomainError as error:
+            db.session.rollback()
+            return _availability_page(**{form_name: form}, errors=[error.message])
+        db.session.commit()
+        flash(saved, "success")
+        return redirect(url_for("beratung.availability"))
+    return _availability_page(**{form_name: form}, errors=[invalid])
+
+
 @bp.post("/beratung/verfuegbarkeit/zeitfenster")
 @role_required(Role.EXPERT)
 def add_window():
-    form = WindowForm()
-    if form.validate_on_submit():
-        try:
-            services.add_window(current_user, current_user, form.to_input(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            return _availability_page(window_form=form, errors=[error.message])
-        db.session.commit()
-        flash(_("Das Zeitfenster ist gespeichert."), "success")
-        return redirect(url_for("beratung.availability"))
-    return _availability_page(window_form=form, errors=[_("Bitte prüfen Sie die Angaben zum Zeitfenster.")])
+    return _save_availability(
+        "window_form", WindowForm(),
+        lambda form: services.add_window(current_user, current_user, form.to_input(), now=utcnow()),
+        _("Das Zeitfenster ist gespeichert."), _("Bitte prüfen Sie die Angaben zum Zeitfenster."))
 
 
 @bp.post("/beratung/verfuegbarkeit/zeitfenster/<int:window_id>/loeschen")
@@ -367,18 +375,11 @@ def remove_window(window_id: int):
 @bp.post("/beratung/verfuegbarkeit/abwesenheiten")
 @role_required(Role.EXPERT)
 def add_absence():
-    form = AbsenceForm()
-    if form.validate_on_submit():
-        try:
-            services.add_absence(current_user, current_user, form.first_day.data, form.last_day.data,
-                                 form.note.data or "", now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            return _availability_page(absence_form=form, errors=[error.message])
-        db.session.commit()
-        flash(_("Die Abwesenheit ist gespeichert."), "success")
-        return redirect(url_for("beratung.availability"))
-    return _availability_page(absence_form=form, errors=[_("Bitte prüfen Sie die Angaben zur Abwesenheit.")])
+    return _save_availability(
+        "absence_form", AbsenceForm(),
+        lambda form: services.add_absence(current_user, current_user, form.first_day.data, form.last_day.data,
+                                          form.note.data or "", now=utcnow()),
+        _("Die Abwesenheit ist gespeichert."), _("Bitte prüfen Sie die Angaben zur Abwesenheit."))
 
 
 @bp.post("/beratung/verfuegbarkeit/abwesenheiten/<int:absence_id>/loeschen")

@@ -94,10 +94,10 @@ def _sqlite_matches(stems: list[str], scored: bool):
 def _postgres_matches(stems: list[str], scored: bool):
     fts = table("search_document_fts", column("instrument_id"), column("title_vector"), column("vector"))
     tsquery = func.to_tsquery("simple", " & ".join(f"{term}:*" for term in stems))
-    any_term = func.to_tsquery("simple", " | ".join(f"{term}:*" for term in stems))
     columns = [fts.c.instrument_id]
     if scored:
         # A title hit has some query word in its title (as on SQLite), not necessarily all of them.
+        any_term = func.to_tsquery("simple", " | ".join(f"{term}:*" for term in stems))
         columns += [fts.c.title_vector.op("@@")(any_term).label("title_hit"),
                     func.ts_rank(fts.c.vector, tsquery).label("score")]
     return (
