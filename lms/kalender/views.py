@@ -1,10 +1,6 @@
 """Feed endpoints (private, public, single events and bookings) and the subscription settings page."""
-import logging
-import re
-
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     flash,
@@ -24,34 +20,12 @@ from lms.forms import ActionForm
 from lms.i18n import _
 from lms.ical import build_calendar
 from lms.kalender import services
+from lms.kalender.logmask import MaskFeedTokens, init_logging  # noqa: F401 - create_app calls init_logging here
 from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
 from lms.module.models import OfferingDate
 
 bp = Blueprint("kalender", __name__)
-# Private feed addresses are /kalender/<token>.ics; the public paths and the single downloads are not
-# masked. The exclusions name whole path segments, so a token that merely begins with one is masked.
-TOKEN_IN_PATH = re.compile(
-    r"/kalender/(?!(?:angebote|module|regionen|dimension|termine|beratungen)(?:\.ics|/))[^/\s?\"]+\.ics")
-
-
-class MaskFeedTokens(logging.Filter):
-    """Access logs show private feed addresses as /kalender/***.ics."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(TOKEN_IN_PATH.sub("/kalender/***.ics", a) if isinstance(a, str) else a
-                                for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = TOKEN_IN_PATH.sub("/kalender/***.ics", record.msg)
-        return True
-
-
-def init_logging(app: Flask) -> None:
-    for name in ("werkzeug", "gunicorn.access"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, MaskFeedTokens) for f in logger.filters):
-            logger.addFilter(MaskFeedTokens())
 
 
 def _serve(feed: services.Feed, *, private: bool) -> Response:
