@@ -39,10 +39,10 @@ def load_user(identifier: str) -> User | None:
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """The `next` the sign-in page was given, if it is a path on this site (`lms.redirects`), else *default*."""
+    from lms.redirects import safe_target
+
+    return safe_target(request.args.get("next"), default)
 
 
 def _account_key() -> str:
