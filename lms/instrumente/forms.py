@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from lms.auth.models import SECTOR_LABELS
 from lms.forms import MultiCheckboxField
@@ -29,7 +29,8 @@ class InstrumentForm(FlaskForm):
     topics = StringField(_l("Themen"), description=_l("Durch Kommas getrennt, z. B. Helferkonferenz, Datenschutz."),
                          validators=[Optional(), _length(500)])
     sectors = MultiCheckboxField(_l("Zielsektoren"), choices=[SelectChoice(code.value, label)
-                                                            for code, label in SECTOR_LABELS.items()])
+                                                            for code, label in SECTOR_LABELS.items()],
+                                 validate_choice=False)  # validate_sectors says it in German
     licence_note = StringField(_l("Lizenz- und Quellenhinweis"), validators=[Optional(), _length(500)])
     visibility = SelectField(_l("Sichtbarkeit"), choices=[SelectChoice(code.value, label)
                                                           for code, label in VISIBILITY_LABELS.items()])
@@ -38,6 +39,10 @@ class InstrumentForm(FlaskForm):
     file = FileField(_l("Datei"), description=_l("PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, PNG oder JPEG."))
     change_note = StringField(_l("Was hat sich geändert?"), description=_l("Erscheint in der Versionsgeschichte."),
                               validators=[Optional(), _length(500)])
+
+    def validate_sectors(self, field) -> None:
+        if set(field.data or ()) - set(SECTOR_LABELS):
+            raise ValidationError(_l("Bitte wählen Sie nur bekannte Sektoren."))
 
     def to_input(self) -> InstrumentInput:
         return InstrumentInput(

@@ -135,8 +135,10 @@ def new():
 @role_required(*EDITOR_ROLES)
 def edit(instrument_id: int):
     instrument = _editable(instrument_id)
-    form = InstrumentForm(obj=instrument)
-    if request.method == "GET":
+    # A posted form stands alone: a field it leaves out is empty, not the stored value (topics are a list there).
+    submitted = request.method == "POST"
+    form = InstrumentForm() if submitted else InstrumentForm(obj=instrument)
+    if not submitted:
         form.topics.data = ", ".join(instrument.topics)
         form.sectors.data = instrument.sectors
         form.code.data = instrument.code or ""
