@@ -28,6 +28,11 @@ def _length(maximum: int):
     return Length(max=maximum, message=_l("Höchstens %(max)d Zeichen."))
 
 
+def _stripped(value):
+    """Without the spaces a pasted address often brings along."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class ModuleForm(FlaskForm):
     code = StringField(_l("Kürzel"), description=_l("Zum Beispiel M01."), validators=[Optional(), _length(20)])
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")), _length(200)])
@@ -173,7 +178,7 @@ class PersonForm(FlaskForm):
     """Name a person by e-mail address: to add them to an offering or admit them."""
 
     email = EmailField(
-        _l("E-Mail-Adresse der Person"),
+        _l("E-Mail-Adresse der Person"), filters=[_stripped],
         validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")), _length(254),
                     Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False)],
     )

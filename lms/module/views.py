@@ -397,6 +397,11 @@ def participants(offering_id: int):
     )
 
 
+def _form_errors(form) -> str:
+    """The form's error messages (lazy strings) as one text for a flash message."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 def _person(form: PersonForm) -> User | None:
     person = find_user_by_email(form.email.data)
     if person is None or not person.is_active:
@@ -411,7 +416,7 @@ def add_participant(offering_id: int):
     offering = _managed_offering(offering_id)
     form = PersonForm(prefix="person")
     if not form.validate_on_submit():
-        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
+        flash(_form_errors(form), "error")
     elif (person := _person(form)) is not None:
         try:
             run_and_flash(
@@ -429,7 +434,7 @@ def admit(offering_id: int):
     offering = _managed_offering(offering_id)
     form = PersonForm(prefix="person")
     if not form.validate_on_submit():
-        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
+        flash(_form_errors(form), "error")
     elif (person := _person(form)) is not None:
         run_and_flash(
             lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
