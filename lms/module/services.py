@@ -4,15 +4,26 @@ Seats are counted in `Offering.seats_taken` and change only through conditional 
 capacity holds under concurrent requests on SQLite and PostgreSQL alike. A freed seat is handed
 straight to the first person on the waitlist (first come, first served) unless the offering has
 started. Every status change of an enrolment is written to its history.
+
+Mails state what the database says. Every change to an offering's seats or line (enrolment,
+approval, decline, withdrawal, removal, promotion, more seats, cancellation, reminders) first takes
+the offering's lock (`_lock_offering`), and a new place in line is later than every place given
+before, so the line's order is the order of the locks. A figure in a mail (a waitlist position, the
+dates) is read under that lock and therefore still holds when the transaction that decided it
+commits, together with the mail row. We chose this over rendering figures at delivery: the mail
+then states what was decided for the person (not what holds when the outbox runs), stays one row
+written in the same transaction, and the lock also keeps a freed seat from being missed by an
+enrolment that is being written at the same moment.
 """
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.dates import format_datetime, format_time
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.models import Region, Role, User
 from lms.auth.permissions import ensure_role
@@ -286,9 +297,9 @@ def create_offering(actor: User, module: Module, data: OfferingInput, *, open_re
 def update_offering(actor: User, offering: Offering, data: OfferingInput, *, now: datetime) -> Offering:
     """Change seats, deadline, region, trainers and dates; a larger capacity lets the waitlist move up."""
     _require_manage(actor, offering)
+    _lock_offering(offering)
     if offering.state == OfferingState.CANCELLED:
         raise Conflict(_l("Eine abgesagte Durchführung kann nicht mehr geändert werden."))
-    _lock_offering(offering)
     _apply_offering_input(offering, data, now=now)
     db.session.flush()
     _fill_free_seats(offering, actor=actor, now=now)
@@ -307,6 +318,7 @@ def open_registration(actor: User, offering: Offering, *, now: datetime) -> None
 def cancel_offering(actor: User, offering: Offering, *, reason: str, now: datetime) -> None:
     """Cancel the offering and tell everyone enrolled, wait-listed or waiting for approval."""
     _require_manage(actor, offering)
+    _lock_offering(offering)
     if offering.state == OfferingState.CANCELLED:
         raise Conflict(_l("Die Durchführung ist bereits abgesagt."))
     if offering.last_ends_at and offering.last_ends_at <= now:
@@ -334,9 +346,40 @@ def _require_manage(actor: User, offering: Offering) -> None:
 
 
 def _lock_offering(offering: Offering) -> None:
-    """Serialise changes to one offering's seats (a row lock on PostgreSQL; SQLite locks on write)."""
-    db.session.execute(select(Offering.id).where(Offering.id == offering.id).with_for_update())
-    db.session.refresh(offering, attribute_names=["seats_taken", "capacity"])
+    """Serialise changes to one offering's seats and queue until the transaction ends, and reread
+    the offering: what follows sees every change committed before the lock was granted.
+
+    PostgreSQL takes the row lock (statements after it see rows committed meanwhile, also under READ
+    COMMITTED). SQLite has no row locks: a write takes the database's write lock, so a write that
+    changes nothing stands in for it; the reads after it cannot miss a commit.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(Offering).where(Offering.id == offering.id).values(seats_taken=Offering.seats_taken)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        db.session.execute(select(Offering.id).where(Offering.id == offering.id).with_for_update())
+    db.session.refresh(offering, attribute_names=[
+        "seats_taken", "capacity", "state", "registration_deadline", "registration_closed", "moderated",
+        "first_starts_at", "last_ends_at",
+    ])
+    dates = db.session.scalars(
+        select(OfferingDate).where(OfferingDate.offering_id == offering.id).order_by(OfferingDate.starts_at)
+        .execution_options(populate_existing=True)  # also overwrite dates this session loaded before
+    ).all()
+    set_committed_value(offering, "dates", list(dates))
+
+
+QUEUE_STEP = timedelta(microseconds=1)
+
+
+def _queue_time(offering: Offering, *, now: datetime) -> datetime:
+    """The place at the end of the offering's line, to be called under `_lock_offering`: *now*, or
+    just after the latest place given if that is later (a request whose clock ran earlier but whose
+    turn came later still queues behind)."""
+    latest = db.session.scalar(select(func.max(Enrolment.queued_at)).where(Enrolment.offering_id == offering.id))
+    return now if latest is None or latest < now else latest + QUEUE_STEP
 
 
 # --- enrolment ------------------------------------------------------------------------------
@@ -384,12 +427,15 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
     """Sign *user* up: a seat if one is free, else the waitlist; a request in moderated offerings.
 
     A trainer (*actor*) adding someone skips the deadline, target group, prerequisite and approval
-    checks, but never the capacity.
+    checks, but never the capacity. The place in line is taken under the offering's lock (see
+    `_place`).
     """
     actor = actor or user
     by_trainer = actor.id != user.id
     if by_trainer:
         _require_manage(actor, offering)
+    _lock_offering(offering)
+    if by_trainer:
         if offering.state == OfferingState.CANCELLED or (offering.last_ends_at and offering.last_ends_at <= now):
             raise RegistrationClosed()
     else:
@@ -397,15 +443,16 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
     enrolment = enrolment_for(user, offering)
     if enrolment is not None and enrolment.is_active:
         raise AlreadyEnrolled()
+    queued_at = _queue_time(offering, now=now)
     if enrolment is None:
-        enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED, queued_at=now,
+        enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED, queued_at=queued_at,
                               created_at=now, updated_at=now)
         db.session.add(enrolment)
         db.session.flush()  # the unique (offering, user) constraint stops a parallel double sign-up here
         previous = None
     else:
         previous = enrolment.status
-        enrolment.queued_at = now
+        enrolment.queued_at = queued_at
     if offering.moderated and not by_trainer:
         _record(enrolment, EnrolmentStatus.REQUESTED, actor=actor, now=now, previous=previous)
         _notify(enrolment, "request_received", now=now)
@@ -416,7 +463,11 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
 
 
 def _place(enrolment: Enrolment, *, actor: User, now: datetime, previous=_CURRENT, reason="") -> None:
-    """Give *enrolment* a seat if one is free and nobody waits, else put it on the waitlist."""
+    """Give *enrolment* a seat if one is free and nobody waits, else put it on the waitlist.
+
+    The caller holds `_lock_offering` and gave *enrolment* the last place in line, so the position
+    stated in the waitlist mail is the one the database holds at commit (see the module docstring).
+    """
     offering = enrolment.offering
     nobody_waiting = db.session.scalar(
         select(func.count(Enrolment.id)).where(
@@ -525,6 +576,8 @@ def cancel_enrolment(user: User, enrolment: Enrolment, *, now: datetime) -> None
     if not enrolment.can_cancel(user):
         raise PermissionDenied()
     offering = enrolment.offering
+    _lock_offering(offering)
+    db.session.refresh(enrolment, attribute_names=["status"])
     if offering.has_started(now):
         raise Conflict(_l("Die Durchführung hat bereits begonnen."))
     was = enrolment.status
@@ -544,6 +597,8 @@ def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: d
     _require_manage(actor, offering)
     if not reason.strip():
         raise DomainError(_l("Bitte geben Sie einen Grund an."))
+    _lock_offering(offering)
+    db.session.refresh(enrolment, attribute_names=["status"])
     was = enrolment.status
     if was not in ACTIVE_STATUSES:
         raise Conflict(_l("Diese Person steht nicht mehr auf der Liste."))
@@ -555,8 +610,14 @@ def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: d
 
 
 def approve_request(actor: User, enrolment: Enrolment, *, now: datetime) -> None:
-    """Approve a request of a moderated offering, in the order the requests came in."""
+    """Approve a request of a moderated offering, in the order the requests came in.
+
+    An approved request that finds the offering full joins the end of the waitlist: nobody already
+    waiting is moved back (and their mailed position stays true).
+    """
     _require_manage(actor, enrolment.offering)
+    _lock_offering(enrolment.offering)
+    db.session.refresh(enrolment, attribute_names=["status", "queued_at"])  # a parallel approval may have won
     if enrolment.status != EnrolmentStatus.REQUESTED:
         raise Conflict(_l("Diese Anfrage ist bereits bearbeitet."))
     earlier = db.session.scalar(
@@ -568,12 +629,13 @@ def approve_request(actor: User, enrolment: Enrolment, *, now: datetime) -> None
     )
     if earlier:
         raise Conflict(_l("Bitte bearbeiten Sie zuerst die früheren Anfragen: niemand überholt die Warteliste."))
-    _lock_offering(enrolment.offering)
+    enrolment.queued_at = _queue_time(enrolment.offering, now=now)
     _place(enrolment, actor=actor, now=now, reason=_l("Anfrage angenommen"))
 
 
 def decline_request(actor: User, enrolment: Enrolment, *, reason: str, now: datetime) -> None:
     _require_manage(actor, enrolment.offering)
+    _lock_offering(enrolment.offering)
     if not _claim_status(enrolment, EnrolmentStatus.REQUESTED, EnrolmentStatus.DECLINED, actor=actor, now=now,
                          reason=reason.strip()):
         raise Conflict(_l("Diese Anfrage ist bereits bearbeitet."))
@@ -776,21 +838,26 @@ REMINDER_LEAD = 24  # hours before a date
 
 
 def send_date_reminders(*, now: datetime) -> int:
-    """Queue the reminder for each date starting within a day, once per date (claimed by update)."""
-    from datetime import timedelta
+    """Queue the reminder for each date starting within a day, once per date (claimed by update).
 
+    Each date is claimed under its offering's lock and only while it is still due, so a date moved
+    or an offering cancelled meanwhile is seen, and the mail states the time the database holds.
+    """
+    window = (OfferingDate.starts_at > now, OfferingDate.starts_at <= now + timedelta(hours=REMINDER_LEAD))
     due = db.session.scalars(
         select(OfferingDate)
         .join(Offering)
-        .where(OfferingDate.reminder_sent_at.is_(None), OfferingDate.starts_at > now,
-               OfferingDate.starts_at <= now + timedelta(hours=REMINDER_LEAD),
-               Offering.state != OfferingState.CANCELLED)
+        .where(OfferingDate.reminder_sent_at.is_(None), *window, Offering.state != OfferingState.CANCELLED)
     ).all()
     sent = 0
     for date in due:
+        offering = date.offering
+        _lock_offering(offering)  # also rereads the offering's dates, this one included
+        if offering.state == OfferingState.CANCELLED:
+            continue
         claimed = db.session.execute(
             update(OfferingDate)
-            .where(OfferingDate.id == date.id, OfferingDate.reminder_sent_at.is_(None))
+            .where(OfferingDate.id == date.id, OfferingDate.reminder_sent_at.is_(None), *window)
             .values(reminder_sent_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount == 1

@@ -45,8 +45,8 @@ def test_enrol_full_offering_joins_waitlist_first_come_first_served(create_user,
     offering = create_offering(capacity=1)
     first, second, third = (create_user("coordinator") for _ in range(3))
     services.enrol(first, offering, now=now)
-    later = services.enrol(third, offering, now=now + timedelta(minutes=2))
     earlier = services.enrol(second, offering, now=now + timedelta(minutes=1))
+    later = services.enrol(third, offering, now=now + timedelta(minutes=2))
     assert (earlier.status, later.status) == (EnrolmentStatus.WAITLISTED, EnrolmentStatus.WAITLISTED)
     assert services.waitlist_position(earlier) == 1 and services.waitlist_position(later) == 2
     assert "Warteliste" in _mails_to(second)[0]
