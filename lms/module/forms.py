@@ -61,15 +61,25 @@ class ModuleForm(FlaskForm):
     audiences = MultiCheckboxField(
         _l("Zielgruppen"), choices=[SelectChoice(code, label) for code, label in AUDIENCE_LABELS.items()]
     )
-    prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int)
+    prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int, validate_choice=False)  # see below
     trainers = MultiCheckboxField(_l("Verantwortliche Referent*innen"), coerce=int)
     materials = MultiCheckboxField(_l("Kursmaterial aus der Instrumentensammlung"), coerce=int)
 
     def __init__(self, *args, modules=(), trainers=(), instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.prerequisites.choices = [SelectChoice(module.id, module.title) for module in modules]
+        self.prerequisites.choices = [
+            SelectChoice(module.id, module.title if module.is_published
+                         else _l("%(title)s (archiviert)", title=module.title))
+            for module in modules
+        ]
         self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
         self.materials.choices = [SelectChoice(instrument.id, instrument.title) for instrument in instruments]
+
+    def validate_prerequisites(self, field):
+        """Only the listed modules (published ones) can be chosen; the service checks the same rule."""
+        listed = {choice.value for choice in field.choices}
+        if any(value not in listed for value in field.data or []):
+            raise ValidationError(_l("Als Voraussetzung können nur veröffentlichte Module gewählt werden."))
 
     def validate_audiences(self, field):
         if not field.data:

@@ -141,6 +141,11 @@ class Module(db.Model):
     def is_published(self) -> bool:
         return self.state == ModuleState.PUBLISHED
 
+    @property
+    def published_prerequisites(self) -> list["Module"]:
+        """The prerequisites that count and show: only published modules (see `set_module_state`)."""
+        return [required for required in self.prerequisites if required.is_published]
+
     def can_edit(self, user) -> bool:
         """Admins edit every module; trainers the modules they are responsible for."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -108,6 +108,8 @@ def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> No
     prerequisites = list(db.session.scalars(select(Module).where(Module.id.in_(data.prerequisite_ids))))
     if len(prerequisites) != len(set(data.prerequisite_ids)):
         raise DomainError(_l("Eine gewählte Voraussetzung gibt es nicht."))
+    if any(not _may_require(module, required) for required in prerequisites):
+        raise DomainError(_l("Als Voraussetzung können nur veröffentlichte Module gewählt werden."))
     if module.id is not None and any(module.id in _prerequisite_closure(p) for p in prerequisites):
         raise DomainError(_l("Ein Modul kann nicht (auch nicht über andere Module) seine eigene Voraussetzung sein."))
     materials = list(db.session.scalars(select(Instrument).where(
@@ -131,6 +133,14 @@ def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> No
     module.audience_rows = [row for row in module.audience_rows if row.code in data.audiences] + [
         ModuleAudience(code=code) for code in data.audiences if code not in module.audiences
     ]
+
+
+def _may_require(module: Module, required: Module) -> bool:
+    """A prerequisite must be published; one that was archived after it was chosen may stay linked."""
+    return required.is_published or (
+        required.state == ModuleState.ARCHIVED and module.id is not None
+        and any(linked.id == required.id for linked in module.prerequisites)
+    )
 
 
 def _prerequisite_closure(module: Module) -> set[int]:
@@ -172,7 +182,12 @@ MODULE_TRANSITIONS = {
 
 
 def set_module_state(actor: User, module: Module, state: str, *, now: datetime) -> None:
-    """Publish or archive a module. Archiving waits until no upcoming offering is left."""
+    """Publish or archive a module. Archiving waits until no upcoming offering is left.
+
+    A module that is another module's prerequisite may be archived: from then on it stops blocking
+    enrolment there (nobody can take it any more, so it could only lock people out) and is no longer
+    shown as a prerequisite. The link stays, so publishing the module again makes it count again.
+    """
     _require_edit(actor, module)
     state = ModuleState(state)
     if state not in MODULE_TRANSITIONS[ModuleState(module.state)]:
@@ -400,8 +415,10 @@ def completed_module_ids(user: User) -> set[int]:
 
 
 def missing_prerequisites(user: User, module: Module) -> list[Module]:
+    """The published prerequisites of *module* that *user* has not completed (drafts and archived
+    modules never block)."""
     done = completed_module_ids(user)
-    return [required for required in module.prerequisites if required.id not in done]
+    return [required for required in module.published_prerequisites if required.id not in done]
 
 
 def is_admitted(user: User, offering: Offering) -> bool:

@@ -3,7 +3,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
@@ -224,7 +224,12 @@ def manage():
 
 
 def _module_form(module: Module | None = None) -> ModuleForm:
-    others = db.session.scalars(select(Module).where(Module.state != ModuleState.ARCHIVED).order_by(Module.title))
+    # Only published modules can be chosen as prerequisites (never someone's draft); an archived one
+    # the module already requires stays in the list so that saving the form keeps it.
+    linked = [m.id for m in module.prerequisites if m.state == ModuleState.ARCHIVED] if module is not None else []
+    others = db.session.scalars(
+        select(Module).where(or_(Module.state == ModuleState.PUBLISHED, Module.id.in_(linked)))
+        .order_by(Module.title, Module.id))
     trainers = db.session.scalars(
         select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
     )
