@@ -31,7 +31,13 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 2 * 60 * 60
     INVITATION_VALID_DAYS = 14
 
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Sign-in throttle (Flask-Limiter). The counters live in the app's database (lms/ratelimit.py), so
+    # every process sees the same count; LMS_RATELIMIT_STORAGE_URI may name `memory://` or `redis://…`.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "lms-database://"
+    RATELIMIT_STRATEGY = "fixed-window"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # store unreachable: each process counts in memory
+    RATELIMIT_SWALLOW_ERRORS = True  # and a store failing mid-request never makes a sign-in a 500
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
