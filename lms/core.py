@@ -32,6 +32,10 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
+    """The database's and the sign-in throttle store's state. Without the database the app is not
+    ready (503); without the store it still serves and throttles in memory ("degraded", 200)."""
+    from lms.extensions import limiter
+
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -39,8 +43,12 @@ def healthz():
         db.session.rollback()
         current_app.logger.warning("health check: database unreachable: %s", error)
         database = "unreachable"
-    healthy = database == "ok"
-    return jsonify(status="ok" if healthy else "degraded", database=database), 200 if healthy else 503
+    ratelimit = limiter.store_state()
+    healthy = database == "ok" and ratelimit in ("ok", "disabled")
+    return (
+        jsonify(status="ok" if healthy else "degraded", database=database, ratelimit=ratelimit),
+        200 if database == "ok" else 503,
+    )
 
 
 @bp.get("/assets/<package>/<path:filename>")
