@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import PROJECT_ROOT, Config, from_environment, instance_secret_key
+from lms.inputs import init_inputs
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -22,6 +23,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         __name__, template_folder=str(_template_folder()), instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
     )
     _configure(app, config)
+    init_inputs(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lms.errors import register_error_handlers
