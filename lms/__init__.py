@@ -1,5 +1,6 @@
 """lms: the Begleitkonzept platform of child-protection networks."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -53,6 +54,7 @@ def _configure(app: Flask, config) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(instance)
     if app.config["BASE_URL"].startswith("https://") and "SESSION_COOKIE_SECURE" not in overrides:
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["SESSION_MAX_AGE_DAYS"])
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy the client address (sign-in throttle) and scheme come from its headers.
         hops = app.config["PROXY_HOPS"]

@@ -25,6 +25,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_MAX_AGE_DAYS = 30  # a sign-in (also "angemeldet bleiben") ends after this long at the latest
+    HSTS_MAX_AGE = 31_536_000  # Strict-Transport-Security under an https base URL (0: not sent)
 
     # Werkzeug's scrypt: memory-hard (n=2**15, r=8, p=1 uses 32 MiB per hash).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
@@ -109,6 +111,8 @@ ENVIRONMENT = {
     "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
     "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
+    "SESSION_MAX_AGE_DAYS": ("SESSION_MAX_AGE_DAYS", int),
+    "HSTS_MAX_AGE": ("HSTS_MAX_AGE", int),
 }
 
 

@@ -1,13 +1,21 @@
 """The shell every area hangs in: start page, health check, design-system assets, headers."""
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import text
 
 from lms.config import default_assets_dir
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.markdown import render_markdown
 from lms.navigation import areas_for, intros_for
 
@@ -34,8 +42,6 @@ def home():
 def healthz():
     """The database's and the sign-in throttle store's state. Without the database the app is not
     ready (503); without the store it still serves and throttles in memory ("degraded", 200)."""
-    from lms.extensions import limiter
-
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -78,6 +84,8 @@ def init_shell(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["BASE_URL"].startswith("https://") and app.config["HSTS_MAX_AGE"] > 0:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         if current_user and getattr(current_user, "is_authenticated", False):
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response

@@ -12,11 +12,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
 
+from lms.auth.tasks import purge_login_sessions
+from lms.beratung.tasks import erase_case_content, remind_consultations
 from lms.db import utcnow
 from lms.extensions import db
-from lms.beratung.tasks import erase_case_content, remind_consultations
 from lms.module.tasks import close_registrations, remind_participants
 from lms.notifications.tasks import deliver_outbox
+from lms.ratelimit import purge_rate_limit_counters
 
 ADVISORY_LOCK_ID = 0x4C4D53  # "LMS"
 
@@ -33,6 +35,8 @@ JOBS = (
     Job("remind_participants", remind_participants, "REMINDER_INTERVAL_SECONDS"),
     Job("remind_consultations", remind_consultations, "REMINDER_INTERVAL_SECONDS"),
     Job("erase_case_content", erase_case_content, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_login_sessions", purge_login_sessions, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_rate_limit_counters", purge_rate_limit_counters, "RETENTION_INTERVAL_SECONDS"),
     Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),
 )
 

@@ -137,7 +137,9 @@ def create_user(app):
 
 
 def login_as(client, user) -> None:
-    """Put *user* into the client's session, as Flask-Login does after a successful sign-in."""
+    """Sign *user* in for *client* as the sign-in page does: a login session, and its key in the cookie."""
+    auth_services.start_session(user, now=FIXED_NOW)
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

@@ -110,8 +110,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # The key of the LoginSession this object was loaded for (not stored on the user row).
+    login_key = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_stamp}"
+        """What the session cookie carries: id, session stamp and the key of the signed-in browser."""
+        return f"{self.id}:{self.session_stamp}:{self.login_key}"
 
     @property
     def roles(self) -> set[str]:
@@ -131,6 +135,19 @@ class User(UserMixin, db.Model):
 
     def can_manage_users(self) -> bool:
         return self.is_active and self.has_role(Role.ADMIN)
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. The cookie carries a random key of which only the hash is stored;
+    signing out deletes the row, so a copy of the cookie taken before stops working with it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} of user {self.user_id}>"
 
 
 class Invitation(db.Model):

@@ -5,10 +5,18 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.auth.models import Invitation, Region, Role, Sector, User, UserRole
+from lms.auth.models import (
+    Invitation,
+    LoginSession,
+    Region,
+    Role,
+    Sector,
+    User,
+    UserRole,
+)
 from lms.auth.permissions import ensure_role
 from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
@@ -75,6 +83,54 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     user.last_login_at = now
     db.session.flush()
     return user
+
+
+# --- login sessions ---------------------------------------------------------------------------
+
+def start_session(user: User, *, now: datetime) -> str:
+    """Record a new signed-in browser for *user* and return its key (set on `user.login_key`)."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, key_hash=_token_hash(key), created_at=now))
+    db.session.flush()
+    user.login_key = key
+    return key
+
+
+def session_user(identifier: str, *, now: datetime) -> User | None:
+    """The active user whose session cookie carries *identifier* ("id:stamp:key"), or None when the
+    browser signed out, the session is older than SESSION_MAX_AGE_DAYS or the stamp changed
+    (new password, deactivation)."""
+    user_id, stamp, key = (identifier.split(":", 2) + ["", ""])[:3]
+    if not user_id.isdigit() or not key or len(user_id) > 10:
+        return None
+    user = db.session.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+            User.id == int(user_id), LoginSession.key_hash == _token_hash(key),
+            LoginSession.created_at > now - _session_max_age(),
+        )
+    )
+    if user is None or not user.is_active or not secrets.compare_digest(user.session_stamp, stamp):
+        return None
+    user.login_key = key
+    return user
+
+
+def end_session(user: User) -> None:
+    """Sign this browser out for good: its key no longer opens a session, wherever it was copied."""
+    if user.login_key:
+        db.session.execute(delete(LoginSession).where(LoginSession.key_hash == _token_hash(user.login_key)))
+        user.login_key = ""
+
+
+def purge_login_sessions(*, now: datetime) -> int:
+    """Delete the sessions older than SESSION_MAX_AGE_DAYS (browsers that never signed out)."""
+    return db.session.execute(
+        delete(LoginSession).where(LoginSession.created_at <= now - _session_max_age())
+    ).rowcount
+
+
+def _session_max_age() -> timedelta:
+    return timedelta(days=current_app.config["SESSION_MAX_AGE_DAYS"])
 
 
 def create_user(

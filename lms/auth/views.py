@@ -1,13 +1,28 @@
 """Sign-in, own account, password reset, invitations and the admin's account pages."""
-import secrets
-
-from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.forms import (
-    AcceptInvitationForm, AccountForm, ChangePasswordForm, ForgotPasswordForm, InvitationForm,
-    LoginForm, ProfileForm, RegionForm, ResetPasswordForm,
+    AcceptInvitationForm,
+    AccountForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    ProfileForm,
+    RegionForm,
+    ResetPasswordForm,
 )
 from lms.auth.models import ROLE_LABELS, Invitation, Role, User
 from lms.auth.permissions import role_required
@@ -16,6 +31,7 @@ from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db, limiter, login_manager
 from lms.i18n import _, _l
+from lms.redirects import safe_target
 
 bp = Blueprint("auth", __name__)
 PER_PAGE = 25
@@ -30,18 +46,11 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(identifier: str) -> User | None:
-    """Sessions carry "id:stamp"; a changed stamp (new password, deactivation) ends them."""
-    user_id, _sep, stamp = identifier.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.is_active or not secrets.compare_digest(user.session_stamp, stamp):
-        return None
-    return user
+    return services.session_user(identifier, now=utcnow())
 
 
 def _safe_next(default: str) -> str:
     """The `next` the sign-in page was given, if it is a path on this site (`lms.redirects`), else *default*."""
-    from lms.redirects import safe_target
-
     return safe_target(request.args.get("next"), default)
 
 
@@ -67,6 +76,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data, now=utcnow())
         if user is not None:
+            services.start_session(user, now=utcnow())
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Sie sind angemeldet."), "success")
@@ -79,6 +89,8 @@ def login():
 @bp.post("/abmelden")
 @login_required
 def logout():
+    services.end_session(current_user)
+    db.session.commit()
     logout_user()
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("auth.login"))
@@ -160,6 +172,9 @@ def accept_invitation(token: str):
         except DomainError as error:
             db.session.rollback()
             return render_template("auth/link_invalid.html", message=error.message), 400
+        if current_user.is_authenticated:
+            services.end_session(current_user)
+        services.start_session(user, now=now)
         db.session.commit()
         logout_user()
         login_user(user)
