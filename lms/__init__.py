@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.kalender import views as calendar_views
     from lms.kompetenzen import services as competence_services
     from lms.kompetenzen import views as competence_views
+    from lms.logmask import init_logging
     from lms.module import views as module_views
     from lms.signals import completion_recorded, completion_revoked
 
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(competence_views.bp)
     app.register_blueprint(consultation_views.bp)
     app.register_blueprint(calendar_views.bp)
-    calendar_views.init_logging(app)
+    init_logging(app)
     calendar_polling.init_polls(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)
     module_views.register_panel(app, competence_views.module_panel)

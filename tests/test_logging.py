@@ -30,7 +30,7 @@ from lms import create_app
 from lms.auth import services as auth_services
 from lms.extensions import db
 from lms.kalender import services as feed_services
-from lms.kalender.logmask import MaskFeedTokens, init_logging, mask
+from lms.logmask import MaskTokens, init_logging, mask
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +133,19 @@ def test_public_addresses_stay_readable(path):
     assert mask(f'"GET {path} HTTP/1.1" 200') == f'"GET {path} HTTP/1.1" 200'
 
 
+@pytest.mark.parametrize(("spelling", "shown"), [
+    ("/passwort-zuruecksetzen/{t}", "/passwort-zuruecksetzen/***"),
+    ("/passwort-zuruecksetzen//{t}?x=1", "/passwort-zuruecksetzen/***?x=1"),
+    ("/PASSWORT-ZURUECKSETZEN/%2F{t}", "/passwort-zuruecksetzen/***"),
+    ("https://lms.example.org/einladung/{t}", "https://lms.example.org/einladung/***"),
+    ("/einladung/./{t}", "/einladung/***"),
+    ("/einladung%2F{t}", "/einladung/***"),
+])
+def test_reset_and_invitation_links_are_masked_too(spelling, shown):
+    masked = mask(f'"POST {spelling.format(t=TOKEN)} HTTP/1.1" 302')
+    assert _hidden(masked) and masked == f'"POST {shown} HTTP/1.1" 302'
+
+
 def test_masking_keeps_the_rest_of_the_line():
     assert mask(f"/kalender/{TOKEN}.ics?x=1") == f"{SHOWN}?x=1"
     assert mask(f"https://lms.example.org/kalender//{TOKEN}.ics") == f"https://lms.example.org{SHOWN}"
@@ -147,7 +160,7 @@ def test_masking_keeps_the_rest_of_the_line():
 # --- the filter on the records the servers make -----------------------------------------------
 
 def _filtered(record: logging.LogRecord) -> str:
-    assert MaskFeedTokens().filter(record) is True
+    assert MaskTokens().filter(record) is True
     return record.getMessage()
 
 
@@ -177,7 +190,7 @@ def _gunicorn_access_record(log_format: str, *, path: str, query: str = "", meth
     logger.propagate = False
     logger.setLevel(logging.INFO)
     logger.handlers = [caught]
-    logger.filters = [MaskFeedTokens()]
+    logger.filters = [MaskTokens()]
     cfg = GunicornConfig()
     cfg.set("access_log_format", log_format)
     glogger = GunicornLogger.__new__(GunicornLogger)  # without setup(): it would add handlers to the real loggers
@@ -229,7 +242,7 @@ def test_tracebacks_and_stacks_are_masked():
     handler = Capture()
     logger = logging.getLogger("tests.logging.traceback")
     logger.addHandler(handler)
-    logger.addFilter(MaskFeedTokens())
+    logger.addFilter(MaskTokens())
     try:
         try:
             raise LookupError("no feed at /kalender/" + TOKEN + ".ics")
@@ -252,8 +265,8 @@ def test_the_app_masks_on_every_logger_and_handler(app):
                 logger.error("%s - - \"GET %s HTTP/1.1\" 404 -", name, f"/kalender//{TOKEN}.ics")
     assert len(handler.lines) == 6 and all(f'"GET {SHOWN} HTTP/1.1" 404' in line for line in handler.lines)
     assert _hidden(handler.text)
-    assert any(isinstance(f, MaskFeedTokens) for f in app.logger.filters)
-    assert any(isinstance(f, MaskFeedTokens) for f in logging.getLogger("gunicorn.access").filters)
+    assert any(isinstance(f, MaskTokens) for f in app.logger.filters)
+    assert any(isinstance(f, MaskTokens) for f in logging.getLogger("gunicorn.access").filters)
 
 
 # --- the real servers -------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from lms.forms import ActionForm
 from lms.i18n import _
 from lms.ical import build_calendar
 from lms.kalender import services
-from lms.kalender.logmask import MaskFeedTokens, init_logging  # noqa: F401 - create_app calls init_logging here
 from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
 from lms.module.models import OfferingDate

@@ -20,7 +20,7 @@ from lms.beratung.models import CaseContent, Consultation
 from lms.extensions import db
 from lms.kalender import services
 from lms.kalender.models import FeedToken
-from lms.kalender.views import MaskFeedTokens
+from lms.logmask import MaskTokens
 from lms.module import services as module_services
 from tests.conftest import FIXED_NOW, login_as
 from tests.kalender.conftest import CASE, VIGNETTE
@@ -314,7 +314,7 @@ def test_the_settings_page_offers_the_consultations_scope(client, create_user, c
 def test_access_logs_show_booking_downloads_and_mask_every_token():
     def logged(path):
         record = logging.LogRecord("werkzeug", logging.INFO, "", 0, "%s", (f"GET {path} HTTP/1.1",), None)
-        MaskFeedTokens().filter(record)
+        MaskTokens().filter(record)
         return record.getMessage()
 
     assert logged("/kalender/beratungen/17.ics") == "GET /kalender/beratungen/17.ics HTTP/1.1"

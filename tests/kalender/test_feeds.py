@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.kalender import services
 from lms.kalender.models import FeedCache
-from lms.kalender.views import MaskFeedTokens
+from lms.logmask import MaskTokens
 from lms.module import services as module_services
 from lms.module.services import DateInput, OfferingInput
 from tests.conftest import FIXED_NOW, login_as
@@ -222,10 +222,10 @@ def test_headers_for_private_and_public_feeds(client, create_user):
 def test_access_logs_mask_the_token():
     record = logging.LogRecord("werkzeug", logging.INFO, "", 0, '%s - - "%s" %s',
                                ("127.0.0.1", "GET /kalender/AbC-123_xyzSECRETtoken9876543210.ics HTTP/1.1", "200"), None)
-    MaskFeedTokens().filter(record)
+    MaskTokens().filter(record)
     assert "SECRET" not in record.getMessage() and "/kalender/***.ics" in record.getMessage()
     public = logging.LogRecord("werkzeug", logging.INFO, "", 0, "%s", ("GET /kalender/angebote.ics",), None)
-    MaskFeedTokens().filter(public)
+    MaskTokens().filter(public)
     assert public.getMessage() == "GET /kalender/angebote.ics"
 
 

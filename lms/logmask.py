@@ -1,12 +1,14 @@
-"""Private feed addresses never reach a log in clear text: every record shows them as /kalender/***.ics.
+"""Secret addresses never reach a log in clear text: every record shows private feed addresses as
+/kalender/***.ics, password reset and invitation links as /passwort-zuruecksetzen/*** and /einladung/***.
 
-Whoever reads a private feed address (/kalender/<token>.ics) reads the person's calendar, so the
-filter finds it however a client or a logger spelled it: percent-encoded (once or more), with
+Whoever reads a private feed address (/kalender/<token>.ics) reads the person's calendar, and a
+reset or invitation link opens an account, so the filter finds them however a client or a logger
+spelled them: percent-encoded (once or more), with
 doubled slashes, dot segments or backslashes, in any letter case, with a query string, as a bare
 path, in a request line or a full URL (a Referer); in the message, in its arguments (a tuple, or
 gunicorn's dict of access log atoms, whose type it keeps) and in a traceback. Everything after a
 `kalender/` path segment is masked unless it is exactly one of the public addresses, which stay
-readable.
+readable; everything after `passwort-zuruecksetzen/` and `einladung/` is masked.
 """
 import copy
 import logging
@@ -23,7 +25,8 @@ _DIMENSIONS = "|".join(re.escape(dimension.value) for dimension in Dimension)
 # What may follow /kalender/ unmasked, as path segments without empty and "." ones.
 PUBLIC = re.compile(rf"angebote\.ics|(?:module|regionen|termine|beratungen)/\d+\.ics|dimension/(?:{_DIMENSIONS})\.ics")
 _WORD = re.compile(r"[^\s\"'<>`\x00-\x1f\x7f]+")  # a run that can hold a URL: log formats quote or space-separate
-_SEGMENT = re.compile(r"(?<=/)kalender/", re.IGNORECASE)
+SECRET_SEGMENTS = ("kalender", "passwort-zuruecksetzen", "einladung")
+_SEGMENT = re.compile(rf"(?<=/)({'|'.join(SECRET_SEGMENTS)})/", re.IGNORECASE)
 _QUERY_PART = re.compile(r"([&=;])")
 _ESCAPE_ROUNDS = 4  # %252F and deeper: decoded as far as a misbehaving client might have encoded
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -51,32 +54,34 @@ def _decoded(raw: str) -> tuple[str, list[int]]:
     return "".join(chars).replace("\\", "/"), starts
 
 
-def _mentions_calendar(raw: str) -> bool:
+def _mentions_secret(raw: str) -> bool:
     probe = raw
     for _ in range(_ESCAPE_ROUNDS):
         decoded = unquote(probe) if "%" in probe else probe
         if decoded == probe:
             break
         probe = decoded
-    return "kalender" in probe.lower()
+    probe = probe.lower()
+    return any(segment in probe for segment in SECRET_SEGMENTS)
 
 
 def _mask_path(raw: str) -> str:
-    if not _mentions_calendar(raw):  # the quick answer for nearly every word
+    if not _mentions_secret(raw):  # the quick answer for nearly every word
         return raw
     decoded, starts = _decoded(raw)
     found = _SEGMENT.search(decoded)
     if found is None:
         return raw
-    rest = decoded[found.end():]
+    name, rest = found.group(1).lower(), decoded[found.end():]
     segments = [segment for segment in rest.split("/") if segment not in ("", ".")]
-    if not segments or PUBLIC.fullmatch("/".join(segments)):
+    if not segments or (name == "kalender" and PUBLIC.fullmatch("/".join(segments))):
         return raw
-    return raw[:starts[found.start()]] + "kalender/" + MASK + (".ics" if ".ics" in rest.lower() else "")
+    suffix = ".ics" if name == "kalender" and ".ics" in rest.lower() else ""
+    return raw[:starts[found.start()]] + f"{name}/{MASK}{suffix}"
 
 
 def _mask_word(word: str) -> str:
-    if not _mentions_calendar(word):
+    if not _mentions_secret(word):
         return word
     # The path ends at the first ? or # as sent; the query's values may hold an address of their own.
     cut = min((i for i in (word.find("?"), word.find("#")) if i >= 0), default=len(word))
@@ -87,14 +92,15 @@ def _mask_word(word: str) -> str:
 
 
 def mask(text: str) -> str:
-    """*text* with every private feed address shown as .../kalender/***.ics."""
-    if not _mentions_calendar(text):
+    """*text* with every private feed address shown as .../kalender/***.ics, reset and invitation
+    links as .../passwort-zuruecksetzen/*** and .../einladung/***."""
+    if not _mentions_secret(text):
         return text
     return _WORD.sub(lambda found: _mask_word(found.group()), text)
 
 
-class MaskFeedTokens(logging.Filter):
-    """Shows private feed addresses as /kalender/***.ics in every record it sees (it never drops one)."""
+class MaskTokens(logging.Filter):
+    """Masks secret addresses in every record it sees (it never drops one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
@@ -132,7 +138,7 @@ class MaskFeedTokens(logging.Filter):
         return True
 
 
-_FILTER = MaskFeedTokens()
+_FILTER = MaskTokens()
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
@@ -145,5 +151,5 @@ def init_logging(app: Flask) -> None:
     if logging.lastResort is not None:
         targets.append(logging.lastResort)
     for target in targets:
-        if not any(isinstance(existing, MaskFeedTokens) for existing in target.filters):
+        if not any(isinstance(existing, MaskTokens) for existing in target.filters):
             target.addFilter(_FILTER)
