@@ -1,6 +1,7 @@
 """Domain errors and the German error pages."""
 from flask import Flask, flash, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.i18n import _l
@@ -47,6 +48,11 @@ ERROR_PAGES = {
     403: (_l("Zugriff verweigert"), _l("Sie haben keine Berechtigung, diese Seite aufzurufen.")),
     404: (_l("Seite nicht gefunden"), _l("Die aufgerufene Seite gibt es nicht oder nicht mehr.")),
     405: (_l("Methode nicht erlaubt"), _l("Diese Aktion ist hier nicht vorgesehen.")),
+    409: (
+        _l("Gleichzeitige Änderung"),
+        _l("Jemand hat dasselbe gerade gleichzeitig geändert. Ihre Änderung wurde nicht gespeichert. "
+           "Bitte laden Sie die Seite neu und prüfen Sie den aktuellen Stand."),
+    ),
     413: (_l("Datei zu groß"), _l("Die gesendeten Daten überschreiten die erlaubte Größe.")),
     429: (
         _l("Zu viele Versuche"),
@@ -75,6 +81,14 @@ def register_error_handlers(app: Flask) -> None:
     def internal_error(error):
         db.session.rollback()
         return render_error(500)
+
+    @app.errorhandler(IntegrityError)
+    def lost_race(error):
+        """A parallel request changed the same thing first (a double click): nothing of this one
+        is saved, and the person is told to look again rather than shown a server error."""
+        db.session.rollback()
+        app.logger.warning("request lost a race on a database constraint: %s", (error.statement or "")[:80])
+        return render_error(409)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -16,7 +16,7 @@ from tests.conftest import login_as, make_config
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "ratelimit": "ok"}
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import SECTOR_LABELS, Role, User
 from lms.auth.permissions import ensure_role
@@ -249,13 +250,18 @@ def delete_instrument(actor: User, instrument: Instrument) -> None:
 # --- bookmarks ------------------------------------------------------------------------------
 
 def bookmark(user: User, instrument: Instrument, *, notify_by_mail: bool, now: datetime) -> Bookmark:
+    """Put *instrument* on *user*'s Merkliste; bookmarking twice, also in parallel, keeps one entry."""
     if not instrument.can_view(user) or not user.is_authenticated:
         raise PermissionDenied()
     entry = db.session.get(Bookmark, (user.id, instrument.id))
     if entry is None:
-        entry = Bookmark(user_id=user.id, instrument_id=instrument.id, created_at=now,
-                         seen_version=instrument.version_count)
-        db.session.add(entry)
+        db.session.add(Bookmark(user_id=user.id, instrument_id=instrument.id, created_at=now,
+                                seen_version=instrument.version_count))
+        try:
+            db.session.flush()
+        except IntegrityError:  # a parallel request (a double click) was first
+            db.session.rollback()
+        entry = db.session.get(Bookmark, (user.id, instrument.id))
     entry.notify_by_mail = notify_by_mail
     db.session.flush()
     return entry

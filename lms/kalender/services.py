@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Region, Role, User
@@ -347,6 +348,9 @@ def feed_body(feed: Feed, *, version: str, last_modified: datetime, now: datetim
         db.session.add(FeedCache(key=feed.key, stamp=version, body=body, last_modified=last_modified))
     else:
         cached.stamp, cached.body, cached.last_modified = version, body, last_modified
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a parallel first poll cached this feed a moment ago; the answer stands
+        db.session.rollback()
     recent.put(feed.key, version, body)
     return body

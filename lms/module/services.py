@@ -660,8 +660,10 @@ def decline_request(actor: User, enrolment: Enrolment, *, reason: str, now: date
 
 
 def admit(actor: User, offering: Offering, user: User, *, reason: str, now: datetime) -> Admission:
-    """Let *user* sign up although prerequisites are missing."""
+    """Let *user* sign up although prerequisites are missing; admitting twice (also in parallel)
+    keeps the first admission."""
     _require_manage(actor, offering)
+    _lock_offering(offering)
     admission = db.session.scalar(
         select(Admission).where(Admission.offering_id == offering.id, Admission.user_id == user.id)
     )
@@ -693,9 +695,10 @@ def record_attendance(actor: User, offering: Offering, marks: dict[tuple[int, in
     """Record who was present at which date, then settle completions.
 
     *marks* maps (enrolment id, date id) to presence. Only enrolled participants and dates that
-    have begun can be marked.
+    have begun can be marked. The offering's lock makes a form sent twice at once save once.
     """
     _require_manage(actor, offering)
+    _lock_offering(offering)
     dates = {date.id: date for date in offering.dates}
     enrolments = {
         e.id: e for e in db.session.scalars(

@@ -4,14 +4,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from lms.auth.models import User
 from lms.db import utcnow
 from lms.extensions import db
 from lms.ical import BERLIN
 from lms.module import services
-from lms.module.models import Enrolment, EnrolmentStatus, Offering, OfferingDate
+from lms.module.models import Admission, Enrolment, EnrolmentStatus, Offering, OfferingDate
 from lms.notifications.models import OutboxMessage
 
 POSITION = re.compile(r"Platz (\d+) der Warteliste")
@@ -150,3 +150,16 @@ def test_a_reminder_states_the_time_of_a_date_moved_while_the_job_ran(app, creat
         assert bodies == []
         db.session.expire_all()
         assert db.session.get(OfferingDate, date.id).reminder_sent_at is None  # it goes out before its new time
+
+
+def test_parallel_admissions_of_one_person_keep_one_admission(app, create_user, create_offering, trainer):
+    offering = create_offering()
+    person = create_user("coordinator")
+
+    def admit():
+        actor, target, user = (db.session.get(User, trainer.id), db.session.get(Offering, offering.id),
+                               db.session.get(User, person.id))
+        services.admit(actor, target, user, reason="Vorkenntnisse", now=utcnow())
+
+    assert _in_parallel(app, [admit] * 8) == []
+    assert db.session.scalar(select(func.count()).select_from(Admission)) == 1
