@@ -9,9 +9,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from lms.auth import demo
-from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
 from lms.db import utcnow
 from lms.extensions import db
+from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

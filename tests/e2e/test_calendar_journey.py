@@ -3,6 +3,7 @@ import urllib.request
 
 import pytest
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from lms.auth.services import find_user_by_email
 from lms.module import services
@@ -23,7 +24,7 @@ def test_coordinator_subscribes_and_the_feed_holds_the_enrolment(page, live_serv
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Kalender abonnieren").click()
     assert_accessible(page)
     page.get_by_role("button", name="Kalender-Adresse erzeugen").click()
-    assert page.get_by_text("Ihre Kalender-Adresse ist bereit.").is_visible()
+    expect(page.get_by_text("Ihre Kalender-Adresse ist bereit.")).to_be_visible()
     assert_accessible(page)
     address = page.get_by_label("Ihre Kalender-Adresse").input_value()
     assert "/kalender/" in address and page.get_by_role("link", name="Im Kalenderprogramm abonnieren") \

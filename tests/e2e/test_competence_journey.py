@@ -3,6 +3,7 @@ records attendance the profile shows the new level."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.auth.services import find_user_by_email
 from lms.db import utcnow
@@ -37,14 +38,14 @@ def test_profile_recommendation_enrolment_attendance_new_level(page, browser, li
     log_in(page, "koordination@example.org", demo_users)
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Kompetenzprofil").click()
     assert_accessible(page)
-    assert page.get_by_role("img", name="Soll und Ist je Kompetenzbereich").is_visible()
-    assert page.get_by_role("table", name="Soll und Ist je Kompetenzbereich (Durchschnitt der Stufen)").is_visible()
+    expect(page.get_by_role("img", name="Soll und Ist je Kompetenzbereich")).to_be_visible()
+    expect(page.get_by_role("table", name="Soll und Ist je Kompetenzbereich (Durchschnitt der Stufen)")).to_be_visible()
     a3_row = page.get_by_role("row", name="A3 Gremienstruktur gestalten")
     assert a3_row.get_by_role("cell").nth(1).inner_text() == "0"
     card = page.locator(".kern-card", has_text="Gremien wirksam gestalten")
     assert "Hebt „Gremienstruktur gestalten“ von Stufe 0 auf 3" in card.inner_text()
     card.get_by_role("button", name="Anmelden").click()
-    assert page.get_by_text("Sie sind angemeldet.").is_visible()
+    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
 
     monkeypatch.setattr("lms.module.views.utcnow", lambda: utcnow() + timedelta(days=3))
     trainer_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
@@ -52,7 +53,7 @@ def test_profile_recommendation_enrolment_attendance_new_level(page, browser, li
     trainer_page.goto(f"/qualifizierung/verwaltung/angebote/{offering.id}/anwesenheit")
     trainer_page.get_by_label("Konstanze Koordination anwesend", exact=False).check()
     trainer_page.get_by_role("button", name="Anwesenheit speichern").click()
-    assert trainer_page.get_by_text("Die Anwesenheit wurde gespeichert.").is_visible()
+    expect(trainer_page.get_by_text("Die Anwesenheit wurde gespeichert.")).to_be_visible()
     trainer_page.context.close()
 
     page.goto("/kompetenzen")

@@ -1,6 +1,7 @@
 """Journey of the library: a trainer publishes an instrument with a file and a second version; a
 partner finds it by another word form, downloads and bookmarks it."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, log_in
 from tests.instrumente.conftest import pdf_bytes
@@ -36,10 +37,10 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     page.get_by_label("Sichtbarkeit").select_option(label="Öffentlich (auch ohne Anmeldung)")
     page.get_by_label("Datei – optional").set_input_files(str(first))
     page.get_by_role("button", name="Speichern").click()
-    assert page.get_by_text("Das Instrument wurde als Entwurf gespeichert.").is_visible()
+    expect(page.get_by_text("Das Instrument wurde als Entwurf gespeichert.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Zur Prüfung geben").click()
-    assert page.get_by_text("Das Instrument wartet auf die Prüfung durch eine zweite Person.").is_visible()
+    expect(page.get_by_text("Das Instrument wartet auf die Prüfung durch eine zweite Person.")).to_be_visible()
     instrument_url = page.url
 
     admin = _new_context_page(browser, live_server)
@@ -48,7 +49,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     assert_accessible(admin)
     admin.get_by_label("Kommentar der Prüfung").fill("Fachlich geprüft.")
     admin.get_by_role("button", name="Freigeben und veröffentlichen").click()
-    assert admin.get_by_text("Das Instrument ist veröffentlicht.").is_visible()
+    expect(admin.get_by_text("Das Instrument ist veröffentlicht.")).to_be_visible()
     admin.context.close()
 
     page.goto(instrument_url)
@@ -57,8 +58,8 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     page.get_by_label("Datei – optional").set_input_files(str(second))
     page.get_by_label("Was hat sich geändert?").fill("Abschnitt Einwilligung ergänzt")
     page.get_by_role("button", name="Speichern").click()
-    assert page.get_by_text("Version 2 wurde gespeichert.").is_visible()
-    assert page.get_by_role("cell", name="Abschnitt Einwilligung ergänzt", exact=False).is_visible()
+    expect(page.get_by_text("Version 2 wurde gespeichert.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Abschnitt Einwilligung ergänzt", exact=False)).to_be_visible()
     assert_accessible(page)
 
     partner = _new_context_page(browser, live_server)
@@ -67,7 +68,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     partner.get_by_label("Suchbegriff").fill("Helferkonferenzen")
     partner.get_by_role("button", name="Suchen").click()
     assert_accessible(partner)
-    assert partner.locator("mark", has_text="Helferkonferenz").first.is_visible()
+    expect(partner.locator("mark", has_text="Helferkonferenz").first).to_be_visible()
     partner.get_by_role("link", name="Checkliste Helferkonferenz").click()
     with partner.expect_download() as download_info:
         partner.get_by_role("link", name="Herunterladen", exact=False).click()
@@ -75,8 +76,8 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     assert download.suggested_filename == "Checkliste v2.pdf"
     assert open(download.path(), "rb").read() == pdf_bytes("Fassung 2")
     partner.get_by_role("button", name="Merken").click()
-    assert partner.get_by_text("Das Instrument steht auf Ihrer Merkliste.").first.is_visible()
+    expect(partner.get_by_text("Das Instrument steht auf Ihrer Merkliste.").first).to_be_visible()
     partner.goto("/merkliste")
     assert_accessible(partner)
-    assert partner.get_by_role("link", name="Checkliste Helferkonferenz").is_visible()
+    expect(partner.get_by_role("link", name="Checkliste Helferkonferenz")).to_be_visible()
     partner.context.close()

@@ -1,5 +1,6 @@
 """Journeys of the shell: every demo role signs in and sees its start page; a wrong password does not."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -18,9 +19,9 @@ ROLES = [
 def test_each_demo_role_signs_in_and_sees_its_start_page(page, demo_users, email, role_label, area):
     log_in(page, email, demo_users)
     page.wait_for_url("**/")
-    assert page.get_by_role("status").filter(has_text="Sie sind angemeldet.").is_visible()
-    assert page.get_by_text(f"Angemeldet als: {role_label}").is_visible()
-    assert page.get_by_role("link", name=area).first.is_visible()
+    expect(page.get_by_role("status").filter(has_text="Sie sind angemeldet.")).to_be_visible()
+    expect(page.get_by_text(f"Angemeldet als: {role_label}")).to_be_visible()
+    expect(page.get_by_role("link", name=area).first).to_be_visible()
     if email != "admin@example.org":
         assert page.get_by_role("link", name="Benutzerverwaltung").count() == 0
     assert_accessible(page)
@@ -58,8 +59,8 @@ def test_admin_invites_a_partner_who_sets_up_the_account(page, demo_users, brows
     assert_accessible(page)
     page.get_by_label("Sektor").select_option(label="Polizei")
     page.get_by_role("button", name="Einladung senden").click()
-    assert page.get_by_text("Die Einladung an neue.partnerin@example.org wurde verschickt.").is_visible()
-    assert page.get_by_role("cell", name="neue.partnerin@example.org", exact=True).is_visible()
+    expect(page.get_by_text("Die Einladung an neue.partnerin@example.org wurde verschickt.")).to_be_visible()
+    expect(page.get_by_role("cell", name="neue.partnerin@example.org", exact=True)).to_be_visible()
 
     db.session.expire_all()
     body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "neue.partnerin@example.org"))
@@ -71,5 +72,5 @@ def test_admin_invites_a_partner_who_sets_up_the_account(page, demo_users, brows
     invited.get_by_label("Neues Passwort wiederholen").fill("Nele-Passwort-1")
     invited.get_by_role("button", name="Konto einrichten").click()
     invited.wait_for_url("**/")
-    assert invited.get_by_text("Angemeldet als: Netzwerkpartner*in").is_visible()
+    expect(invited.get_by_text("Angemeldet als: Netzwerkpartner*in")).to_be_visible()
     invited.context.close()

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -53,7 +54,7 @@ def test_coordinator_enrols_trainer_records_attendance_coordinator_gets_certific
                      exact=False).first.click()
     assert_accessible(page)
     page.get_by_role("button", name="Verbindlich anmelden").click()
-    assert page.get_by_text("Sie sind angemeldet.").is_visible()
+    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
     assert "Angemeldet" in page.locator("#mein-status").inner_text()
     assert_accessible(page)
 
@@ -66,13 +67,13 @@ def test_coordinator_enrols_trainer_records_attendance_coordinator_gets_certific
     assert_accessible(trainer_page)
     trainer_page.get_by_label("Konstanze Koordination anwesend", exact=False).check()
     trainer_page.get_by_role("button", name="Anwesenheit speichern").click()
-    assert trainer_page.get_by_text("Die Anwesenheit wurde gespeichert.").is_visible()
-    assert trainer_page.get_by_role("cell", name="ja", exact=True).is_visible()
+    expect(trainer_page.get_by_text("Die Anwesenheit wurde gespeichert.")).to_be_visible()
+    expect(trainer_page.get_by_role("cell", name="ja", exact=True)).to_be_visible()
     trainer_page.context.close()
 
     page.goto("/mein-lernen")
     assert_accessible(page)
-    assert page.get_by_role("cell", name="Rechtliche Grundlagen im Kinderschutz", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Rechtliche Grundlagen im Kinderschutz", exact=True)).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="PDF herunterladen").click()
     download = download_info.value
@@ -87,17 +88,17 @@ def test_full_offering_waitlist_and_promotion_when_someone_cancels(page, browser
     log_in(partner_page, "partner@example.org", demo_users)
     partner_page.goto(f"/qualifizierung/angebote/{offering.id}")
     partner_page.get_by_role("button", name="Verbindlich anmelden").click()
-    assert partner_page.get_by_text("Sie sind angemeldet.").is_visible()
+    expect(partner_page.get_by_text("Sie sind angemeldet.")).to_be_visible()
 
     log_in(page, "koordination@example.org", demo_users)
     page.goto(f"/qualifizierung/angebote/{offering.id}")
-    assert page.get_by_text("Ausgebucht").first.is_visible()
+    expect(page.get_by_text("Ausgebucht").first).to_be_visible()
     page.get_by_role("button", name="Auf die Warteliste setzen").click()
     assert "Platz 1 auf der Warteliste" in page.locator("#mein-status").inner_text()
     assert_accessible(page)
 
     partner_page.get_by_role("button", name="Teilnahme stornieren").click()
-    assert partner_page.get_by_text("Ihre Anmeldung wurde zurückgenommen.").is_visible()
+    expect(partner_page.get_by_text("Ihre Anmeldung wurde zurückgenommen.")).to_be_visible()
     partner_page.context.close()
 
     page.goto("/mein-lernen")
