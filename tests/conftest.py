@@ -8,6 +8,7 @@ import email
 import itertools
 import os
 import socket
+import threading
 from datetime import UTC, datetime
 from email import policy
 
@@ -87,11 +88,39 @@ def app(migrated_database, app_config, tmp_path):
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         yield app
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(delete(table))
-        db.engine.dispose()
+        empty_tables()
+
+
+def empty_tables() -> None:
+    """Delete every row the test left, children first, and close the connections."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(delete(table))
+    db.engine.dispose()
+
+
+def in_parallel(app, calls) -> list[str]:
+    """Run each call in its own thread with its own app context and session, all released at once,
+    committing each; return the errors (as repr) of those that failed."""
+    barrier, errors = threading.Barrier(len(calls), timeout=60), []
+
+    def run(call):
+        with app.app_context():
+            barrier.wait()
+            try:
+                call()
+                db.session.commit()
+            except Exception as error:  # reported to the caller
+                db.session.rollback()
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from lms.cli import DEMO_SEEDERS
 from lms.config import TestConfig
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import IsolatedClient, make_config
+from tests.conftest import IsolatedClient, empty_tables, make_config
 
 EXAMPLES = int(os.environ.get("LMS_FUZZ_EXAMPLES", "6"))
 RANDOM = os.environ.get("LMS_FUZZ_RANDOM") == "1"
@@ -208,11 +208,7 @@ def fuzz(migrated_database, tmp_path_factory):
         state = Fuzz(app)
         state.crawl()
         yield state
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(delete(table))
-        db.engine.dispose()
+        empty_tables()
 
 
 def _path(fuzz: Fuzz, rule: str, endpoint: str, data) -> str:

@@ -1,6 +1,5 @@
 """Mails state what the database says: figures in them hold once the deciding transaction committed."""
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,8 +10,15 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.ical import BERLIN
 from lms.module import services
-from lms.module.models import Admission, Enrolment, EnrolmentStatus, Offering, OfferingDate
+from lms.module.models import (
+    Admission,
+    Enrolment,
+    EnrolmentStatus,
+    Offering,
+    OfferingDate,
+)
 from lms.notifications.models import OutboxMessage
+from tests.conftest import in_parallel
 
 POSITION = re.compile(r"Platz (\d+) der Warteliste")
 
@@ -34,28 +40,6 @@ def _queue(offering) -> list[Enrolment]:
     ))
 
 
-def _in_parallel(app, calls) -> list[str]:
-    """Run each call in its own thread with its own app context and session, all released at once."""
-    barrier, errors = threading.Barrier(len(calls), timeout=60), []
-
-    def run(call):
-        with app.app_context():
-            barrier.wait()
-            try:
-                call()
-                db.session.commit()
-            except Exception as error:  # pragma: no cover - reported by the caller
-                db.session.rollback()
-                errors.append(repr(error))
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_waitlist_mails_in_a_burst_state_the_positions_of_the_database(app, create_user, create_offering):
     offering = create_offering(capacity=1)
     people = [create_user("coordinator") for _ in range(50)]
@@ -67,7 +51,7 @@ def test_waitlist_mails_in_a_burst_state_the_positions_of_the_database(app, crea
             services.enrol(user, target, now=now)
         return call
 
-    assert _in_parallel(app, [sign_up(person.id) for person in people]) == []
+    assert in_parallel(app, [sign_up(person.id) for person in people]) == []
     queue = _queue(offering)
     assert len(queue) == 49
     mailed = _mailed_positions(offering)
@@ -107,7 +91,7 @@ def test_a_withdrawal_during_a_burst_hands_the_seat_on_and_keeps_the_mails_true(
 
     calls = [sign_up(person.id) for person in people]
     calls.insert(5, withdraw)
-    assert _in_parallel(app, calls) == []
+    assert in_parallel(app, calls) == []
     queue = _queue(offering)
     assert db.session.get(Offering, offering.id).seats_taken == 1  # the freed seat did not stay empty
     assert len(queue) == 18
@@ -161,5 +145,5 @@ def test_parallel_admissions_of_one_person_keep_one_admission(app, create_user, 
                                db.session.get(User, person.id))
         services.admit(actor, target, user, reason="Vorkenntnisse", now=utcnow())
 
-    assert _in_parallel(app, [admit] * 8) == []
+    assert in_parallel(app, [admit] * 8) == []
     assert db.session.scalar(select(func.count()).select_from(Admission)) == 1

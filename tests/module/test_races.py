@@ -8,7 +8,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.module import services
 from lms.module.models import Attendance, Certificate, Offering
-from tests.module.test_mail_figures import _in_parallel
+from tests.conftest import in_parallel
 
 
 def test_attendance_recorded_twice_in_parallel_is_saved_once(app, create_user, create_module, create_offering,
@@ -23,6 +23,6 @@ def test_attendance_recorded_twice_in_parallel_is_saved_once(app, create_user, c
         services.record_attendance(db.session.get(User, trainer.id), db.session.get(Offering, offering.id), marks,
                                    now=utcnow())
 
-    assert _in_parallel(app, [record] * 6) == []
+    assert in_parallel(app, [record] * 6) == []
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 2
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
