@@ -289,8 +289,10 @@ def test_the_throttle_holds_across_gunicorn_workers(tmp_path):
     )
     # --preload imports the app once, then forks: four processes with memory of their own (the
     # in-memory store fails this test), booted in seconds rather than four imports on two cores.
+    # --max-requests 1 retires a worker after each request, so every attempt meets a process that
+    # has counted nothing itself (the kernel would otherwise hand most of them to one worker).
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "4", "--preload", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-w", "4", "--preload", "--max-requests", "1", "-b", f"127.0.0.1:{port}",
          "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "lms:create_app()"],
         cwd=PROJECT_ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
@@ -310,7 +312,7 @@ def test_the_throttle_holds_across_gunicorn_workers(tmp_path):
         assert sign_in("ziel@example.org", PASSWORD) == 429
         assert sign_in("andere@example.org", PASSWORD) == 302
         time.sleep(0.2)  # the last access-log lines
-        assert len(_worker_pids(access_log, "POST", "/anmelden")) > 1, "all attempts went to one worker"
+        assert len(_worker_pids(access_log, "POST", "/anmelden")) == 8, "each attempt met a fresh worker"
     finally:
         # The master and its workers, at once: a graceful stop only costs seconds of interpreter shutdown.
         os.killpg(process.pid, signal.SIGKILL)
