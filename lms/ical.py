@@ -3,22 +3,38 @@
 Domains describe their dated things as neutral `CalendarEvent` records; this module turns them into
 RFC 5545 text with a Europe/Berlin VTIMEZONE, stable UIDs and CRLF line ends.
 
+The VTIMEZONE states the rule (yearly RRULEs for the last Sundays of March and October), as
+Outlook, Google, Apple and tzurl.org write it, so every client reads it alike and for every year:
+the list of RDATEs that icalendar's add_missing_timezones() writes is read by Mozilla's ical.js
+(Thunderbird) and vobject as its first value only, which put summer dates an hour off. A moment
+whose Berlin wall time is ambiguous (the autumn hour that happens twice) or does not exist is
+written in UTC, since a wall time with TZID cannot say which one is meant. (The rule holds from
+1996; before that, Berlin's autumn change fell in September.)
+
 Calendars poll feeds all day, so the text is written directly rather than through icalendar's
 component objects, which cost several times the serialization itself. The output is what
 icalendar writes for the same events, property by property, with the same escaping and line
-folding and its VTIMEZONE (built once); tests/test_ical.py compares the two. One difference:
+folding; tests/test_ical.py compares the two, giving icalendar the same VTIMEZONE. One difference:
 NAME and X-WR-CALNAME are escaped as the TEXT values RFC 7986 says they are.
 """
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from icalendar.prop import vDuration
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PRODID = "-//Netzwerke fuer Kinderschutz//lms//DE"
+# Raise when the text written for the same events changes, so cached feeds and their ETags renew.
+WRITER_VERSION = 2
+BERLIN_VTIMEZONE = (
+    "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:19810329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+    "TZNAME:CEST\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:19961027T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+    "TZNAME:CET\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+    "END:VTIMEZONE\r\n"
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +59,15 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _berlin(moment: datetime) -> str:
-    return moment.astimezone(BERLIN).strftime("%Y%m%dT%H%M%S")
+def _moment(name: str, moment: datetime) -> str:
+    """DTSTART or DTEND: the Berlin wall time with TZID, or UTC where the wall time is ambiguous
+    (the repeated autumn hour) or, for a time given in Berlin, does not exist (the spring gap)."""
+    local = moment.astimezone(UTC).astimezone(BERLIN)
+    given = moment.replace(tzinfo=None) if getattr(moment.tzinfo, "key", None) == BERLIN.key else None
+    repeated = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    if repeated or given not in (None, local.replace(tzinfo=None)):
+        return f"{name}:{_utc(moment)}"
+    return f"{name};TZID=Europe/Berlin:{local.strftime('%Y%m%dT%H%M%S')}"
 
 
 def _text(value: str) -> str:
@@ -76,8 +99,8 @@ def _vevent(record: CalendarEvent) -> list[str]:
     the others alphabetically."""
     lines = [
         f"SUMMARY:{_text(record.summary)}",
-        f"DTSTART;TZID=Europe/Berlin:{_berlin(record.starts_at)}",
-        f"DTEND;TZID=Europe/Berlin:{_berlin(record.ends_at)}",
+        _moment("DTSTART", record.starts_at),
+        _moment("DTEND", record.ends_at),
         f"DTSTAMP:{_utc(record.stamp)}",
         f"UID:{_text(record.uid)}",
         f"SEQUENCE:{record.sequence}",
@@ -99,17 +122,6 @@ def _vevent(record: CalendarEvent) -> list[str]:
     return ["BEGIN:VEVENT", *lines, *rest, "END:VEVENT"]
 
 
-@cache
-def berlin_timezone() -> bytes:
-    """The Europe/Berlin VTIMEZONE as icalendar generates it (the same for every calendar)."""
-    calendar = Calendar()
-    event = Event()
-    event.add("dtstart", datetime(2026, 1, 1, tzinfo=BERLIN))
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.walk("VTIMEZONE")[0].to_ical()
-
-
 def build_calendar(records, *, name: str | None = None, method: str | None = None,
                    refresh: timedelta | None = None) -> bytes:
     """Serialize *records* as one VCALENDAR, with the Europe/Berlin VTIMEZONE if it has events.
@@ -127,6 +139,6 @@ def build_calendar(records, *, name: str | None = None, method: str | None = Non
     events = [line for record in records for line in _vevent(record)]
     parts = ["\r\n".join(_fold(line) for line in header), "\r\n"]
     if events:
-        parts += [berlin_timezone().decode(), "\r\n".join(_fold(line) for line in events), "\r\n"]
+        parts += [BERLIN_VTIMEZONE, "\r\n".join(_fold(line) for line in events), "\r\n"]
     parts.append("END:VCALENDAR\r\n")
     return "".join(parts).encode()

@@ -1,11 +1,12 @@
 """The direct iCalendar writer gives what the icalendar library writes for the same events."""
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import vobject
 from icalendar import Calendar, Event
 from icalendar.prop import vDuration
 
-from lms.ical import BERLIN, PRODID, CalendarEvent, build_calendar
+from lms.ical import BERLIN, BERLIN_VTIMEZONE, PRODID, CalendarEvent, build_calendar
 
 START = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night of the change to summer time
 TRICKY = CalendarEvent(
@@ -20,10 +21,31 @@ INVITATION = CalendarEvent(
     organizer="lms@example.org", attendees=("e@example.org", "p@example.org"), status="CANCELLED",
     location="Telefon: 0351 1",
 )
+REPEATED = CalendarEvent(  # 02:30 to 02:30: the first and the second time the autumn hour comes round
+    uid="offering-date-2@lms.test", starts_at=datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+    ends_at=datetime(2027, 10, 31, 1, 30, tzinfo=UTC), summary="Nachtschicht", stamp=START,
+)
+GAP = CalendarEvent(  # 02:30 on the spring change day does not exist on Berlin clocks
+    uid="offering-date-3@lms.test", starts_at=datetime(2027, 3, 28, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+    ends_at=datetime(2027, 3, 28, 4, 0, tzinfo=BERLIN), summary="Frühschicht", stamp=START,
+)
+RECORDS = [TRICKY, INVITATION, REPEATED, GAP]
+
+
+def _icalendar_moment(moment: datetime) -> datetime:
+    """What lms/ical.py writes, as icalendar's value: UTC where the Berlin wall time is ambiguous or missing."""
+    local = moment.astimezone(UTC).astimezone(BERLIN)
+    missing = moment.tzinfo is BERLIN and moment.replace(tzinfo=None) != local.replace(tzinfo=None)
+    ambiguous = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    return moment.astimezone(UTC) if missing or ambiguous else local
+
+
+def _timezone():
+    return Calendar.from_ical(f"BEGIN:VCALENDAR\r\n{BERLIN_VTIMEZONE}END:VCALENDAR\r\n").walk("VTIMEZONE")[0]
 
 
 def reference(records, *, name=None, method=None, refresh=None) -> bytes:
-    """The same calendar built with icalendar's component objects."""
+    """The same calendar built with icalendar's component objects, given the same VTIMEZONE."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -40,8 +62,8 @@ def reference(records, *, name=None, method=None, refresh=None) -> bytes:
         event = Event()
         event.add("uid", record.uid)
         event.add("dtstamp", record.stamp)
-        event.add("dtstart", record.starts_at.astimezone(BERLIN))
-        event.add("dtend", record.ends_at.astimezone(BERLIN))
+        event.add("dtstart", _icalendar_moment(record.starts_at))
+        event.add("dtend", _icalendar_moment(record.ends_at))
         event.add("summary", record.summary)
         event.add("sequence", record.sequence)
         event.add("status", record.status)
@@ -56,15 +78,42 @@ def reference(records, *, name=None, method=None, refresh=None) -> bytes:
         for attendee in record.attendees:
             event.add("attendee", f"mailto:{attendee}")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    if records:
+        calendar.subcomponents.insert(0, _timezone())  # where add_missing_timezones() puts it
     return calendar.to_ical()
+
+
+def _same_timezone_text(body: bytes) -> bytes:
+    """*body* with icalendar's spelling of the VTIMEZONE replaced by ours, once they are shown equal.
+
+    icalendar writes RRULE parts in its own order (BYDAY before BYMONTH); we keep the order Outlook
+    and tzurl.org use. Both say the same, so the component is compared property by property."""
+    ours = _timezone()
+    theirs = ours.to_ical()
+    if theirs not in body:
+        return body
+    assert Calendar.from_ical(theirs) == ours
+    assert [item for part in ours.walk() for item in part.property_items()] == [
+        item for part in Calendar.from_ical(theirs).walk() for item in part.property_items()]
+    return body.replace(theirs, BERLIN_VTIMEZONE.encode())
 
 
 def test_events_are_written_byte_for_byte_as_icalendar_writes_them():
     for options in ({}, {"name": "Meine Termine", "refresh": timedelta(hours=1)}, {"method": "REQUEST"},
                     {"method": "CANCEL", "name": "Fachberatung"}):
-        assert build_calendar([TRICKY, INVITATION], **options) == reference([TRICKY, INVITATION], **options), options
+        expected = _same_timezone_text(reference(RECORDS, **options))
+        assert BERLIN_VTIMEZONE.encode() in expected, options
+        assert build_calendar(RECORDS, **options) == expected, options
         assert build_calendar([], **options) == reference([], **options), options
+
+
+def test_the_timezone_states_the_rule_for_every_year_and_ambiguous_times_are_written_in_utc():
+    body = build_calendar(RECORDS).decode()
+    assert "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n" in body and "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n" in body
+    assert "RDATE" not in body and "COMMENT" not in body
+    assert "DTSTART:20271031T003000Z\r\nDTEND:20271031T013000Z\r\n" in body
+    assert "DTSTART:20270328T013000Z\r\nDTEND;TZID=Europe/Berlin:20270328T040000\r\n" in body
+    assert "DTSTART;TZID=Europe/Berlin:20260329T013000\r\nDTEND;TZID=Europe/Berlin:20260329T093000\r\n" in body
 
 
 def test_calendar_names_are_escaped_text_that_parsers_read_back():

@@ -43,7 +43,7 @@ from lms.beratung.services import BOOKER_ROLES
 from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db
 from lms.i18n import _l
-from lms.ical import CalendarEvent, build_calendar
+from lms.ical import WRITER_VERSION, CalendarEvent, build_calendar
 from lms.kalender.models import FeedCache, FeedToken
 from lms.module.ical import date_event
 from lms.module.models import (
@@ -281,7 +281,9 @@ def stamp(feed: Feed) -> tuple[str, datetime]:
     values = db.session.execute(_stamp_query(feed.kind), feed.params).one()
     changed = [value for value in (*values[1:5], *values[8:9]) if value is not None]
     last_modified = max(changed).replace(microsecond=0) if changed else EPOCH
-    digest = hashlib.sha256(repr((feed.key, feed.name, [str(value) for value in values])).encode()).hexdigest()
+    # The writer's version too: a feed cached before the writer changed is rebuilt and its ETag renewed.
+    digest = hashlib.sha256(repr((feed.key, feed.name, WRITER_VERSION, [str(value) for value in values]))
+                            .encode()).hexdigest()
     return digest[:32], last_modified
 
 

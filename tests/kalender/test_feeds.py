@@ -43,7 +43,8 @@ def _check_rfc5545(body: bytes) -> None:
         for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE", "STATUS", "LAST-MODIFIED", "URL"):
             assert name in event, name
         assert event["DTSTART"].dt.tzinfo is not None  # never floating
-        assert event["DTSTART"].params.get("TZID") == "Europe/Berlin"
+        # Berlin wall time, or UTC where that is ambiguous (tests/test_calendar_clients.py)
+        assert event["DTSTART"].params.get("TZID") == "Europe/Berlin" or event["DTSTART"].to_ical().endswith(b"Z")
     parsed = vobject.readOne(text)  # a second, independent parser
     assert len(list(parsed.contents.get("vevent", []))) == len(calendar.walk("VEVENT"))
 
@@ -266,3 +267,14 @@ def test_recent_feed_bodies_are_kept_by_version_and_within_their_size():
     assert recent.get("a", "v1") is None and recent.get("b", "v1") == b"123456"
     recent.put("b", "v2", b"1")
     assert recent.get("b", "v1") is None and recent.get("b", "v2") == b"1" and recent.size == 1
+
+
+@pytest.mark.parametrize("app_config", [{"FEED_RECHECK_SECONDS": 0}])  # the app's own path, not the memory
+def test_a_new_writer_version_renews_cached_feeds_and_their_etags(client, create_offering, monkeypatch):
+    create_offering()
+    first = client.get("/kalender/angebote.ics")
+    monkeypatch.setattr(services, "WRITER_VERSION", services.WRITER_VERSION + 1)
+    monkeypatch.setattr(services, "build_calendar", lambda *args, **kwargs: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    again = client.get("/kalender/angebote.ics", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert again.data == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"  # built again, not the cached bytes
