@@ -12,8 +12,10 @@ from tests.conftest import in_parallel
 def test_parallel_bookmarks_of_one_instrument_keep_one_entry(app, create_user, create_instrument):
     instrument, person = create_instrument(), create_user("partner")
 
+    person_id, instrument_id = person.id, instrument.id  # read here: the threads must not touch this session
+
     def bookmark():
-        services.bookmark(db.session.get(User, person.id), db.session.get(Instrument, instrument.id),
+        services.bookmark(db.session.get(User, person_id), db.session.get(Instrument, instrument_id),
                           notify_by_mail=True, now=utcnow())
 
     errors = in_parallel(app, [bookmark] * 8)

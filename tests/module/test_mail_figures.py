@@ -140,9 +140,10 @@ def test_parallel_admissions_of_one_person_keep_one_admission(app, create_user, 
     offering = create_offering()
     person = create_user("coordinator")
 
+    ids = trainer.id, offering.id, person.id  # read here: the threads must not touch this session
+
     def admit():
-        actor, target, user = (db.session.get(User, trainer.id), db.session.get(Offering, offering.id),
-                               db.session.get(User, person.id))
+        actor, target, user = db.session.get(User, ids[0]), db.session.get(Offering, ids[1]), db.session.get(User, ids[2])
         services.admit(actor, target, user, reason="Vorkenntnisse", now=utcnow())
 
     assert in_parallel(app, [admit] * 8) == []

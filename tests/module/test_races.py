@@ -19,8 +19,10 @@ def test_attendance_recorded_twice_in_parallel_is_saved_once(app, create_user, c
     db.session.commit()
     marks = {(enrolment.id, date.id): True for date in offering.dates}
 
+    trainer_id, offering_id = trainer.id, offering.id  # read here: the threads must not touch this session
+
     def record():
-        services.record_attendance(db.session.get(User, trainer.id), db.session.get(Offering, offering.id), marks,
+        services.record_attendance(db.session.get(User, trainer_id), db.session.get(Offering, offering_id), marks,
                                    now=utcnow())
 
     assert in_parallel(app, [record] * 6) == []
