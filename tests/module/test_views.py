@@ -28,9 +28,7 @@ def test_catalogue_filters(client, create_module, create_offering, create_region
     create_offering(create_module(title="Kinderrechte", dimension="performance", audiences=["health"]),
                     region=leipzig, starts_in=timedelta(days=40), capacity=1)
     kinderrechte = db.session.scalar(select(Offering).join(Offering.module).where(Offering.region_id == leipzig.id))
-    from lms.auth.services import (
-        create_user as make_user,  # a partner of the targeted sector fills the seat
-    )
+    from lms.auth.services import create_user as make_user  # a partner of the targeted sector fills the seat
     services.enrol(make_user(email="h@example.org", name="H", roles=["partner"], password="Passwort-123",
                              sector="health", now=now), kinderrechte, now=now)
     db.session.commit()
