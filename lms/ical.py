@@ -23,10 +23,13 @@ from zoneinfo import ZoneInfo
 
 from icalendar.prop import vDuration
 
+from lms.inputs import clean_text
+from lms.installation import uid_domain
+
 BERLIN = ZoneInfo("Europe/Berlin")
 PRODID = "-//Netzwerke fuer Kinderschutz//lms//DE"
 # Raise when the text written for the same events changes, so cached feeds and their ETags renew.
-WRITER_VERSION = 2
+WRITER_VERSION = 3
 BERLIN_VTIMEZONE = (
     "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"
     "BEGIN:DAYLIGHT\r\nDTSTART:19810329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
@@ -35,6 +38,25 @@ BERLIN_VTIMEZONE = (
     "TZNAME:CET\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
     "END:VTIMEZONE\r\n"
 )
+
+
+@dataclass(frozen=True)
+class Organizer:
+    """ORGANIZER of an invitation: the person replies go to. The mail itself comes from the app's
+    sender, named in SENT-BY (RFC 5545 3.2.18), so clients show on whose behalf it was sent."""
+
+    email: str
+    name: str = ""
+    sent_by: str = ""
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str = ""
+    role: str = "REQ-PARTICIPANT"  # CHAIR, REQ-PARTICIPANT, OPT-PARTICIPANT
+    partstat: str = "NEEDS-ACTION"  # ACCEPTED, TENTATIVE, DECLINED, NEEDS-ACTION
+    rsvp: bool = False  # whether a reply by mail is asked for
 
 
 @dataclass(frozen=True)
@@ -51,8 +73,14 @@ class CalendarEvent:
     status: str = "CONFIRMED"  # CONFIRMED, TENTATIVE or CANCELLED
     last_modified: datetime | None = None
     confidential: bool = False
-    organizer: str = ""  # e-mail address; invitations (METHOD:REQUEST/CANCEL) need one
-    attendees: tuple[str, ...] = field(default_factory=tuple)
+    organizer: Organizer | None = None  # invitations (METHOD:REQUEST/CANCEL) need one
+    attendees: tuple[Attendee, ...] = field(default_factory=tuple)
+
+
+def event_uid(kind: str, number: int) -> str:
+    """The UID of a dated thing, e.g. "consultation-12@lms-3f09c2a1b4d5.invalid": the same in every
+    feed, download and invitation, and independent of LMS_BASE_URL (`lms.installation`)."""
+    return f"{kind}-{number}@{uid_domain()}"
 
 
 def _utc(moment: datetime) -> str:
@@ -71,9 +99,29 @@ def _moment(name: str, moment: datetime) -> str:
 
 
 def _text(value: str) -> str:
-    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and line breaks escaped."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    """A TEXT value (RFC 5545 3.3.11): control characters removed (e.g. Word's soft line break,
+    U+000B, which the RFC forbids and some parsers refuse), backslash, semicolon, comma and line
+    breaks escaped."""
+    return (clean_text(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _param(value: str) -> str:
+    """A parameter value such as CN: RFC 6868 caret escapes for caret, line break and double quote,
+    quoted when it holds a character that ends a parameter (as icalendar writes it)."""
+    value = clean_text(value).replace("^", "^^").replace("\r\n", "^n").replace("\n", "^n").replace('"', "^'")
+    return f'"{value}"' if any(char in value for char in ",;:\u2019") else value
+
+
+def _address(name: str, params: dict[str, str], email: str) -> str:
+    """An ORGANIZER or ATTENDEE line, its parameters in alphabetical order as icalendar writes them."""
+    given = "".join(f";{key}={_param(value)}" for key, value in sorted(params.items()) if value)
+    return f"{name}{given}:mailto:{email}"
+
+
+def _attendee(person: Attendee) -> str:
+    return _address("ATTENDEE", {"CN": person.name, "PARTSTAT": person.partstat, "ROLE": person.role,
+                                 "RSVP": "TRUE" if person.rsvp else "FALSE"}, person.email)
 
 
 def _fold(line: str) -> str:
@@ -105,7 +153,7 @@ def _vevent(record: CalendarEvent) -> list[str]:
         f"UID:{_text(record.uid)}",
         f"SEQUENCE:{record.sequence}",
     ]
-    rest = [f"ATTENDEE:mailto:{address}" for address in record.attendees]
+    rest = [_attendee(person) for person in record.attendees]
     if record.confidential:
         rest.append("CLASS:CONFIDENTIAL")
     if record.description:
@@ -115,7 +163,9 @@ def _vevent(record: CalendarEvent) -> list[str]:
     if record.location:
         rest.append(f"LOCATION:{_text(record.location)}")
     if record.organizer:
-        rest.append(f"ORGANIZER:mailto:{record.organizer}")
+        organizer = record.organizer
+        rest.append(_address("ORGANIZER", {"CN": organizer.name, "SENT-BY": organizer.sent_by and
+                                           f"mailto:{organizer.sent_by}"}, organizer.email))
     rest.append(f"STATUS:{_text(record.status)}")
     if record.url:
         rest.append(f"URL:{record.url}")
@@ -124,7 +174,8 @@ def _vevent(record: CalendarEvent) -> list[str]:
 
 def build_calendar(records, *, name: str | None = None, method: str | None = None,
                    refresh: timedelta | None = None) -> bytes:
-    """Serialize *records* as one VCALENDAR, with the Europe/Berlin VTIMEZONE if it has events.
+    """Serialize *records* as one VCALENDAR with the Europe/Berlin VTIMEZONE (also when it holds no
+    events: clients take a subscribed calendar's zone from it).
 
     *refresh* tells subscribing clients how often to poll.
     """
@@ -137,8 +188,8 @@ def build_calendar(records, *, name: str | None = None, method: str | None = Non
         duration = vDuration(refresh).to_ical().decode()
         header += [f"REFRESH-INTERVAL;VALUE=DURATION:{duration}", f"X-PUBLISHED-TTL:{duration}"]
     events = [line for record in records for line in _vevent(record)]
-    parts = ["\r\n".join(_fold(line) for line in header), "\r\n"]
+    parts = ["\r\n".join(_fold(line) for line in header), "\r\n", BERLIN_VTIMEZONE]
     if events:
-        parts += [BERLIN_VTIMEZONE, "\r\n".join(_fold(line) for line in events), "\r\n"]
+        parts += ["\r\n".join(_fold(line) for line in events), "\r\n"]
     parts.append("END:VCALENDAR\r\n")
     return "".join(parts).encode()

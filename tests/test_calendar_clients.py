@@ -58,6 +58,17 @@ DATES = [
 BOOKED_FROM = [utc(2026, 6, 1, 9), utc(2027, 1, 10, 9), utc(2029, 8, 1, 9)]
 
 
+@pytest.fixture
+def app_config():
+    return {"FEED_HORIZON_MONTHS": 48}  # feeds reach to 2030: every date of DATES is in them
+
+
+@pytest.fixture(autouse=True)
+def _feeds_read_in_summer_2026(monkeypatch):
+    """The feeds are read on 1 September 2026: 30 days back and 48 months ahead hold every date."""
+    monkeypatch.setattr("lms.kalender.views.utcnow", lambda: utc(2026, 9, 1, 8))
+
+
 def _icaljs(calendars: list[bytes]) -> list[list[dict]]:
     """ical.js's instants for many calendars, from one node process."""
     node = shutil.which("node")

@@ -6,7 +6,9 @@ import vobject
 from icalendar import Calendar, Event
 from icalendar.prop import vDuration
 
-from lms.ical import BERLIN, BERLIN_VTIMEZONE, PRODID, CalendarEvent, build_calendar
+from icalendar.prop import vCalAddress
+
+from lms.ical import BERLIN, BERLIN_VTIMEZONE, PRODID, Attendee, CalendarEvent, Organizer, build_calendar
 
 START = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night of the change to summer time
 TRICKY = CalendarEvent(
@@ -18,7 +20,9 @@ TRICKY = CalendarEvent(
 INVITATION = CalendarEvent(
     uid="consultation-1@lms.test", starts_at=START + timedelta(days=200), ends_at=START + timedelta(days=200, hours=1),
     summary="Fachberatung – vertraulich", stamp=START + timedelta(microseconds=5), confidential=True,
-    organizer="lms@example.org", attendees=("e@example.org", "p@example.org"), status="CANCELLED",
+    organizer=Organizer("e@example.org", "Dr. Erika Muster, M.A.", sent_by="lms@example.org"),
+    attendees=(Attendee("e@example.org", "Dr. Erika Muster, M.A.", role="CHAIR", partstat="ACCEPTED"),
+               Attendee("p@example.org", 'Paula "Pia" O\u2019Neill; Kita ^Sonne^ 🌻', rsvp=True)), status="CANCELLED",
     location="Telefon: 0351 1",
 )
 REPEATED = CalendarEvent(  # 02:30 to 02:30: the first and the second time the autumn hour comes round
@@ -74,12 +78,18 @@ def reference(records, *, name=None, method=None, refresh=None) -> bytes:
         if record.confidential:
             event.add("class", "CONFIDENTIAL")
         if record.organizer:
-            event.add("organizer", f"mailto:{record.organizer}")
-        for attendee in record.attendees:
-            event.add("attendee", f"mailto:{attendee}")
+            organizer = vCalAddress(f"mailto:{record.organizer.email}")
+            organizer.params["CN"] = record.organizer.name
+            if record.organizer.sent_by:
+                organizer.params["SENT-BY"] = f"mailto:{record.organizer.sent_by}"
+            event.add("organizer", organizer)
+        for person in record.attendees:
+            attendee = vCalAddress(f"mailto:{person.email}")
+            attendee.params.update({"CN": person.name, "ROLE": person.role, "PARTSTAT": person.partstat,
+                                    "RSVP": "TRUE" if person.rsvp else "FALSE"})
+            event.add("attendee", attendee)
         calendar.add_component(event)
-    if records:
-        calendar.subcomponents.insert(0, _timezone())  # where add_missing_timezones() puts it
+    calendar.subcomponents.insert(0, _timezone())  # where add_missing_timezones() puts it
     return calendar.to_ical()
 
 
@@ -104,7 +114,7 @@ def test_events_are_written_byte_for_byte_as_icalendar_writes_them():
         expected = _same_timezone_text(reference(RECORDS, **options))
         assert BERLIN_VTIMEZONE.encode() in expected, options
         assert build_calendar(RECORDS, **options) == expected, options
-        assert build_calendar([], **options) == reference([], **options), options
+        assert build_calendar([], **options) == _same_timezone_text(reference([], **options)), options
 
 
 def test_the_timezone_states_the_rule_for_every_year_and_ambiguous_times_are_written_in_utc():

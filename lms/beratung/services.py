@@ -541,8 +541,9 @@ def confirm(actor: User, consultation: Consultation, *, now: datetime) -> None:
     if consultation.status != ConsultationStatus.REQUESTED or consultation.starts_at <= now:
         raise Conflict(_l("Nur angefragte, noch nicht begonnene Beratungen können bestätigt werden."))
     _change(consultation, now=now, expected=(ConsultationStatus.REQUESTED,), status=ConsultationStatus.CONFIRMED)
-    if consultation.booker is not None:
-        _notify(consultation, "confirmed", to=consultation.booker, now=now, method="REQUEST")
+    for person in (consultation.booker, consultation.expert):  # the expert's calendar holds the request too
+        if person is not None:
+            _notify(consultation, "confirmed", to=person, now=now, method="REQUEST")
 
 
 def decline(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> None:

@@ -23,8 +23,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.http import parse_date, parse_etags
 
+from lms.installation import InstallationValue
 from lms.kalender.models import FeedCache
 
+INSTALLATION = InstallationValue.__table__
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_ANSWERS, MAX_BYTES = 1000, 32 * 1024 * 1024  # kept at most; answers also leave when their window ends
 MAX_SECONDS = 60
@@ -144,6 +146,8 @@ def init_polls(app: Flask) -> None:
     seconds = float(app.config["FEED_RECHECK_SECONDS"])
     if not 0 <= seconds <= MAX_SECONDS:  # also refuses nan; a long window would keep revoked addresses alive
         raise ValueError(f"LMS_FEED_RECHECK_SECONDS must be between 0 and {MAX_SECONDS}, not {seconds}")
+    if not 1 <= app.config["FEED_HORIZON_MONTHS"] <= 120:  # checked here, where the calendar package starts
+        raise ValueError(f"LMS_FEED_HORIZON_MONTHS must be between 1 and 120, not {app.config['FEED_HORIZON_MONTHS']}")
     polls = FeedPolls(app.wsgi_app, seconds)
     app.extensions[EXTENSION] = polls
     app.wsgi_app = polls
@@ -163,7 +167,8 @@ def _flushed(session: Session, _context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    # Fixing the installation's UID domain (the first event ever written) changes no feed either.
+    if (state.is_insert or state.is_update or state.is_delete) and state.statement.table is not INSTALLATION:
         state.session.info[_WROTE] = True
 
 

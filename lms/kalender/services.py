@@ -4,6 +4,13 @@ A private feed holds offering dates and the person's consultations (as booker or
 consultation shows as a neutral, confidential event (`lms.beratung.ical.consultation_event`), never
 with its type or case content. Public feeds never hold consultations.
 
+Feeds are bounded: they hold what ends after 30 days ago and starts before a horizon ahead
+(`FEED_HORIZON_MONTHS`, LMS_FEED_HORIZON_MONTHS, default 12; a month counted as 30.44 days), so a
+feed's size and its statement count stay the same however many years of offerings pile up:
+Google Calendar and Outlook give up on feeds of several megabytes. A single date's download has no
+window. Each date is one event per feed (one UID): a person who teaches an offering and is also on
+it gets the trainer's event.
+
 A feed's version stamp is a hash over a few aggregates (counts and latest change times of the
 rows the feed is made of), read in one query. It changes exactly when something the feed shows
 changes, so a conditional GET is answered from it alone, and an unchanged feed is served from its
@@ -34,7 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from lms.auth.models import Region, Role, User
 from lms.beratung.ical import consultation_event
@@ -61,6 +68,8 @@ from lms.module.models import (
 )
 
 CANCELLED_KEPT = timedelta(days=30)  # cancelled events stay in feeds, as CANCELLED, this long
+PAST_KEPT = timedelta(days=30)  # feeds hold events that ended at most this long ago
+DAYS_PER_MONTH = 30.44
 REFRESH = timedelta(hours=1)  # how often subscribing calendars should poll
 SCOPES = ("all", "consultations")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -124,6 +133,8 @@ def owner_of(token: str) -> tuple[User, FeedToken] | None:
 # than running it.
 
 CUTOFF = bindparam("cutoff", type_=Enrolment.updated_at.type)  # now - CANCELLED_KEPT
+SINCE = bindparam("since", type_=OfferingDate.ends_at.type)  # the window: now - PAST_KEPT ...
+UNTIL = bindparam("until", type_=OfferingDate.starts_at.type)  # ... to now + the horizon
 USER = bindparam("user_id", type_=Integer)
 PUBLIC_FILTERS = {
     "public:all": (),
@@ -147,8 +158,13 @@ class Feed:
         return self.kind.startswith("user:")
 
 
+def horizon() -> timedelta:
+    """How far ahead feeds reach (FEED_HORIZON_MONTHS)."""
+    return timedelta(days=round(current_app.config["FEED_HORIZON_MONTHS"] * DAYS_PER_MONTH))
+
+
 def _params(now: datetime, **values) -> dict:
-    return {"cutoff": now - CANCELLED_KEPT, **values}
+    return {"cutoff": now - CANCELLED_KEPT, "since": now - PAST_KEPT, "until": now + horizon(), **values}
 
 
 def public_feed(kind: str, value=None, *, now: datetime) -> Feed | None:
@@ -194,6 +210,10 @@ def _no_enrolment():
             literal(0).label("changes"))
 
 
+def _in_window(starts_at, ends_at) -> tuple[ColumnElement[bool], ...]:
+    return ends_at > SINCE, starts_at < UNTIL
+
+
 def _public_dates(*conditions) -> Select:
     """Published modules' offerings, and cancelled ones for 30 days after the cancellation."""
     return (select(OfferingDate.id, *_no_enrolment())
@@ -213,7 +233,8 @@ def _personal_dates() -> Select:
         .join(Offering, OfferingDate.offering_id == Offering.id)
         .join(Enrolment, Enrolment.offering_id == Offering.id)
         .where(Enrolment.user_id == USER,
-               or_(Enrolment.status.in_(ACTIVE_STATUSES), Enrolment.updated_at > CUTOFF), kept)
+               or_(Enrolment.status.in_(ACTIVE_STATUSES), Enrolment.updated_at > CUTOFF), kept,
+               *_in_window(OfferingDate.starts_at, OfferingDate.ends_at))
     )
     taught = select(Offering.id).where(or_(
         Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == USER)),
@@ -222,7 +243,8 @@ def _personal_dates() -> Select:
         select(OfferingDate.id, literal("trainer").label("role"), literal(None, type_=Enrolment.updated_at.type),
                literal(0))
         .join(Offering, OfferingDate.offering_id == Offering.id)
-        .where(Offering.id.in_(taught), Offering.state != OfferingState.PLANNED, kept)
+        .where(Offering.id.in_(taught), Offering.state != OfferingState.PLANNED, kept,
+               *_in_window(OfferingDate.starts_at, OfferingDate.ends_at))
     )
     return as_participant.union_all(as_trainer)
 
@@ -233,13 +255,16 @@ def _dates(kind: str) -> Select:
         return _personal_dates()
     if kind == "user:consultations":
         return select(OfferingDate.id, *_no_enrolment()).where(literal(False))
-    return _public_dates(*PUBLIC_FILTERS[kind])
+    if kind == "date":
+        return _public_dates(*PUBLIC_FILTERS[kind])
+    return _public_dates(*PUBLIC_FILTERS[kind], *_in_window(OfferingDate.starts_at, OfferingDate.ends_at))
 
 
 def _consultations() -> ColumnElement[bool]:
     """The person's bookings as booker or expert; declined and cancelled ones for 30 days after the change."""
     return and_(or_(Consultation.booker_id == USER, Consultation.expert_id == USER),
-                or_(Consultation.status.not_in(WITHDRAWN), Consultation.updated_at > CUTOFF))
+                or_(Consultation.status.not_in(WITHDRAWN), Consultation.updated_at > CUTOFF),
+                *_in_window(Consultation.starts_at, Consultation.ends_at))
 
 
 # --- stamp, build, cache --------------------------------------------------------------------
@@ -266,8 +291,11 @@ def _stamp_query(kind: str) -> Select:
 @cache
 def _date_query(kind: str) -> Select:
     rows = _dates(kind).subquery("feed_rows")
-    return (select(OfferingDate, rows.c.role, rows.c.changes).join(rows, rows.c.id == OfferingDate.id)
-            .options(joinedload(OfferingDate.offering))
+    # The offering and its module in the same statement, and nothing else of theirs (their trainers,
+    # audiences and materials would be loaded in batches of 500: more statements for more offerings).
+    return (select(OfferingDate, rows.c.role, rows.c.changed, rows.c.changes).join(rows, rows.c.id == OfferingDate.id)
+            .options(joinedload(OfferingDate.offering).options(
+                lazyload("*"), joinedload(Offering.module).lazyload("*")))
             .order_by(OfferingDate.starts_at, OfferingDate.id))
 
 
@@ -287,20 +315,36 @@ def stamp(feed: Feed) -> tuple[str, datetime]:
     return digest[:32], last_modified
 
 
+def _one_per_date(found) -> list[tuple]:
+    """One row per date: the trainer's when the person also teaches it, with the highest count of
+    changes and the latest change of either row, so SEQUENCE never goes back."""
+    rows: dict[int, tuple] = {}
+    for date, role, changed, changes in found:
+        if date.id in rows:
+            _, other_role, other_changed, other_changes = rows[date.id]
+            role = "trainer" if "trainer" in (role, other_role) else role
+            changed = max((value for value in (changed, other_changed) if value is not None), default=None)
+            changes = max(changes or 0, other_changes or 0)
+        rows[date.id] = (date, role, changed, changes)
+    return list(rows.values())
+
+
 def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
     found = db.session.execute(_date_query(feed.kind), feed.params).unique().all()
     records = [
         # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.
         date_event(date, waiting=role in (EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED),
                    withdrawn=role in (EnrolmentStatus.CANCELLED, EnrolmentStatus.REMOVED, EnrolmentStatus.DECLINED),
-                   extra_sequence=changes or 0)
-        for date, role, changes in found
+                   extra_sequence=changes or 0, changed=changed)
+        for date, role, changed, changes in _one_per_date(found)
     ]
     if not feed.has_consultations:
         return records
     bookings = db.session.scalars(_consultation_query(), feed.params).all()
+    neutral = feed.kind == "user:consultations"
     # A stable sort: dates keep their order, bookings are placed among them by their start.
-    return sorted(records + [consultation_event(booking) for booking in bookings], key=lambda record: record.starts_at)
+    return sorted(records + [consultation_event(booking, neutral=neutral) for booking in bookings],
+                  key=lambda record: record.starts_at)
 
 
 class RecentBodies:

@@ -40,6 +40,7 @@ from lms.beratung.slots import Slot
 from lms.errors import Conflict, DomainError, NotFound, PermissionDenied
 from lms.extensions import db
 from lms.ical import BERLIN
+from lms.installation import uid_domain
 from lms.links import external_url
 from tests.beratung.conftest import (
     CASE,
@@ -793,7 +794,7 @@ def _assert_invitation(message, consultation, method, sequence, status, starts_a
     assert message.calendar_method == method
     parsed_method, event = parse(message.calendar)
     assert parsed_method == method
-    assert str(event["UID"]) == f"consultation-{consultation.id}@lms.test"
+    assert str(event["UID"]) == f"consultation-{consultation.id}@{uid_domain()}"
     assert event.decoded("SEQUENCE") == sequence
     assert (str(event["CLASS"]), str(event["SUMMARY"]), str(event["STATUS"])) == ("CONFIDENTIAL", TITLE, status)
     assert event.decoded("DTSTART") == starts_at
@@ -805,28 +806,36 @@ def test_mails_and_invitations_carry_only_neutral_facts(expert_profile, expert, 
     consultation = book(expert_profile, at(day_ahead(3), "09:00"), type_code="case_consult_kkg4", format="phone",
                         case=SECRET_CASE)
     first, moved = at(day_ahead(3), "09:00"), at(day_ahead(4), "10:15")
-    steps = []  # (recipients, method, sequence, status, start, subject prefixes)
-    steps.append(((partner, expert), "REQUEST", 0, "TENTATIVE", first, ("Beratung angefragt", "Neue Buchung")))
+    steps = []  # (recipients, method, sequence, status, start, subject prefixes, the expert's PARTSTAT)
+    steps.append(((partner, expert), "REQUEST", 0, "TENTATIVE", first, ("Beratung angefragt", "Neue Buchung"),
+                  "NEEDS-ACTION"))
     services.confirm(expert, consultation, now=FIXED_NOW + timedelta(minutes=1))
-    steps.append(((partner,), "REQUEST", 1, "CONFIRMED", first, ("Beratung bestätigt",)))
+    steps.append(((partner, expert), "REQUEST", 1, "CONFIRMED", first, ("Beratung bestätigt",) * 2, "ACCEPTED"))
     services.reschedule(partner, consultation, moved, now=FIXED_NOW + timedelta(minutes=2))
-    steps.append(((partner, expert), "REQUEST", 2, "TENTATIVE", moved, ("Beratung verschoben",) * 2))
+    steps.append(((partner, expert), "REQUEST", 2, "TENTATIVE", moved, ("Beratung verschoben",) * 2, "NEEDS-ACTION"))
     services.cancel(expert, consultation, reason="Terminkollision", now=FIXED_NOW + timedelta(minutes=3))
-    steps.append(((partner, expert), "CANCEL", 3, "CANCELLED", moved, ("Beratung abgesagt",) * 2))
+    steps.append(((partner, expert), "CANCEL", 3, "CANCELLED", moved, ("Beratung abgesagt",) * 2, "DECLINED"))
 
     messages = outbox()
     assert len(messages) == sum(len(recipients) for recipients, *_ in steps)
     position = 0
-    for recipients, method, sequence, status, starts_at, prefixes in steps:
-        for person, prefix in zip(recipients, prefixes):
+    for recipients, method, sequence, status, starts_at, prefixes, answer in steps:
+        for person, prefix in zip(recipients, prefixes, strict=True):
             message = messages[position]
             position += 1
             assert message.recipient == person.email and message.subject.startswith(prefix + ": ")
             _assert_neutral(message, consultation)
             event = _assert_invitation(message, consultation, method, sequence, status, starts_at)
-            assert {str(value) for value in event.get("ATTENDEE")} == {f"mailto:{partner.email}",
-                                                                        f"mailto:{expert.email}"}
-            assert str(event["ORGANIZER"]) == "mailto:lms@example.org"
+            # RFC 5546: the expert organizes (replies go to her), the app sends on her behalf.
+            organizer = event["ORGANIZER"]
+            assert str(organizer) == f"mailto:{expert.email}"
+            assert (organizer.params["CN"], organizer.params["SENT-BY"]) == (expert.name, "mailto:lms@example.org")
+            attendees = {str(value): dict(value.params) for value in event.get("ATTENDEE")}
+            assert attendees == {
+                f"mailto:{expert.email}": {"CN": expert.name, "ROLE": "CHAIR", "PARTSTAT": answer, "RSVP": "FALSE"},
+                f"mailto:{partner.email}": {"CN": partner.name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED",
+                                            "RSVP": "FALSE"},
+            }
     assert "0351 1234567" in messages[0].body  # the number to call, chosen by format
 
     declined = book(expert_profile, at(day_ahead(5), "09:00"), booker=create_user("partner"), case=SECRET_CASE)

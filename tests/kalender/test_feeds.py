@@ -31,8 +31,9 @@ def _feed_url(user):
     return f"/kalender/{services.token_value(row)}.ics"
 
 
-def _check_rfc5545(body: bytes) -> None:
-    """What real clients need, checked on the raw text and by two independent parsers."""
+def _check_rfc5545(body: bytes, *, urls: bool = True) -> None:
+    """What real clients need, checked on the raw text and by two independent parsers. Every feed,
+    empty or not, carries the VTIMEZONE; every event its URL unless *urls* is false."""
     text = body.decode("utf-8")
     assert "\n" not in text.replace("\r\n", "")  # CRLF line ends only
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))  # folded
@@ -40,7 +41,8 @@ def _check_rfc5545(body: bytes) -> None:
     assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
     for event in calendar.walk("VEVENT"):
-        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE", "STATUS", "LAST-MODIFIED", "URL"):
+        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE", "STATUS", "LAST-MODIFIED",
+                     *(["URL"] if urls else [])):
             assert name in event, name
         assert event["DTSTART"].dt.tzinfo is not None  # never floating
         # Berlin wall time, or UTC where that is ambiguous (tests/test_calendar_clients.py)
@@ -202,13 +204,15 @@ def test_conditional_get_does_not_build_and_unchanged_feeds_come_from_the_cache(
 
 def test_building_a_feed_runs_a_fixed_number_of_queries(client, create_module, create_offering, count_queries):
     create_offering(dates=1)
+    client.get("/kalender/angebote.ics")  # the first event ever written also fixes the installation's UID domain
+    create_offering(dates=1)
     with count_queries() as few:
         client.get("/kalender/angebote.ics")
     for _ in range(15):
         create_offering(create_module(), dates=3)
     with count_queries() as many:
         body = client.get("/kalender/angebote.ics").data
-    assert len(_events(body)) == 46 and len(many) == len(few)
+    assert len(_events(body)) == 47 and len(many) == len(few)
 
 
 def test_headers_for_private_and_public_feeds(client, create_user):
@@ -238,9 +242,12 @@ def test_single_date_download(client, create_offering, create_module):
     assert client.get(f"/kalender/termine/{hidden.dates[0].id}.ics").status_code == 404
 
 
-def test_golden_file_pins_the_exact_output(client, create_module, trainer, now):
+def test_golden_file_pins_the_exact_output(client, create_module, trainer, now, monkeypatch):
     from datetime import UTC, datetime
 
+    from lms.installation import uid_domain
+
+    monkeypatch.setattr("lms.kalender.views.utcnow", lambda: datetime(2026, 12, 1, 9, tzinfo=UTC))  # in the window
     module = create_module(title="Rechtliche Grundlagen im Kinderschutz", summary="§§ 8a, 8b SGB VIII; KKG – Überblick")
     start = datetime(2027, 3, 27, 8, 0, tzinfo=UTC)  # the weekend of the spring change
     planned = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -256,7 +263,7 @@ def test_golden_file_pins_the_exact_output(client, create_module, trainer, now):
     expected = expected.replace(b"{OFFERING}", offering_id)
     first_date = body.split(b"UID:offering-date-")[1].split(b"@")[0]
     expected = expected.replace(b"{DATE1}", first_date).replace(b"{DATE2}", str(int(first_date) + 1).encode())
-    assert body == expected
+    assert body == expected.replace(b"{DOMAIN}", uid_domain().encode())
 
 
 def test_recent_feed_bodies_are_kept_by_version_and_within_their_size():
