@@ -1,7 +1,8 @@
 // The instants Mozilla's ical.js (the parser inside Thunderbird) reads from calendars.
 //
 // stdin: one .ics text, or a JSON array of .ics texts (one node process for many calendars).
-// stdout: JSON; per calendar a list of {uid, start, end} with UTC epoch seconds, in file order
+// stdout: JSON; per calendar a list of {uid, start, end, summary, location} (start and end in UTC
+// epoch seconds), in file order
 // (for a JSON array input, a list of such lists). Each calendar is read with only its own
 // VTIMEZONEs registered, as a client reading that file would.
 import ICAL from "ical.js";
@@ -14,7 +15,10 @@ function instants(text) {
   }
   return calendar.getAllSubcomponents("vevent").map((component) => {
     const event = new ICAL.Event(component);
-    return { uid: event.uid, start: event.startDate.toUnixTime(), end: event.endDate.toUnixTime() };
+    return {
+      uid: event.uid, start: event.startDate.toUnixTime(), end: event.endDate.toUnixTime(),
+      summary: event.summary ?? "", location: event.location ?? "",
+    };
   });
 }
 

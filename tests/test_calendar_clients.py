@@ -56,6 +56,7 @@ DATES = [
 ]
 # Consultations (one hour in a window from 08:00 Berlin): booked a week ahead of these moments.
 BOOKED_FROM = [utc(2026, 6, 1, 9), utc(2027, 1, 10, 9), utc(2029, 8, 1, 9)]
+PLACE = ("Rathaus; Saal 2, Eingang \\ Hof 🏛 " * 10)[:300]  # as long as the column holds
 
 
 @pytest.fixture
@@ -103,10 +104,19 @@ def _icalendar(body: bytes) -> list[tuple[str, int, int]]:
             for event in Calendar.from_ical(body).walk("VEVENT")]
 
 
+def _icalendar_texts(body: bytes) -> list[tuple[str, str]]:
+    return [(str(event["SUMMARY"]), str(event.get("LOCATION", ""))) for event in Calendar.from_ical(body).walk("VEVENT")]
+
+
 def _vobject(body: bytes) -> list[tuple[str, int, int]]:
     calendar = vobject.readOne(body.decode())
     return [(event.uid.value, _seconds(event.dtstart.value), _seconds(event.dtend.value))
             for event in calendar.contents.get("vevent", [])]
+
+
+def _vobject_texts(body: bytes) -> list[tuple[str, str]]:
+    return [(event.summary.value, event.location.value if hasattr(event, "location") else "")
+            for event in vobject.readOne(body.decode()).contents.get("vevent", [])]
 
 
 def _stored() -> dict[str, tuple[int, int]]:
@@ -137,6 +147,10 @@ def _check_every_parser(calendars: dict[str, bytes], *, stored_then: dict[str, d
         assert _icalendar(body) == expected, name
         assert _vobject(body) == expected, name
         assert [(event["uid"], event["start"], event["end"]) for event in icaljs] == expected, name
+        texts = _icalendar_texts(body)  # and the same text: names with ;,\ and emoji, long places
+        assert _vobject_texts(body) == texts, name
+        assert [(event["summary"], event["location"]) for event in icaljs] == texts, name
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", body.decode()), name
         checked += len(expected)
     return checked
 
@@ -146,16 +160,17 @@ def schedule(create_user, create_module, create_region, trainer, create_expert, 
     """Offerings with DATES in a region (one a person is enrolled on), consultations of that person as booker
     and of an expert who is also enrolled, and the mails of booking, confirming, moving and cancelling."""
     region = create_region("Görlitz")
-    person = create_user("partner")
-    profile = create_expert()
+    person = create_user("partner", name='Jana "JJ" Łukasz; Kita Sonne, Team \\ 🌻')
+    profile = create_expert(name="Dr. Özlem Yıldız, M.A.; Fachberatung ^ 🧸")
     expert = profile.user
     offerings = []
     for index, dimension in enumerate(("internal", "performance")):
-        module = create_module(title=f"Zeitumstellung {index}", dimension=dimension, audiences=("youth_welfare", "expert"))
+        module = create_module(title=f"Zeitumstellung {index}\x0b; Teil 1, \\ Nacht 🌙", dimension=dimension,
+                               summary="Zeile 1\nZeile 2; mit, Kommas \\ " + "ä€" * 200, audiences=("youth_welfare", "expert"))
         first = min(start for start, _ in DATES)
         offerings.append(module_services.create_offering(trainer, module, OfferingInput(
             capacity=12, registration_deadline=first - timedelta(days=7), region_id=region.id, moderated=False,
-            trainer_ids=[], dates=[DateInput(starts_at=start, ends_at=end, location="Rathaus, Saal 2")
+            trainer_ids=[], dates=[DateInput(starts_at=start, ends_at=end, location=PLACE)
                                    for start, end in DATES[index::2]]), open_registration=True, now=PLANNED))
     db.session.commit()
     for user in (person, expert):

@@ -309,8 +309,10 @@ def stamp(feed: Feed) -> tuple[str, datetime]:
     values = db.session.execute(_stamp_query(feed.kind), feed.params).one()
     changed = [value for value in (*values[1:5], *values[8:9]) if value is not None]
     last_modified = max(changed).replace(microsecond=0) if changed else EPOCH
-    # The writer's version too: a feed cached before the writer changed is rebuilt and its ETag renewed.
-    digest = hashlib.sha256(repr((feed.key, feed.name, WRITER_VERSION, [str(value) for value in values]))
+    # The writer's version and the base URL too: a feed cached before the writer changed or the
+    # installation moved to another address (its links) is rebuilt and its ETag renewed.
+    written_by = (WRITER_VERSION, current_app.config["BASE_URL"])
+    digest = hashlib.sha256(repr((feed.key, feed.name, written_by, [str(value) for value in values]))
                             .encode()).hexdigest()
     return digest[:32], last_modified
 

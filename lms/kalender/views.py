@@ -3,6 +3,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -113,7 +114,7 @@ def settings():
     response = Response(render_template(
         "kalender/settings.html", url=url, webcal=webcal, consultations=consultations,
         consultations_url=consultations_url, consultations_webcal=consultations_webcal, form=ActionForm(),
-        public_url=external_url("kalender.public_all")))
+        public_url=external_url("kalender.public_all"), horizon_months=current_app.config["FEED_HORIZON_MONTHS"]))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
