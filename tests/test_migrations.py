@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 
 from lms.db import include_name
 from lms.extensions import db
+from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
 
 
 def test_migrations_match_the_models(app):
@@ -32,3 +33,32 @@ def test_migrations_downgrade_to_nothing_and_back(app):
     assert inspect(db.engine).get_table_names() == ["alembic_version"]
     flask_migrate.upgrade()
     assert {"user", "search_document_fts"} <= set(inspect(db.engine).get_table_names())
+
+
+def test_an_installation_with_dates_keeps_its_calendar_uids_across_the_upgrade(app, create_offering):
+    """Before the UID domain was stored, UIDs ended in the base URL's host: the upgrade keeps it."""
+    from sqlalchemy import select
+
+    from lms.installation import InstallationValue, uid_domain
+
+    create_offering()
+    db.session.remove()
+    flask_migrate.downgrade(revision="8d2a4c6e9b13")
+    flask_migrate.upgrade()
+    assert db.session.scalars(select(InstallationValue.value)).all() == ["lms.test"]  # TestConfig's BASE_URL host
+    assert uid_domain() == "lms.test"
+
+
+def test_a_new_installation_gets_a_generated_uid_domain(app):
+    from lms.installation import uid_domain
+
+    db.session.remove()
+    flask_migrate.downgrade(revision="8d2a4c6e9b13")
+    flask_migrate.upgrade()  # no dates, no consultations: nothing to keep
+    domain = uid_domain()
+    assert domain.startswith("lms-") and domain.endswith(".invalid") and len(domain) == len("lms-") + 12 + 8
+    db.session.commit()
+    from flask import g
+
+    g.pop("lms_uid_domain")
+    assert uid_domain() == domain  # stored, not made anew

@@ -79,7 +79,8 @@ def test_uids_stay_when_the_base_url_changes(client, migrated_database, create_o
 
 
 def test_control_characters_never_reach_a_feed(client, create_module, create_offering):
-    module = create_module(title="Teil 1\x0bTeil 2\x00 \x1f\x7f\x85Ende", summary="Zeile\x0c1\r\nZeile 2\x1b[31m")
+    # (No NUL: PostgreSQL refuses it in text columns, and the input layer removes it before.)
+    module = create_module(title="Teil 1\x0bTeil 2\x01 \x1f\x7f\x85Ende", summary="Zeile\x0c1\r\nZeile 2\x1b[31m")
     create_offering(module)
     body = client.get(f"/kalender/module/{module.id}.ics").data
     text = body.decode()
