@@ -14,10 +14,13 @@ commits, together with the mail row. We chose this over rendering figures at del
 then states what was decided for the person (not what holds when the outbox runs), stays one row
 written in the same transaction, and the lock also keeps a freed seat from being missed by an
 enrolment that is being written at the same moment.
+
+Qualification dates travel as calendar invitations (RFC 5546 iTIP): a person holds them exactly
+while their enrolment has a seat (see "mail and scheduled work" below).
 """
 import math
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime, format_time
@@ -31,9 +34,10 @@ from lms.dimensions import Dimension
 from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
-from lms.ical import BERLIN
+from lms.ical import BERLIN, build_calendar
 from lms.instrumente.models import Instrument, InstrumentState
 from lms.links import external_url
+from lms.module.ical import date_event
 from lms.module.models import (
     ACTIVE_STATUSES, AUDIENCE_LABELS, Admission, Attendance, Certificate, Completion, Enrolment, EnrolmentEvent,
     EnrolmentStatus, Module, ModuleAudience, ModuleState, Offering, OfferingDate, OfferingState, module_material,
@@ -242,7 +246,7 @@ def _check_dates(dates: list[DateInput], deadline: datetime) -> None:
         raise InvalidDates(_l("Der Anmeldeschluss muss vor dem ersten Termin liegen."))
 
 
-def _apply_offering_input(offering: Offering, data: OfferingInput, *, now: datetime) -> None:
+def _apply_offering_input(offering: Offering, data: OfferingInput, *, now: datetime) -> "DateChanges":
     if data.capacity < 1:
         raise DomainError(_l("Die Kapazität muss mindestens 1 sein."))
     if data.capacity < offering.seats_taken:
@@ -261,36 +265,65 @@ def _apply_offering_input(offering: Offering, data: OfferingInput, *, now: datet
     offering.moderated = data.moderated
     offering.note = data.note.strip()
     offering.trainers = _trainers(data.trainer_ids)
-    _replace_dates(offering, data.dates, now=now)
+    changes = _replace_dates(offering, data.dates, now=now)
     offering.first_starts_at = min(date.starts_at for date in data.dates)
     offering.last_ends_at = max(date.ends_at for date in data.dates)
     offering.updated_at = now
+    return changes
 
 
-def _replace_dates(offering: Offering, dates: list[DateInput], *, now: datetime) -> None:
+@dataclass
+class DateChanges:
+    """What `_replace_dates` did to an offering's dates, for the participants' invitations."""
+
+    changed: list[OfferingDate] = field(default_factory=list)  # time or place changed
+    added: list[OfferingDate] = field(default_factory=list)  # without an id until the next flush
+    # A removed date's CANCEL per participant, written while the date still belongs to the offering.
+    cancelled: list[tuple[Enrolment, OfferingDate, str]] = field(default_factory=list)
+
+
+def _replace_dates(offering: Offering, dates: list[DateInput], *, now: datetime) -> DateChanges:
+    """Set the offering's dates to *dates* (those with an id are kept and changed) and say what changed.
+
+    A changed time or place raises the date's SEQUENCE. A removed date is a deleted row: once it has
+    left the offering it can no longer be described, so its CANCEL for each enrolled participant is
+    written here, with a SEQUENCE above every earlier message about it (dates already over get none).
+    """
     existing = {date.id: date for date in offering.dates}
     kept_ids = {date.id for date in dates if date.id}
     if kept_ids - set(existing):
         raise DomainError(_l("Ein Termin gehört nicht zu dieser Durchführung."))
-    for removed in set(existing) - kept_ids:
-        if db.session.scalar(select(func.count(Attendance.id)).where(Attendance.date_id == removed)):
+    removed = [existing[date_id] for date_id in sorted(set(existing) - kept_ids)]
+    for date in removed:
+        if db.session.scalar(select(func.count(Attendance.id)).where(Attendance.date_id == date.id)):
             raise Conflict(_l("Ein Termin mit erfasster Anwesenheit kann nicht entfernt werden."))
+    changes = DateChanges()
+    upcoming_removed = [date for date in removed if date.ends_at > now]
+    participants = _participants(offering) if upcoming_removed else []
+    for date in upcoming_removed:
+        date.sequence += 1
+        date.updated_at = now
+        changes.cancelled += [(enrolment, date, _invitation(enrolment, date, "CANCEL", changes=count, dropped=True))
+                              for enrolment, count in participants]
     result = []
     for data in dates:
         date = existing.get(data.id) if data.id else None
         if date is None:
             date = OfferingDate(starts_at=data.starts_at, ends_at=data.ends_at, updated_at=now)
+            changes.added.append(date)
         elif (date.starts_at, date.ends_at, date.location, date.online_url) != (
             data.starts_at, data.ends_at, data.location.strip(), data.online_url.strip()
         ):
             date.sequence += 1
             date.updated_at = now
+            changes.changed.append(date)
             if date.starts_at != data.starts_at:
                 date.reminder_sent_at = None  # a moved date gets its reminder again
         date.starts_at, date.ends_at = data.starts_at, data.ends_at
         date.location, date.online_url = data.location.strip(), data.online_url.strip()
         result.append(date)
     offering.dates = sorted(result, key=lambda d: d.starts_at)
+    return changes
 
 
 def create_offering(actor: User, module: Module, data: OfferingInput, *, open_registration: bool,
@@ -310,13 +343,29 @@ def create_offering(actor: User, module: Module, data: OfferingInput, *, open_re
 
 
 def update_offering(actor: User, offering: Offering, data: OfferingInput, *, now: datetime) -> Offering:
-    """Change seats, deadline, region, trainers and dates; a larger capacity lets the waitlist move up."""
+    """Change seats, deadline, region, trainers and dates; a larger capacity lets the waitlist move up.
+
+    Every enrolled participant's calendar follows the dates: a date whose time or place changed gets
+    an updated REQUEST, an added date a REQUEST, a removed date a CANCEL, one mail per date (dates
+    already over get none). People who move up from the waitlist afterwards get the new dates with
+    their "promoted" mail.
+    """
     _require_manage(actor, offering)
     _lock_offering(offering)
     if offering.state == OfferingState.CANCELLED:
         raise Conflict(_l("Eine abgesagte Durchführung kann nicht mehr geändert werden."))
-    _apply_offering_input(offering, data, now=now)
+    changes = _apply_offering_input(offering, data, now=now)
     db.session.flush()
+    for enrolment, date, calendar in changes.cancelled:
+        _date_mail(enrolment, offering, date, "CANCEL", calendar, now=now)
+    invited = sorted((date for date in changes.changed + changes.added if date.ends_at > now),
+                     key=lambda date: date.starts_at)
+    if invited:
+        for enrolment, count in _participants(offering):
+            for date in invited:
+                _date_mail(enrolment, offering, date, "REQUEST",
+                           _invitation(enrolment, date, "REQUEST", changes=count), now=now,
+                           changed=date in changes.changed)
     _fill_free_seats(offering, actor=actor, now=now)
     return offering
 
@@ -331,7 +380,11 @@ def open_registration(actor: User, offering: Offering, *, now: datetime) -> None
 
 
 def cancel_offering(actor: User, offering: Offering, *, reason: str, now: datetime) -> None:
-    """Cancel the offering and tell everyone enrolled, wait-listed or waiting for approval."""
+    """Cancel the offering and tell everyone enrolled, wait-listed or waiting for approval.
+
+    Those who had a seat also get METHOD:CANCEL for its upcoming dates. The mails are written after
+    the dates' SEQUENCE was raised, so the CANCEL counts above every earlier invitation.
+    """
     _require_manage(actor, offering)
     _lock_offering(offering)
     if offering.state == OfferingState.CANCELLED:
@@ -341,9 +394,9 @@ def cancel_offering(actor: User, offering: Offering, *, reason: str, now: dateti
     affected = db.session.scalars(
         select(Enrolment).where(Enrolment.offering_id == offering.id, Enrolment.status.in_(ACTIVE_STATUSES))
     ).all()
+    seated = {enrolment.id for enrolment in affected if enrolment.status == EnrolmentStatus.ENROLLED}
     for enrolment in affected:
         _record(enrolment, EnrolmentStatus.CANCELLED, actor=actor, reason=reason, now=now)
-        _notify(enrolment, "offering_cancelled", now=now, reason=reason)
     offering.state = OfferingState.CANCELLED
     offering.seats_taken = 0
     offering.cancelled_at = now
@@ -353,6 +406,9 @@ def cancel_offering(actor: User, offering: Offering, *, reason: str, now: dateti
         date.sequence += 1
         date.updated_at = now
     db.session.flush()
+    for enrolment in affected:
+        _notify(enrolment, "offering_cancelled", now=now, reason=reason,
+                method="CANCEL" if enrolment.id in seated else None)
 
 
 def _require_manage(actor: User, offering: Offering) -> None:
@@ -494,7 +550,7 @@ def _place(enrolment: Enrolment, *, actor: User, now: datetime, previous=_CURREN
     ) == 0
     if nobody_waiting and _take_seat(offering):
         _record(enrolment, EnrolmentStatus.ENROLLED, actor=actor, now=now, previous=previous, reason=reason)
-        _notify(enrolment, "enrolled", now=now)
+        _notify(enrolment, "enrolled", now=now, method="REQUEST")
     else:
         _record(enrolment, EnrolmentStatus.WAITLISTED, actor=actor, now=now, previous=previous, reason=reason)
         _notify(enrolment, "waitlisted", now=now, position=waitlist_position(enrolment))
@@ -571,7 +627,7 @@ def _hand_on_seat(offering: Offering, *, actor: User | None, now: datetime) -> N
             break
         if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=actor, now=now,
                          reason=_l("von der Warteliste nachgerückt")):
-            _notify(candidate, "promoted", now=now)
+            _notify(candidate, "promoted", now=now, method="REQUEST")
             return
     _release_seat(offering)
 
@@ -583,13 +639,15 @@ def _fill_free_seats(offering: Offering, *, actor: User, now: datetime) -> None:
     while (candidate := _next_waiting(offering)) is not None and _take_seat(offering):
         if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=actor, now=now,
                          reason=_l("von der Warteliste nachgerückt")):
-            _notify(candidate, "promoted", now=now)
+            _notify(candidate, "promoted", now=now, method="REQUEST")
         else:
             _release_seat(offering)
 
 
 def cancel_enrolment(user: User, enrolment: Enrolment, *, now: datetime) -> None:
-    """The participant withdraws. A seat can be given back until the registration deadline."""
+    """The participant withdraws. A seat can be given back until the registration deadline.
+
+    Giving back a seat also takes back its invitations (METHOD:CANCEL)."""
     if not enrolment.can_cancel(user):
         raise PermissionDenied()
     offering = enrolment.offering
@@ -603,13 +661,15 @@ def cancel_enrolment(user: User, enrolment: Enrolment, *, now: datetime) -> None
     if not _claim_status(enrolment, was, EnrolmentStatus.CANCELLED, actor=user, now=now,
                          reason=_l("selbst abgemeldet")):
         raise Conflict(_l("Ihre Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
-    _notify(enrolment, "cancelled", now=now)
+    _notify(enrolment, "cancelled", now=now, method="CANCEL" if was == EnrolmentStatus.ENROLLED else None)
     if was == EnrolmentStatus.ENROLLED:
         _hand_on_seat(offering, actor=user, now=now)
 
 
 def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: datetime) -> None:
-    """A trainer takes someone off the list (with a reason); the seat moves on to the waitlist."""
+    """A trainer takes someone off the list (with a reason); the seat moves on to the waitlist.
+
+    Someone who had a seat gets METHOD:CANCEL for its upcoming dates."""
     offering = enrolment.offering
     _require_manage(actor, offering)
     if not reason.strip():
@@ -621,7 +681,8 @@ def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: d
         raise Conflict(_l("Diese Person steht nicht mehr auf der Liste."))
     if not _claim_status(enrolment, was, EnrolmentStatus.REMOVED, actor=actor, now=now, reason=reason.strip()):
         raise Conflict(_l("Die Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
-    _notify(enrolment, "removed", now=now, reason=reason.strip())
+    _notify(enrolment, "removed", now=now, reason=reason.strip(),
+            method="CANCEL" if was == EnrolmentStatus.ENROLLED else None)
     if was == EnrolmentStatus.ENROLLED:
         _hand_on_seat(offering, actor=actor, now=now)
 
@@ -835,13 +896,87 @@ def certificate_by_token(token: str) -> Certificate | None:
 
 # --- mail and scheduled work ----------------------------------------------------------------
 
-def _notify(enrolment: Enrolment, template: str, *, now: datetime, **context) -> None:
-    offering = enrolment.offering
+#
+# Invitations (RFC 5546 iTIP). A person holds an offering's dates in their calendar exactly while
+# their enrolment has a seat: the "enrolled" and "promoted" mails carry METHOD:REQUEST (CONFIRMED,
+# PARTSTAT ACCEPTED); a withdrawal, a removal or a cancelled offering carries METHOD:CANCEL for the
+# same UIDs (`offering-date-<id>@<domain>`, as in the feeds). Waitlist and request mails carry none;
+# trainers get none either, their private feed shows what they teach.
+#
+# One iTIP object holds exactly one event: Outlook and Google read only the first of several. So
+# the status mail carries the offering's first date that has not ended yet, and each further one
+# gets a short mail of its own (date_invitation, date_cancelled). Dates already over get nothing.
+#
+# SEQUENCE is the date's own plus the number of status changes of the person's enrolment, and
+# DTSTAMP moves with the enrolment's last change: what the private feed writes
+# (`lms.kalender.services.events`), so feed and mail agree and every later message counts higher.
+
+INVITATION_TEMPLATES = {"REQUEST": "date_invitation", "CANCEL": "date_cancelled"}
+
+
+def _status_changes(enrolment: Enrolment) -> int:
+    return db.session.scalar(select(func.count(EnrolmentEvent.id)).where(EnrolmentEvent.enrolment_id == enrolment.id))
+
+
+def _participants(offering: Offering) -> list[tuple[Enrolment, int]]:
+    """The offering's enrolled participants who do not teach it, each with its number of status changes."""
+    changes = (select(func.count(EnrolmentEvent.id)).where(EnrolmentEvent.enrolment_id == Enrolment.id)
+               .correlate(Enrolment).scalar_subquery())
+    rows = db.session.execute(
+        select(Enrolment, changes)
+        .where(Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.ENROLLED)
+        .order_by(Enrolment.id)
+    ).all()
+    return [(enrolment, count) for enrolment, count in rows if not offering.is_trainer(enrolment.user)]
+
+
+def _invitation(enrolment: Enrolment, date: OfferingDate, method: str, *, changes: int,
+                dropped: bool = False) -> str:
+    """The iTIP text of one date for *enrolment*'s person, with *changes* the enrolment's status changes.
+
+    A CANCEL of a withdrawal or removal marks the person's answer DECLINED; a cancelled offering or a
+    *dropped* date (removed from the offering) is CANCELLED for everyone, the person's answer unchanged.
+    """
+    withdrawn = method == "CANCEL" and not dropped and date.offering.state != OfferingState.CANCELLED
+    event = date_event(date, withdrawn=withdrawn, extra_sequence=changes, changed=enrolment.updated_at,
+                       attendee=enrolment.user)
+    if dropped:
+        event = replace(event, status="CANCELLED")
+    return build_calendar([event], method=method).decode()
+
+
+def _date_mail(enrolment: Enrolment, offering: Offering, date: OfferingDate, method: str, calendar: str, *,
+               now: datetime, changed: bool = False) -> None:
+    """A short mail carrying one date's invitation (REQUEST) or its cancellation (CANCEL).
+
+    *offering* is given because a date removed from it no longer points to it.
+    """
+    user = enrolment.user
     queue_mail(
-        recipient=enrolment.user.email, template=f"module/{template}", locale=enrolment.user.locale, now=now,
-        user=enrolment.user, offering=offering, module=offering.module,
-        link=external_url("module.offering", offering_id=offering.id), **context,
+        recipient=user.email, template=f"module/{INVITATION_TEMPLATES[method]}", locale=user.locale, now=now,
+        user=user, offering=offering, module=offering.module, date=date, changed=changed,
+        link=external_url("module.offering", offering_id=offering.id), calendar=calendar, calendar_method=method,
     )
+
+
+def _notify(enrolment: Enrolment, template: str, *, now: datetime, method: str | None = None, **context) -> None:
+    """Mail *enrolment*'s person; with *method* ("REQUEST" or "CANCEL") also the upcoming dates'
+    invitations: the first in this mail, each further one in a mail of its own."""
+    offering = enrolment.offering
+    user = enrolment.user
+    upcoming = []
+    if method and not offering.is_trainer(user):
+        upcoming = sorted((date for date in offering.dates if date.ends_at > now), key=lambda date: date.starts_at)
+    changes = _status_changes(enrolment) if upcoming else 0
+    calendars = [_invitation(enrolment, date, method, changes=changes) for date in upcoming]
+    queue_mail(
+        recipient=user.email, template=f"module/{template}", locale=user.locale, now=now,
+        user=user, offering=offering, module=offering.module,
+        link=external_url("module.offering", offering_id=offering.id),
+        calendar=calendars[0] if calendars else None, calendar_method=method if calendars else None, **context,
+    )
+    for date, calendar in zip(upcoming[1:], calendars[1:]):
+        _date_mail(enrolment, offering, date, method, calendar, now=now)
 
 
 def close_due_registrations(*, now: datetime) -> int:
