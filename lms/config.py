@@ -69,6 +69,7 @@ class Config:
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
     FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
+    PINNED_NOW = None  # tests only (never from the environment): the instant `lms.db.utcnow` returns
     CERTIFICATE_ISSUER = "Netzwerke für Kinderschutz – Koordinationsstelle"
     PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
 

@@ -1,6 +1,7 @@
 """Declarative base, naming convention and the UTC datetime type."""
 from datetime import UTC, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -16,6 +17,13 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
+    """The app's clock, read by views, jobs and column defaults: the real time, unless the
+    configuration pins it (`PINNED_NOW`, a test setting: the suite's pages, services and data then
+    share one instant, whatever the hour the suite runs at)."""
+    if has_app_context():
+        pinned = current_app.config.get("PINNED_NOW")
+        if pinned is not None:
+            return pinned
     return datetime.now(UTC)
 
 

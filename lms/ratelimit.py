@@ -10,7 +10,7 @@ If a store cannot be reached, Flask-Limiter falls back to counting in the memory
 import hashlib
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 import flask_limiter
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base, utcnow
+from lms.db import Base
 
 KEY_LENGTH = 255
 
@@ -44,6 +44,11 @@ class RateLimitCounter(Base):
 
     def __repr__(self) -> str:
         return f"<RateLimitCounter {self.key!r} {self.count}>"
+
+
+def _real_now() -> datetime:
+    """The throttle's windows follow the real clock, as Flask-Limiter's own do (never a pinned one)."""
+    return datetime.now(UTC)
 
 
 def _stored_key(key: str) -> str:
@@ -97,7 +102,7 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = utcnow()
+        now = _real_now()
         engine = _engine()
         statement = _increment(
             engine.dialect.name, _stored_key(key), amount, now=now, expires_at=now + timedelta(seconds=expiry),
@@ -136,7 +141,7 @@ class DatabaseStorage(Storage):
     def _live_counter(self, key: str):
         table = RateLimitCounter.__table__
         query = select(table.c.count, table.c.expires_at).where(
-            table.c.key == _stored_key(key), table.c.expires_at > utcnow(),
+            table.c.key == _stored_key(key), table.c.expires_at > _real_now(),
         )
         with _engine().connect() as connection:
             return connection.execute(query).first()

@@ -1,7 +1,8 @@
 """Shared fixtures: the app on a migrated database, factories, a fixed now, login and a real SMTP server.
 
 The database is SQLite in a temporary file, or PostgreSQL when LMS_TEST_DATABASE_URL is set (CI runs
-both). The schema comes from the Alembic migrations, once per session; each test leaves empty tables.
+both; under pytest-xdist each worker has its own). The schema comes from the Alembic migrations, once
+per session; the app is built once per configuration; each test leaves empty tables.
 """
 import contextvars
 import email
@@ -14,24 +15,28 @@ from email import policy
 
 import flask_migrate
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, inspect, text
+from sqlalchemy import delete, event, inspect, text
 
 from lms import create_app
 from lms.auth import services as auth_services
 from lms.auth.models import Region, RegionKind
 from lms.config import TestConfig
-from lms.extensions import db
+from lms.extensions import db, limiter
 
-# "Now" for the tests: 09:00 UTC today, fixed for the whole run. It follows the calendar (rather than
-# a constant date) because pages and the browser read the real clock: dates built from it must lie in
-# the real future.
+# "Now" for the tests: 09:00 UTC today, fixed for the whole run, and the app's clock (`lms.db.utcnow`)
+# is pinned to it (PINNED_NOW), so pages, jobs and the tests' own data share one instant at whatever
+# hour the suite runs. It still follows the calendar because a few things read the real clock: the
+# browser, the age of signed tokens and cookies, and the sign-in throttle.
 FIXED_NOW = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
 PASSWORD = "Richtig-Geheim-42"
 
 
 def make_config(database_url: str, **overrides) -> type:
-    return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    """The test configuration on *database_url*, with the app's clock pinned to FIXED_NOW."""
+    return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, "PINNED_NOW": FIXED_NOW,
+                                          **overrides})
 
 
 def pytest_report_header(config):
@@ -41,7 +46,27 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    """SQLite in a temporary file of this worker, or LMS_TEST_DATABASE_URL; under pytest-xdist each
+    worker (gw0, gw1, ...) gets a PostgreSQL database of its own beside the given one."""
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _worker_database(url, worker) if worker else url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = create_engine(given, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 def drop_everything() -> None:
@@ -81,14 +106,50 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+_APPS: dict[str, tuple[Flask, dict]] = {}  # one app per distinct app_config, for the whole run
+
+
 @pytest.fixture
 def app(migrated_database, app_config, tmp_path):
-    app = create_app(make_config(migrated_database, **app_config))
-    app.test_client_class = IsolatedClient
+    """The app, built once per configuration for the whole run (building one cost a fifth of a second,
+    a good part of a short test). Each test gets its own instance folder, the configuration as built
+    (a test may change `app.config`), empty tables and empty in-process memories afterwards."""
+    key = repr(sorted(app_config.items()))
+    if key not in _APPS:
+        app = create_app(make_config(migrated_database, **app_config))
+        app.test_client_class = IsolatedClient
+        with app.app_context():
+            _no_fsync(db.engine)
+        _APPS[key] = app, dict(vars(limiter))
+    app, limiter_state = _APPS[key]
+    # Flask-Limiter's limiter is one object that the last app built configured (enabled or not, its
+    # store): give it back this app's settings.
+    vars(limiter).update(limiter_state)
+    config = dict(app.config)
     app.instance_path = str(tmp_path / "instance")
-    with app.app_context():
-        yield app
-        empty_tables()
+    try:
+        with app.app_context():
+            yield app
+            empty_tables()
+    finally:
+        app.config.clear()
+        app.config.update(config)
+        forget_memories(app)
+
+
+def _no_fsync(engine) -> None:
+    """A test database need not survive a power cut: SQLite skips its fsync on every commit (a third
+    of the time of a short test). The app's own pragmas (WAL, foreign keys) are checked in test_app."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", lambda connection, _record: connection.execute("PRAGMA synchronous=OFF"))
+
+
+def forget_memories(app: Flask) -> None:
+    """What a process keeps between requests: answered feed polls and recently built feed bodies."""
+    from lms.kalender.polling import EXTENSION
+
+    app.extensions[EXTENSION].forget()
+    app.extensions.pop("lms.feed_bodies", None)
 
 
 def empty_tables() -> None:
@@ -97,7 +158,7 @@ def empty_tables() -> None:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(delete(table))
-    db.engine.dispose()
+    db.engine.dispose()  # an app is kept for the run, its pooled connections are not (PostgreSQL's limit)
 
 
 def in_parallel(app, calls) -> list[str]:

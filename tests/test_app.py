@@ -76,19 +76,21 @@ def test_oversized_request_gets_a_german_413(client, app):
     assert "Datei zu groß" in response.get_data(as_text=True)
 
 
-def test_server_error_gets_a_german_500_and_rolls_back(app, client, create_user):
+def test_server_error_gets_a_german_500_and_rolls_back(migrated_database, create_region):
+    app = create_app(make_config(migrated_database, PROPAGATE_EXCEPTIONS=False))  # its own: a route is added
+
     @app.get("/kaputt")
     def broken():
-        db.session.execute(text("UPDATE \"user\" SET name = 'halb gespeichert'"))
+        db.session.execute(text("UPDATE region SET name = 'halb gespeichert'"))
         raise RuntimeError("boom")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    user = create_user(name="Unverändert")
-    response = client.get("/kaputt")
+    region = create_region("Unverändert")
+    with app.app_context():
+        response = app.test_client().get("/kaputt")
     assert response.status_code == 500
     assert "unerwarteter Fehler" in response.get_data(as_text=True)
-    db.session.refresh(user)
-    assert user.name == "Unverändert"
+    db.session.refresh(region)
+    assert region.name == "Unverändert"
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])

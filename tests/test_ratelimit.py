@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,11 +18,16 @@ from sqlalchemy import func, select, update
 
 from lms import create_app
 from lms.auth import services as auth_services
-from lms.db import utcnow
 from lms.extensions import db, limiter
 from lms.ratelimit import DatabaseStorage, RateLimitCounter, purge_rate_limit_counters
 from lms.scheduler import Job, run_job
 from tests.conftest import PASSWORD, free_port, make_config
+
+
+def _real_now():
+    """The throttle counts in real time, not on the app's clock that the tests pin."""
+    return datetime.now(UTC)
+
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CLOSED_PORT = free_port()  # nothing listens there
@@ -47,7 +52,7 @@ def _age(key, seconds):
     """Move *key*'s window end *seconds* into the past."""
     with db.engine.begin() as connection:
         connection.execute(update(RateLimitCounter).where(RateLimitCounter.key == key).values(
-            expires_at=utcnow() - timedelta(seconds=seconds)))
+            expires_at=_real_now() - timedelta(seconds=seconds)))
 
 
 # The store's semantics, on the suite's database (SQLite or PostgreSQL)
@@ -96,7 +101,7 @@ def test_the_purge_deletes_only_expired_counters(store):
     store.incr("old", 60)
     store.incr("live", 60)
     _age("old", 1)
-    assert purge_rate_limit_counters(now=utcnow()) == 1
+    assert purge_rate_limit_counters(now=_real_now()) == 1
     assert _counter("old") is None and _counter("live").count == 1
 
 
@@ -271,7 +276,7 @@ def test_the_throttle_holds_across_gunicorn_workers(tmp_path):
     with setup.app_context():
         flask_migrate.upgrade()
         for email in ("ziel@example.org", "andere@example.org"):
-            auth_services.create_user(email=email, name="Ziel", roles=["coordinator"], password=PASSWORD, now=utcnow())
+            auth_services.create_user(email=email, name="Ziel", roles=["coordinator"], password=PASSWORD, now=_real_now())
         db.session.commit()
         db.engine.dispose()
 

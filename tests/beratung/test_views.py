@@ -2,8 +2,8 @@
 identifier guard, the booking's life (confirm, decline, cancel, move, outcome), statistics, the audit
 log, bounded queries on the list pages and the navigation.
 
-The pages read the real clock (`utcnow`), so the bookings made here go through the services with the
-real clock too and lie a week or more ahead.
+The pages read the app's clock (`utcnow`, pinned to FIXED_NOW in the tests), so the bookings made here
+go through the services with that clock too and lie a week or more ahead.
 """
 import itertools
 import re

@@ -71,6 +71,7 @@ def assert_accessible(page) -> None:
     """Run axe-core on the current page and fail on any WCAG 2.1 AA violation."""
     if not AXE.exists():
         pytest.fail("axe-core is missing: run npm ci")
+    page.wait_for_load_state()  # a click that navigates returns before the new document is there
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA

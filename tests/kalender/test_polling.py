@@ -76,15 +76,15 @@ def test_a_revoked_address_stops_at_once_in_this_process(app, client, create_use
     assert calendar.get(old).status_code == 404
 
 
-def test_another_process_s_change_shows_when_the_window_ends(client, create_offering, polls):
+def test_another_process_s_change_shows_when_the_window_ends(client, create_offering, polls, monkeypatch):
     offering = create_offering()
     started = polls.clock()
-    polls.clock = lambda: started
+    monkeypatch.setattr(polls, "clock", lambda: started)
     first = client.get(FEED)
     _change_behind_the_apps_back(offering.dates[0].id)
-    polls.clock = lambda: started + 1.9
+    monkeypatch.setattr(polls, "clock", lambda: started + 1.9)
     assert client.get(FEED, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    polls.clock = lambda: started + 2.1
+    monkeypatch.setattr(polls, "clock", lambda: started + 2.1)
     later = client.get(FEED, headers={"If-None-Match": first.headers["ETag"]})
     assert later.status_code == 200 and b"Anderswo" in later.data
 
