@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.auth.models import User
+from lms.auth.models import Role, User
 from lms.extensions import db
 from lms.i18n import _l
 
@@ -156,6 +156,19 @@ class Consultation(db.Model):
     def holds_slot(self) -> bool:
         return self.status in HOLDING
 
+    # Who sees a booking, by need (DOMAIN.md 2.3): that a named professional asked about a risk to a
+    # child is itself sensitive. Booker and expert see it all; admins, who run the service, see its
+    # metadata (time, expert, type, format, state) and the booker's name only with a logged reason;
+    # coordinators see the statistics, never a single booking that is not their own.
+
+    def is_party(self, user) -> bool:
+        """The booker or the booked expert."""
+        return user.is_authenticated and user.id in (self.booker_id, self.expert_id)
+
+    def can_view(self, user) -> bool:
+        """Whether *user* may open the booking's page at all (404 otherwise)."""
+        return self.is_party(user) or (user.is_authenticated and user.has_role(Role.ADMIN))
+
     @property
     def status_label(self):
         return STATUS_LABELS[ConsultationStatus(self.status)]
@@ -176,7 +189,8 @@ class CaseContent(db.Model):
 
 
 class CaseAccess(db.Model):
-    """Append-only audit log of case content: who read, wrote or erased it, when, for which booking.
+    """Append-only audit log of case content: who read, wrote or erased it, when, for which booking;
+    and of every admin who had the booker's name shown, with the reason given.
 
     No foreign keys: the log outlives the rows it speaks about.
     """
@@ -185,8 +199,9 @@ class CaseAccess(db.Model):
     consultation_id: Mapped[int] = mapped_column(index=True)
     case_code: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[int | None]  # None: the retention job
-    action: Mapped[str] = mapped_column(String(10))  # read, write, erase
+    action: Mapped[str] = mapped_column(String(10))  # read, write, erase; booker: an admin saw who booked
     at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(500), default="")  # why an admin looked up the booker
 
 
 class SlotWatch(db.Model):

@@ -616,14 +616,18 @@ def _log(consultation: Consultation, user: User | None, action: str, *, now: dat
 def booking_of(user: User, consultation_id: int) -> Consultation | None:
     """The booking if *user* is its booker or its expert; None for everyone else, whatever their role."""
     consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or user.id not in (consultation.booker_id, consultation.expert_id):
-        return None
-    return consultation
+    return consultation if consultation is not None and consultation.is_party(user) else None
 
 
-def can_see(user: User, consultation: Consultation) -> bool:
-    """Booker and expert see the booking; admins and coordinators its metadata (not its case)."""
-    return user.id in (consultation.booker_id, consultation.expert_id) or user.has_role(Role.ADMIN, Role.COORDINATOR)
+def reveal_booker(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> User | None:
+    """An admin who investigates (a complaint, a misuse) has the booker's name shown: only with a
+    reason, which the audit log keeps with the admin's name. Returns the booker (None if deleted)."""
+    ensure_role(actor, Role.ADMIN)
+    _require_reason(reason)
+    db.session.add(CaseAccess(consultation_id=consultation.id, case_code=consultation.case_code, user_id=actor.id,
+                              action="booker", at=now, reason=reason.strip()[:500]))
+    db.session.flush()
+    return consultation.booker
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,10 @@ def _profile_or_404(expert_id: int):
 
 
 def _visible(consultation_id: int) -> Consultation:
-    """The booking if the current user may see it at all; 404 otherwise, revealing nothing."""
+    """The booking if the current user may see it at all (`Consultation.can_view`); 404 otherwise,
+    revealing nothing."""
     consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or not services.can_see(current_user, consultation):
+    if consultation is None or not consultation.can_view(current_user):
         abort(404)
     return consultation
 
@@ -209,24 +210,44 @@ def mine():
 
 
 @bp.get("/beratung/buchungen/<int:consultation_id>")
-@role_required(*MEMBER_ROLES, *OVERSEER_ROLES)
+@role_required(*MEMBER_ROLES, Role.ADMIN)
 def consultation(consultation_id: int):
     consultation = _visible(consultation_id)
     now = utcnow()
     case = None
-    if current_user.id in (consultation.booker_id, consultation.expert_id):
+    if consultation.is_party(current_user):
         case = services.read_case(current_user, consultation, now=now)
         db.session.commit()  # the audit entry of this read
+    return _consultation_page(consultation, case=case, now=now)
+
+
+def _consultation_page(consultation: Consultation, *, case=None, now: datetime, reveal_form=None,
+                       booker_shown: bool = False, status: int = 200):
     outcome_form = OutcomeForm()
     if case and case.outcome_visible:
         outcome_form.outcome.data, outcome_form.result.data = case.outcome, case.result or ""
     return render_template(
         "beratung/consultation.html", consultation=consultation, case=case, now=now,
         type=CONSULTATION_TYPES[consultation.type_code], decline_form=ReasonForm(prefix="decline"),
-        cancel_form=ReasonForm(prefix="cancel"), action_form=ActionForm(),
-        outcome_form=outcome_form, is_expert=current_user.id == consultation.expert_id,
+        cancel_form=ReasonForm(prefix="cancel"), action_form=ActionForm(), reveal_form=reveal_form or
+        ReasonForm(prefix="reveal"), outcome_form=outcome_form, is_expert=current_user.id == consultation.expert_id,
         is_booker=current_user.id == consultation.booker_id,
-    )
+        booker_shown=booker_shown or consultation.is_party(current_user),
+    ), status
+
+
+@bp.post("/beratung/buchungen/<int:consultation_id>/buchende-person")
+@role_required(Role.ADMIN)
+def reveal_booker(consultation_id: int):
+    """An admin has the booker's name shown, for this answer only, with a reason the audit log keeps."""
+    consultation = _visible(consultation_id)
+    now = utcnow()
+    form = ReasonForm(prefix="reveal")
+    if not form.validate_on_submit():
+        return _consultation_page(consultation, now=now, reveal_form=form, status=422)
+    services.reveal_booker(current_user, consultation, reason=form.reason.data, now=now)
+    db.session.commit()
+    return _consultation_page(consultation, now=now, booker_shown=True)
 
 
 def _back(consultation: Consultation):
@@ -398,9 +419,11 @@ def remove_absence(absence_id: int):
 @bp.get("/beratung/uebersicht")
 @role_required(*OVERSEER_ROLES)
 def overview():
+    """The statistics; admins also page through the bookings' metadata (coordinators never see a
+    single booking: see `Consultation.can_view`)."""
     stats = services.statistics(current_user)
     page = db.paginate(select(Consultation).order_by(Consultation.starts_at.desc(), Consultation.id.desc()),
-                       per_page=PER_PAGE, error_out=False)
+                       per_page=PER_PAGE, error_out=False) if current_user.has_role(Role.ADMIN) else None
     regions = {region.id: region.name for region in all_regions()}
     return render_template("beratung/overview.html", stats=stats, page=page, regions=regions,
                            peak=max([held for _, held, _ in stats.months] + [1]))

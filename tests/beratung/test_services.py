@@ -506,8 +506,10 @@ def test_only_booker_and_expert_read_the_case(expert_profile, expert, book, part
         with pytest.raises(PermissionDenied):
             services.read_case(outsider, consultation, now=FIXED_NOW)
     assert [row[3] for row in audit()] == ["write"]  # refused reads leave no trace of content
-    assert services.can_see(outsiders[0], consultation) and services.can_see(outsiders[1], consultation)
-    assert not services.can_see(outsiders[2], consultation) and not services.can_see(outsiders[3], consultation)
+    # The page itself: admins see the metadata; coordinators, trainers, other partners and experts nothing.
+    assert [consultation.can_view(person) for person in outsiders] == [True, False, False, False, False, True]
+    assert not any(consultation.is_party(person) for person in outsiders)
+    assert consultation.can_view(partner) and consultation.can_view(expert)
     as_booker = services.read_case(partner, consultation, now=FIXED_NOW)
     as_expert = services.read_case(expert, consultation, now=FIXED_NOW)
     assert as_booker.content.vignette == as_expert.content.vignette == VIGNETTE
