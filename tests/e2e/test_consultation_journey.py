@@ -153,3 +153,29 @@ def test_expert_offers_partner_books_expert_confirms_partner_moves_and_cancels(p
     page.reload()
     assert status_of(page) == "abgesagt"
     expect(page.get_by_role("button", name="Termin bestätigen")).to_have_count(0)
+
+
+def test_an_admin_has_the_booker_shown_only_with_a_reason(page, demo_users):
+    from lms.beratung import demo as consultation_demo
+    from lms.extensions import db
+
+    consultation_demo.seed(now=utcnow())  # the demo's experts and bookings
+    db.session.commit()
+    log_in(page, "admin@example.org", demo_users)
+    page.goto("/beratung/uebersicht")
+    assert_accessible(page)
+    page.get_by_role("table", name="Buchungen", exact=True).get_by_role("link").first.click()
+    expect(page.get_by_text("nur mit Begründung sichtbar")).to_be_visible()
+    booker = page.locator(".kern-description-list-item", has_text="Gebucht von").locator("dd")
+    assert_accessible(page)
+    page.get_by_role("button", name="Buchende Person anzeigen").click()
+    expect(page.get_by_text("Bitte geben Sie eine Begründung an.")).to_be_visible()
+    assert booker.inner_text().strip() == "nur mit Begründung sichtbar"
+    page.get_by_label("Begründung").fill("Beschwerde über eine missbräuchliche Buchung")
+    page.get_by_role("button", name="Buchende Person anzeigen").click()
+    expect(booker).not_to_have_text("nur mit Begründung sichtbar")
+    name = booker.inner_text().strip()
+    assert name in ("Paul Partner", "Konstanze Koordination")
+    assert_accessible(page)
+    page.goto("/beratung/protokoll")
+    expect(page.get_by_role("row", name=re.compile("buchende Person angezeigt.*missbräuchliche Buchung"))).to_be_visible()
