@@ -3,9 +3,13 @@ from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
+
+# INSERT with ON CONFLICT, per dialect: SQLAlchemy has no dialect-neutral form of it.
+UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

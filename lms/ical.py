@@ -19,8 +19,10 @@ NAME and X-WR-CALNAME are escaped as the TEXT values RFC 7986 says they are.
 """
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from icalendar.prop import vDuration
 
 from lms.inputs import clean_text
@@ -48,6 +50,14 @@ class Organizer:
     email: str
     name: str = ""
     sent_by: str = ""
+
+
+def organizer(email: str | None, name: str) -> Organizer:
+    """The person replies go to, the app's sender named as sending for them; *email* None: the
+    sender itself (the issuing body), which needs no SENT-BY."""
+    sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
+    email = email or sender
+    return Organizer(email, name, sent_by="" if email == sender else sender)
 
 
 @dataclass(frozen=True)

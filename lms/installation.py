@@ -11,14 +11,12 @@ import secrets
 
 from flask import g
 from sqlalchemy import String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base
+from lms.db import UPSERT_INSERTS, Base
 from lms.extensions import db
 
 UID_DOMAIN = "uid_domain"
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class InstallationValue(Base):
@@ -33,7 +31,7 @@ def _stored(name: str, make) -> str:
     query = select(InstallationValue.value).where(InstallationValue.name == name)
     value = db.session.scalar(query)
     if value is None:
-        insert = _INSERTS[db.session.get_bind().dialect.name](InstallationValue.__table__)
+        insert = UPSERT_INSERTS[db.session.get_bind().dialect.name](InstallationValue.__table__)
         db.session.execute(insert.values(name=name, value=make()).on_conflict_do_nothing())
         value = db.session.scalar(query)
     return value

@@ -17,11 +17,10 @@ import flask_limiter
 from flask import Flask, current_app
 from limits.storage import Storage
 from sqlalchemy import String, case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base
+from lms.db import UPSERT_INSERTS, Base
 
 KEY_LENGTH = 255
 
@@ -62,13 +61,10 @@ def _engine():
     return current_app.extensions["sqlalchemy"].engine
 
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
 def _increment(dialect: str, key: str, amount: int, *, now: datetime, expires_at: datetime):
     """One statement: insert the counter, add to a live one, or start an expired one anew."""
     table = RateLimitCounter.__table__
-    insert = _INSERTS[dialect](table).values(key=key, count=amount, expires_at=expires_at)
+    insert = UPSERT_INSERTS[dialect](table).values(key=key, count=amount, expires_at=expires_at)
     expired = table.c.expires_at <= now
     return insert.on_conflict_do_update(
         index_elements=[table.c.key],

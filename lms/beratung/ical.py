@@ -5,14 +5,17 @@ The "only my consultations" feed is the one people share into a team calendar, s
 still: time and the neutral title (`neutral=True`); place, video link, phone number and case code
 stay in the full private feed, the download, the invitation and the booking page.
 """
-from email.utils import parseaddr
-
-from flask import current_app
-
 from lms.beratung.catalogue import FORMAT_LABELS
 from lms.beratung.models import Consultation, ConsultationStatus
 from lms.i18n import _l
-from lms.ical import Attendee, CalendarEvent, Organizer, build_calendar, event_uid
+from lms.ical import (
+    Attendee,
+    CalendarEvent,
+    Organizer,
+    build_calendar,
+    event_uid,
+    organizer,
+)
 from lms.links import external_url
 
 TITLE = _l("Fachberatung – vertraulich")
@@ -20,20 +23,24 @@ STATUS = {ConsultationStatus.REQUESTED: "TENTATIVE", ConsultationStatus.DECLINED
           ConsultationStatus.CANCELLED: "CANCELLED"}
 
 
+def _answer(consultation: Consultation, user) -> str:
+    """PARTSTAT of the expert or the booker: who called the booking off (the expert also by
+    declining) declined; the expert has yet to answer a request; otherwise both accepted."""
+    status, is_expert = consultation.status, user.id == consultation.expert_id
+    if (status == ConsultationStatus.CANCELLED and consultation.cancelled_by_id == user.id) or (
+            status == ConsultationStatus.DECLINED and is_expert):
+        return "DECLINED"
+    return "NEEDS-ACTION" if status == ConsultationStatus.REQUESTED and is_expert else "ACCEPTED"
+
+
 def _people(consultation: Consultation) -> tuple[Organizer, tuple[Attendee, ...]]:
     """The expert organizes (a reply from a mail client reaches her) and chairs; the booker attends,
     having asked for the time. Both decide in the app, so no reply is asked for (RSVP=FALSE)."""
     expert, booker = consultation.expert, consultation.booker
-    status = consultation.status
-    expert_answer = {ConsultationStatus.REQUESTED: "NEEDS-ACTION", ConsultationStatus.DECLINED: "DECLINED"}.get(
-        status, "DECLINED" if status == ConsultationStatus.CANCELLED and consultation.cancelled_by_id == expert.id
-        else "ACCEPTED")
-    attendees = [Attendee(expert.email, expert.name, role="CHAIR", partstat=expert_answer)]
+    attendees = [Attendee(expert.email, expert.name, role="CHAIR", partstat=_answer(consultation, expert))]
     if booker is not None:
-        cancelled_by_booker = status == ConsultationStatus.CANCELLED and consultation.cancelled_by_id == booker.id
-        attendees.append(Attendee(booker.email, booker.name, partstat="DECLINED" if cancelled_by_booker else "ACCEPTED"))
-    sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
-    return Organizer(expert.email, expert.name, sent_by=sender if sender != expert.email else ""), tuple(attendees)
+        attendees.append(Attendee(booker.email, booker.name, partstat=_answer(consultation, booker)))
+    return organizer(expert.email, expert.name), tuple(attendees)
 
 
 def consultation_event(consultation: Consultation, *, invitation: bool = False, neutral: bool = False) -> CalendarEvent:

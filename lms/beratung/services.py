@@ -619,15 +619,14 @@ def booking_of(user: User, consultation_id: int) -> Consultation | None:
     return consultation if consultation is not None and consultation.is_party(user) else None
 
 
-def reveal_booker(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> User | None:
+def reveal_booker(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> None:
     """An admin who investigates (a complaint, a misuse) has the booker's name shown: only with a
-    reason, which the audit log keeps with the admin's name. Returns the booker (None if deleted)."""
+    reason, which the audit log keeps with the admin's name."""
     ensure_role(actor, Role.ADMIN)
     _require_reason(reason)
     db.session.add(CaseAccess(consultation_id=consultation.id, case_code=consultation.case_code, user_id=actor.id,
                               action="booker", at=now, reason=reason.strip()[:500]))
     db.session.flush()
-    return consultation.booker
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,11 @@
 """Offering dates as neutral calendar event records, for downloads, feeds and invitations."""
 from datetime import datetime
-from email.utils import parseaddr
 
 from flask import current_app
 
 from lms.auth.models import User
 from lms.i18n import _l
-from lms.ical import Attendee, CalendarEvent, Organizer, event_uid
+from lms.ical import Attendee, CalendarEvent, Organizer, event_uid, organizer
 from lms.links import external_url
 from lms.module.models import Offering, OfferingDate, OfferingState
 
@@ -14,12 +13,10 @@ from lms.module.models import Offering, OfferingDate, OfferingState
 def organizer_of(offering: Offering) -> Organizer:
     """Who answers for an offering's dates: its lead trainer (the first of its trainers, else of its
     module's, by name), else the issuing body (CERTIFICATE_ISSUER at the sender's address)."""
-    config = current_app.config
-    sender = parseaddr(config["MAIL_SENDER"])[1]
     lead = next(iter(offering.trainers or offering.module.trainers), None)
     if lead is None:
-        return Organizer(sender, config["CERTIFICATE_ISSUER"])
-    return Organizer(lead.email, lead.name, sent_by=sender if sender != lead.email else "")
+        return organizer(None, current_app.config["CERTIFICATE_ISSUER"])
+    return organizer(lead.email, lead.name)
 
 
 def date_event(date: OfferingDate, *, waiting: bool = False, withdrawn: bool = False, extra_sequence: int = 0,
@@ -34,7 +31,7 @@ def date_event(date: OfferingDate, *, waiting: bool = False, withdrawn: bool = F
     offering = date.offering
     module = offering.module
     cancelled = withdrawn or offering.state == OfferingState.CANCELLED
-    changed = max(date.updated_at, offering.updated_at, *([changed] if changed else []))
+    changed = max(filter(None, (date.updated_at, offering.updated_at, changed)))
     link = external_url("module.offering", offering_id=offering.id)
     status = "CANCELLED" if cancelled else ("TENTATIVE" if waiting else "CONFIRMED")
     people = {}
