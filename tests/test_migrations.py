@@ -62,3 +62,16 @@ def test_a_new_installation_gets_a_generated_uid_domain(app):
 
     g.pop("lms_uid_domain")
     assert uid_domain() == domain  # stored, not made anew
+
+
+def test_parallel_first_callers_agree_on_one_uid_domain(app):
+    """Several processes writing their first event at once: one domain is stored, all of them use it."""
+    from sqlalchemy import select
+
+    from lms.installation import InstallationValue, uid_domain
+    from tests.conftest import in_parallel
+
+    seen = []
+    assert in_parallel(app, [lambda: seen.append(uid_domain()) for _ in range(6)]) == []
+    stored = db.session.scalars(select(InstallationValue.value)).all()
+    assert len(stored) == 1 and seen == stored * 6

@@ -166,3 +166,10 @@ def test_the_window_must_be_short(app, seconds):
     app.config["FEED_RECHECK_SECONDS"] = seconds
     with pytest.raises(ValueError):
         polling.init_polls(app)
+
+
+@pytest.mark.parametrize("months", [0, -3, 121])
+def test_the_feed_horizon_must_be_sensible(app, months):
+    app.config["FEED_HORIZON_MONTHS"] = months
+    with pytest.raises(ValueError, match="LMS_FEED_HORIZON_MONTHS"):
+        polling.init_polls(app)
