@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import PROJECT_ROOT, Config, from_environment, instance_secret_key
+from lms.disclosure import init_disclosure
 from lms.inputs import init_inputs
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -25,6 +26,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     )
     _configure(app, config)
     init_inputs(app)
+    init_disclosure(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lms.errors import register_error_handlers

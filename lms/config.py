@@ -66,6 +66,7 @@ class Config:
 
     FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)
     FEED_HORIZON_MONTHS = 12  # feeds hold events from 30 days back to this far ahead
+    MIN_GROUP_SIZE = 5  # no published figure describes fewer people (lms/disclosure.py)
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
     FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
@@ -114,6 +115,7 @@ ENVIRONMENT = {
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
     "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
     "FEED_HORIZON_MONTHS": ("FEED_HORIZON_MONTHS", int),
+    "MIN_GROUP_SIZE": ("MIN_GROUP_SIZE", int),
     "SESSION_MAX_AGE_DAYS": ("SESSION_MAX_AGE_DAYS", int),
     "HSTS_MAX_AGE": ("HSTS_MAX_AGE", int),
 }

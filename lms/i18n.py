@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_time, gettext, lazy_gettext, ngettext
+from flask_babel import format_date, format_datetime, format_decimal, format_time, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 _ = gettext
@@ -33,7 +33,12 @@ def _local_time(value: datetime | None, format: str = "HH:mm") -> str:
     return "" if value is None else format_time(value, format)
 
 
+def _local_number(value) -> str:
+    return "" if value is None else format_decimal(value)
+
+
 def register_filters(app) -> None:
     app.add_template_filter(_local_datetime, "datetime")
     app.add_template_filter(_local_date, "date")
     app.add_template_filter(_local_time, "time")
+    app.add_template_filter(_local_number, "number")

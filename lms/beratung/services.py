@@ -787,7 +787,7 @@ def send_consultation_reminders(*, now: datetime) -> int:
     return sent
 
 
-# --- lists and statistics -------------------------------------------------------------------
+# --- lists -------------------------------------------------------------------
 
 def consultations_of(user: User, *, as_expert: bool, upcoming: bool, now: datetime):
     """A query of the user's bookings as booker or expert: upcoming ones soonest first, past ones latest first."""
@@ -800,27 +800,3 @@ def consultations_of(user: User, *, as_expert: bool, upcoming: bool, now: dateti
 
 def type_label(code: str):
     return CONSULTATION_TYPES[code].label
-
-
-@dataclass
-class Statistics:
-    total: int
-    by: dict[str, list[tuple[str, int]]]  # dimension -> [(value, count)]
-    months: list[tuple[str, int, int]]  # (YYYY-MM, held or planned, cancelled or declined)
-
-
-def statistics(actor: User) -> Statistics:
-    """Counts per month, type, sector, region and format: metadata only, never case content."""
-    ensure_role(actor, Role.ADMIN, Role.COORDINATOR)
-    counted = Consultation.status.in_((*HOLDING, ConsultationStatus.COMPLETED))
-    by = {}
-    for name, column in (("type", Consultation.type_code), ("sector", Consultation.booker_sector),
-                         ("region", Consultation.booker_region_id), ("format", Consultation.format)):
-        by[name] = [(value, count) for value, count in db.session.execute(
-            select(column, func.count()).where(counted).group_by(column).order_by(func.count().desc(), column))]
-    months: dict[str, list[int]] = {}
-    for starts_at, status in db.session.execute(select(Consultation.starts_at, Consultation.status)):
-        key = starts_at.astimezone(BERLIN).strftime("%Y-%m")
-        months.setdefault(key, [0, 0])[0 if status in (*HOLDING, ConsultationStatus.COMPLETED) else 1] += 1
-    return Statistics(total=sum(count for _, count in by["type"]), by=by,
-                      months=[(key, *values) for key, values in sorted(months.items())])

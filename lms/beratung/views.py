@@ -36,6 +36,7 @@ from lms.beratung.forms import (
     parse_slot,
 )
 from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consultation
+from lms.beratung.statistics import statistics
 from lms.db import utcnow
 from lms.errors import DomainError, run_and_flash
 from lms.extensions import db
@@ -421,12 +422,12 @@ def remove_absence(absence_id: int):
 def overview():
     """The statistics; admins also page through the bookings' metadata (coordinators never see a
     single booking: see `Consultation.can_view`)."""
-    stats = services.statistics(current_user)
+    stats = statistics(current_user)
     page = db.paginate(select(Consultation).order_by(Consultation.starts_at.desc(), Consultation.id.desc()),
                        per_page=PER_PAGE, error_out=False) if current_user.has_role(Role.ADMIN) else None
     regions = {region.id: region.name for region in all_regions()}
     return render_template("beratung/overview.html", stats=stats, page=page, regions=regions,
-                           peak=max([held for _, held, _ in stats.months] + [1]))
+                           peak=max([held.value or 0 for _, held, _ in stats.months] + [1]))
 
 
 @bp.get("/beratung/protokoll")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from lms.auth.models import Region, Role, User, UserRole
+from lms.disclosure import min_group_size, pool_small
 from lms.errors import DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
@@ -469,30 +470,47 @@ def competences() -> list[Competence]:
 
 @dataclass
 class RegionOverview:
-    region_name: str
+    region_name: str | None  # None: the regions pooled because each has too few coordinators
     coordinators: int
     reached: dict[int, int]  # competence id -> coordinators at or above target
 
 
 def region_overview(*, now: datetime) -> tuple[list[RegionOverview], list[Competence]]:
-    """For admins: per region, how many coordinators reach their target in each competence (no
-    individuals shown), and the competences that no upcoming open offering builds."""
+    """For admins: per region, how many coordinators reach their target in each competence, and
+    the competences that no upcoming open offering builds.
+
+    No individuals are shown, and no share describes fewer than MIN_GROUP_SIZE coordinators: regions
+    with fewer are pooled into one column (`disclosure.pool_small`); the first column counts all
+    regions. With fewer coordinators in all, there is no table at all."""
     coordinators = db.session.scalars(
         select(User).where(User.active.is_(True), User.id.in_(
             select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)))
     ).all()
     regions = {region.id: region.name for region in db.session.scalars(select(Region))}
-    table: dict[int | None, RegionOverview] = {}
+    people: dict[int | None, list[User]] = {}
     for person in coordinators:
-        entry = table.setdefault(person.region_id, RegionOverview(regions.get(person.region_id, "–"), 0, {}))
-        entry.coordinators += 1
-        for summary in profile(person, now=now):
-            for row in summary.rows:
-                if row.gap == 0:
-                    entry.reached[row.competence.id] = entry.reached.get(row.competence.id, 0) + 1
+        people.setdefault(person.region_id, []).append(person)
+    shown, pooled = pool_small({region_id: len(members) for region_id, members in people.items()})
+    table = []
+    if len(coordinators) >= min_group_size():
+        reached = {person.id: {row.competence.id for summary in profile(person, now=now)
+                               for row in summary.rows if row.gap == 0} for person in coordinators}
+
+        def column(name, members):
+            entry = RegionOverview(name, len(members), {})
+            for person in members:
+                for competence_id in reached[person.id]:
+                    entry.reached[competence_id] = entry.reached.get(competence_id, 0) + 1
+            return entry
+
+        table = [column(_l("Alle Regionen"), coordinators)]
+        table += sorted((column(regions.get(region_id, _l("ohne Region")), people[region_id]) for region_id in shown),
+                        key=lambda entry: str(entry.region_name))
+        if pooled and shown:  # with none shown, the pool is all regions: the first column
+            table.append(column(None, [person for region_id in pooled for person in people[region_id]]))
     covered = set(db.session.scalars(
         select(ModuleCompetence.competence_id).join(Offering, Offering.module_id == ModuleCompetence.module_id)
         .where(Offering.state == OfferingState.OPEN, Offering.first_starts_at > now)
     ))
     uncovered = [competence for competence in competences() if competence.id not in covered]
-    return sorted(table.values(), key=lambda entry: entry.region_name), uncovered
+    return table, uncovered

@@ -103,12 +103,13 @@ def test_qualification_record_as_json_and_pdf(client, framework, create_user):
 
 def test_region_overview_for_admins_only(client, framework, create_user, create_region):
     region = create_region("Vogtlandkreis")
-    create_user("coordinator", region=region)
-    login_as(client, create_user("coordinator"))
+    for _ in range(4):
+        create_user("coordinator", region=region)
+    login_as(client, create_user("coordinator", region=region))
     assert client.get("/kompetenzen/uebersicht").status_code == 403
     login_as(client, create_user("admin"))
     page = client.get("/kompetenzen/uebersicht").get_data(as_text=True)
-    assert "Vogtlandkreis (1)" in page and "0 %" in page
+    assert "Vogtlandkreis (5)" in page and "0 %" in page
     assert "A1 Bestands- und Bedarfsanalyse" in page.split("Kompetenzen ohne kommendes Angebot")[1]
 
 
