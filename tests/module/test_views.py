@@ -1,11 +1,8 @@
-"""The qualification pages over HTTP: access rules, forms, catalogue, exports, downloads."""
-import csv
-import io
+"""The qualification pages over HTTP: access rules, forms, catalogue, downloads (exports: test_exports.py)."""
 from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -250,20 +247,6 @@ def test_capacity_below_participants_is_refused_in_the_form(client, create_user,
     assert "nicht unter der Zahl der Teilnehmenden (2)" in response.get_data(as_text=True)
     db.session.refresh(offering)
     assert offering.capacity == 3
-
-
-def test_exports_list_participants(client, create_user, create_module, create_offering, trainer, now):
-    offering = create_offering(create_module(audiences=["health"]))
-    services.enrol(create_user("partner", name="=HYPERLINK(\"x\")", sector="health"), offering, now=now)
-    db.session.commit()
-    login_as(client, trainer)
-    csv_body = client.get(f"/qualifizierung/verwaltung/angebote/{offering.id}/teilnehmende.csv")
-    rows = list(csv.reader(io.StringIO(csv_body.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
-    assert rows[0] == ["Name", "Organisation", "Sektor", "Region", "Status", "Anwesenheit"]
-    assert rows[1][0].startswith("'=") and rows[1][2] == "Gesundheitswesen" and rows[1][4] == "Angemeldet"
-    xlsx = client.get(f"/qualifizierung/verwaltung/angebote/{offering.id}/teilnehmende.xlsx")
-    sheet = load_workbook(io.BytesIO(xlsx.data)).active
-    assert [cell.value for cell in sheet[2]][4] == "Angemeldet"
 
 
 def test_offering_page_offers_the_dates_as_icalendar(client, create_offering):
