@@ -17,9 +17,8 @@ from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.ical import build_calendar
 from lms.instrumente.models import Instrument, InstrumentState
-from lms.module import queries, services
+from lms.module import exports, queries, services
 from lms.module.certificates import certificate_pdf
-from lms.module.exports import to_csv, to_xlsx
 from lms.module.ical import date_event
 from lms.module.forms import ModuleForm, OfferingForm, PersonForm
 from lms.module.models import (
@@ -492,17 +491,18 @@ def remove(enrolment_id: int):
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
 
 
-@bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende.<any(csv, xlsx):kind>")
+@bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende.xlsx", defaults={"kind": "xlsx"})
+@bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende.csv", defaults={"kind": "csv"})
+@bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende-rfc4180.csv",
+        defaults={"kind": "rfc4180"})
 @role_required(*MANAGER_ROLES)
 def export(offering_id: int, kind: str):
+    """The participant list as XLSX, CSV for German Excel (teilnehmende.csv) or RFC 4180 CSV."""
     offering = _managed_offering(offering_id)
-    rows = queries.participants(offering)
-    if kind == "csv":
-        body, mimetype = to_csv(rows), "text/csv"
-    else:
-        body, mimetype = to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="teilnehmende-{offering.id}.{kind}"',
+    export_format = exports.FORMATS[kind]
+    participant_list = exports.participant_list(offering, exported_by=current_user, now=utcnow())
+    return Response(export_format.render(participant_list), content_type=export_format.content_type, headers={
+        "Content-Disposition": exports.content_disposition(exports.filename(participant_list, export_format)),
     })
 
 
