@@ -7,6 +7,7 @@ every table adds up to the one total shown; a withheld cell cannot be recovered 
 month only, in a column without a total.
 """
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ DIMENSIONS = ("type", "sector", "region", "format")
 class Statistics:
     total: Figure
     by: dict[str, list[tuple[str | int | None, Figure]]]  # dimension -> [(value, figure)], largest first, withheld last
-    months: list[tuple[str, Figure, Figure]]  # (YYYY-MM, counted, cancelled or declined), oldest first
+    months: list[tuple[date, Figure, Figure]]  # (first day of the month, counted, cancelled or declined), oldest first
 
     @property
     def any_withheld(self) -> bool:
@@ -39,13 +40,14 @@ def statistics(actor: User) -> Statistics:
     ensure_role(actor, Role.ADMIN, Role.COORDINATOR)
     total = Group()
     by: dict[str, dict] = {name: {} for name in DIMENSIONS}
-    months: dict[str, tuple[Group, Group]] = {}
+    months: dict[date, tuple[Group, Group]] = {}
     rows = db.session.execute(select(
         Consultation.booker_id, Consultation.status, Consultation.starts_at, Consultation.type_code,
         Consultation.booker_sector, Consultation.booker_region_id, Consultation.format))
     for booker, status, starts_at, *values in rows:
         counted = status in COUNTED
-        month = months.setdefault(starts_at.astimezone(BERLIN).strftime("%Y-%m"), (Group(), Group()))
+        local = starts_at.astimezone(BERLIN)
+        month = months.setdefault(date(local.year, local.month, 1), (Group(), Group()))
         month[0 if counted else 1].add(booker)
         if counted:
             total.add(booker)

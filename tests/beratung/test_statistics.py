@@ -2,6 +2,7 @@
 that describes fewer than five bookers or lets one be recovered from the total."""
 import dataclasses
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from lms.ical import BERLIN
 from tests.beratung.conftest import VIGNETTE, at, day_ahead
 from tests.conftest import FIXED_NOW, login_as
 
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+          "November", "Dezember")
 CASE = CaseInput(age_band="6-9", concern="neglect", setting="kita", urgency="soon", vignette=VIGNETTE)
 SLOTS = [(days, clock) for days in range(3, 12) for clock in ("09:00", "10:15")]
 
@@ -64,7 +67,8 @@ def assert_nothing_describes_fewer_than_five(stats):
         assert [figure.shown for _, figure in stats.by[dimension]].count(False) != 1, dimension
 
     def month(row):
-        return row.starts_at.astimezone(BERLIN).strftime("%Y-%m")
+        local = row.starts_at.astimezone(BERLIN)
+        return date(local.year, local.month, 1)
 
     withheld = set()
     for key, held, called_off in stats.months:
@@ -140,6 +144,8 @@ def test_the_page_marks_withheld_figures_and_explains_them(client, bookings, cre
         '<abbr title="beschreibt weniger als 5 Personen">&lt;&nbsp;5</abbr>'
     assert _cell(page, "Telefon") == _cell(page, "Polizei")
     assert "Eine Zahl, die weniger als 5 Personen beschreibt" in page
+    first = FIXED_NOW.astimezone(BERLIN) + timedelta(days=3)  # months in words, as German readers write them
+    assert f">{MONTHS[first.month - 1]} {first.year}</td>" in page and not re.search(r">20\d\d-\d\d<", page)
     assert "/beratung/buchungen/" not in page
 
 
