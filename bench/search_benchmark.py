@@ -27,10 +27,11 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from lms import create_app  # noqa: E402
 from lms.extensions import db  # noqa: E402
-from lms.instrumente import queries, search  # noqa: E402
+from lms.instrumente import queries  # noqa: E402
 from lms.instrumente.models import Instrument, InstrumentSector, InstrumentTopic, SearchDocument  # noqa: E402
 from lms.instrumente.search import SearchFilters  # noqa: E402
 from lms.instrumente.starter import INSTRUMENTS  # noqa: E402
+from lms.textsearch import terms  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_INSTRUMENTS", 20_000))
 KINDS = ["analysis", "agreement", "governance", "moderation", "case_cooperation", "risk_assessment", "directory",
@@ -79,8 +80,8 @@ def seed(rng: random.Random) -> None:
         ))
         topics += [dict(instrument_id=number, topic=topic) for topic in chosen_topics]
         sectors.append(dict(instrument_id=number, sector=rng.choice(SECTORS)))
-        title_terms = " ".join(search.terms(title))
-        body_terms = " ".join(search.terms(" ".join([summary, description, *chosen_topics])))
+        title_terms = " ".join(terms(title))
+        body_terms = " ".join(terms(" ".join([summary, description, *chosen_topics])))
         documents.append(dict(instrument_id=number, title_terms=title_terms, body_terms=body_terms))
     for model, rows in ((Instrument, instruments), (InstrumentTopic, topics), (InstrumentSector, sectors),
                         (SearchDocument, documents)):

@@ -1,36 +1,20 @@
-"""German-aware full-text search over listed instruments, on SQLite (FTS5) and PostgreSQL alike.
+"""Full-text search over listed instruments, on SQLite (FTS5) and PostgreSQL alike.
 
-Both engines see the same terms: words are lower-cased, "ß" becomes "ss" and every word is reduced
-to its Snowball German stem in Python, so "Kooperationsvereinbarungen" and "Kooperationsvereinbarung"
-share a term and "Gefährdung" and "Gefaehrdung" do too. The database only matches and ranks:
-SQLite through the FTS5 table `search_document_fts`, PostgreSQL through tsvectors in the table of
-the same name; both are created by the migration and filled by triggers from `search_document`.
-Query terms match as prefixes, so "Netzwerk" also finds "Netzwerkkarte".
+Both engines see the same terms, made in Python by `lms.textsearch` (German stems; the module
+catalogue uses the same analysis). The database only matches and ranks: SQLite through the FTS5
+table `search_document_fts`, PostgreSQL through tsvectors in the table of the same name; both are
+created by the migration and filled by triggers from `search_document`. Query terms match as
+prefixes, so "Netzwerk" also finds "Netzwerkkarte".
 """
-import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 
-import snowballstemmer
-from markupsafe import Markup, escape
 from sqlalchemy import column, func, literal_column, select, table, text
 
 from lms.extensions import db
 from lms.instrumente.models import Instrument, InstrumentState, SearchDocument
+from lms.textsearch import highlight, query_terms, terms
 
-WORD = re.compile(r"\w+", re.UNICODE)
-_stemmer = snowballstemmer.stemmer("german")
-MAX_QUERY_TERMS = 8
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    return _stemmer.stemWord(word.lower().replace("ß", "ss"))
-
-
-def terms(text_: str) -> list[str]:
-    """The search terms of a text: German stems of its words."""
-    return [stem(word) for word in WORD.findall(text_ or "")]
+__all__ = ["document_for", "index", "matches", "highlight", "SearchFilters", "SearchResult"]
 
 
 def document_for(instrument: Instrument) -> tuple[str, str]:
@@ -53,11 +37,6 @@ def index(instrument: Instrument) -> None:
     elif (existing.title_terms, existing.body_terms) != (title, body):
         existing.title_terms, existing.body_terms = title, body
     db.session.flush()
-
-
-def query_terms(query: str) -> list[str]:
-    unique = list(dict.fromkeys(term for term in terms(query) if term))
-    return unique[:MAX_QUERY_TERMS]
 
 
 def matches(query: str, *, scored: bool = True):
@@ -105,22 +84,6 @@ def _postgres_matches(stems: list[str], scored: bool):
         .where(fts.c.vector.op("@@")(tsquery))
         .subquery("matches")
     )
-
-
-def highlight(value: str, query: str) -> Markup:
-    """Escape *value* and wrap the words that match a query term in <mark>."""
-    stems = query_terms(query)
-    if not stems or not value:
-        return escape(value or "")
-    parts, last = [], 0
-    for match in WORD.finditer(value):
-        word_stem = stem(match.group())
-        if any(word_stem.startswith(term) for term in stems):
-            parts.append(escape(value[last:match.start()]))
-            parts.append(Markup("<mark>") + escape(match.group()) + Markup("</mark>"))
-            last = match.end()
-    parts.append(escape(value[last:]))
-    return Markup("").join(parts)
 
 
 @dataclass
