@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -41,7 +42,7 @@ from lms.beratung.services import (
     ProfileInput,
     WindowInput,
 )
-from lms.forms import MultiCheckboxField
+from lms.forms import MultiCheckboxField, ReasonForm
 from lms.i18n import _l
 
 WEEKDAYS = (_l("Montag"), _l("Dienstag"), _l("Mittwoch"), _l("Donnerstag"), _l("Freitag"), _l("Samstag"),
@@ -67,6 +68,17 @@ class ForCaseTypes:
 
     def __call__(self, form, field):
         pass
+
+
+class ConfirmedField(SelectMultipleField):
+    """The guard's findings a person confirmed, one checkbox each (templates/beratung/_guard.html
+    renders them). Any value is taken: the service confirms only the findings whose key it is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, validate_choice=False, **kwargs)
+
+    def confirmed(self) -> frozenset[str]:
+        return frozenset(self.data or ())
 
 
 def _length(maximum: int):
@@ -175,7 +187,7 @@ class BookingForm(FlaskForm):
         validators=[Optional(), Length(max=VIGNETTE_MAX, message=_l(
             "Die Fallvignette darf höchstens %(max)d Zeichen lang sein.", max=VIGNETTE_MAX))],
     )
-    identifiers_confirmed = BooleanField(_l("Ich bestätige: Diese Angaben machen niemanden erkennbar."))
+    confirmed = ConfirmedField()
 
     def for_profile(self, profile) -> "BookingForm":
         self.type_code.choices = [SelectChoice(code, BOOKABLE_TYPES[code].label) for code in profile.values("type")
@@ -191,7 +203,7 @@ class BookingForm(FlaskForm):
                          setting=self.setting.data or "", urgency=self.urgency.data or "",
                          vignette=self.vignette.data or "")
         return BookingInput(starts_at=self.start(), type_code=self.type_code.data, format=self.format.data, case=case,
-                            identifiers_confirmed=self.identifiers_confirmed.data)
+                            confirmed=self.confirmed.confirmed())
 
 
 class RescheduleForm(FlaskForm):
@@ -202,3 +214,10 @@ class OutcomeForm(FlaskForm):
     result = SelectField(_l("Ergebnis"), choices=_choices(RESULTS, empty=_l("– ohne Angabe –")))
     outcome = TextAreaField(_l("Dokumentation (pseudonym, nur für Sie sichtbar)"),
                             validators=[Optional(), _length(5000)])
+    confirmed = ConfirmedField()
+
+
+class CaseReasonForm(ReasonForm):
+    """A reason kept with the booking (decline, cancel): the guard checks it like the vignette."""
+
+    confirmed = ConfirmedField()

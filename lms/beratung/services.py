@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User, UserRole
 from lms.auth.permissions import ensure_role
+from lms.beratung import guard
 from lms.beratung import slots as slot_rules
 from lms.beratung.catalogue import (
     AGE_BANDS,
@@ -27,7 +28,6 @@ from lms.beratung.catalogue import (
     SLOT_LENGTHS,
     URGENCIES,
 )
-from lms.beratung.guard import Finding, find_identifiers
 from lms.beratung.ical import invitation
 from lms.beratung.models import (
     HOLDING,
@@ -63,14 +63,30 @@ class SlotUnavailable(DomainError):
 
 
 class IdentifiersFound(DomainError):
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        super().__init__(_l(
-            "Die Fallvignette enthält möglicherweise Angaben, die eine Person identifizieren: %(found)s. "
-            "Bitte entfernen Sie sie oder bestätigen Sie, dass sie niemanden identifizieren.",
-            found=", ".join(str(_l("%(kind)s („%(text)s“)", kind=finding.label, text=finding.text))
-                            for finding in findings),
-        ))
+    """A free text holds what may identify a person; nothing was saved. *findings* are all of the
+    text's findings, *open_findings* those still in the way (blocked, or not confirmed)."""
+
+    def __init__(self, field: str, text: str, findings: list[guard.Finding], confirmed: frozenset[str]):
+        self.field, self.text, self.findings, self.confirmed = field, text, findings, confirmed
+        self.open_findings = [finding for finding in findings if finding.blocked or finding.key not in confirmed]
+        super().__init__(_l("Nichts wurde gespeichert: Das Feld „%(field)s“ enthält Angaben, die eine Person "
+                            "erkennbar machen können.", field=field))
+
+    @property
+    def unique(self) -> list[guard.Finding]:
+        return guard.unique(self.findings)
+
+    @property
+    def marked(self) -> list[tuple[str, guard.Finding | None]]:
+        return guard.marked(self.text, self.findings)
+
+
+def check_free_text(text: str, *, field, confirmed=frozenset()) -> None:
+    """Refuse *text* while it holds a blocked identifier or an unconfirmed finding (see guard)."""
+    confirmed = frozenset(confirmed)
+    findings = guard.find_identifiers(text)
+    if any(finding.blocked or finding.key not in confirmed for finding in findings):
+        raise IdentifiersFound(str(field), text, findings, confirmed)
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -401,7 +417,7 @@ class BookingInput:
     type_code: str
     format: str
     case: CaseInput = field(default_factory=CaseInput)
-    identifiers_confirmed: bool = False
+    confirmed: frozenset[str] = frozenset()  # keys of the guard's findings the booker confirmed
 
 
 def _location(profile: ExpertProfile, format_code: str) -> str:
@@ -409,7 +425,7 @@ def _location(profile: ExpertProfile, format_code: str) -> str:
             "video": profile.video_link}[format_code]
 
 
-def _check_case(kind, case: CaseInput, confirmed: bool) -> None:
+def _check_case(kind, case: CaseInput, confirmed: frozenset[str]) -> None:
     if not kind.case_related:
         return
     for value, allowed, message in (
@@ -422,9 +438,7 @@ def _check_case(kind, case: CaseInput, confirmed: bool) -> None:
             raise DomainError(message)
     if len(case.vignette) > VIGNETTE_MAX:
         raise DomainError(_l("Die Fallvignette darf höchstens %(max)d Zeichen lang sein.", max=VIGNETTE_MAX))
-    findings = find_identifiers(case.vignette)
-    if findings and not confirmed:
-        raise IdentifiersFound(findings)
+    check_free_text(case.vignette, field=_l("Fallvignette"), confirmed=confirmed)
 
 
 def _new_case_code(now: datetime) -> str:
@@ -454,7 +468,7 @@ def book(booker: User, profile: ExpertProfile, data: BookingInput, *, now: datet
         raise DomainError(_l("Diese Beratungsart bietet die Fachkraft nicht an."))
     if data.format not in profile.values("format"):
         raise DomainError(_l("Dieses Format bietet die Fachkraft nicht an."))
-    _check_case(kind, data.case, data.identifiers_confirmed)
+    _check_case(kind, data.case, data.confirmed)
     _lock_calendar(profile)
     limit = current_app.config["CONSULTATION_MAX_OPEN_PER_EXPERT"]
     if open_bookings_with(booker, expert, now=now) >= limit:
@@ -546,11 +560,12 @@ def confirm(actor: User, consultation: Consultation, *, now: datetime) -> None:
             _notify(consultation, "confirmed", to=person, now=now, method="REQUEST")
 
 
-def decline(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> None:
+def decline(actor: User, consultation: Consultation, *, reason: str, now: datetime,
+            confirmed: frozenset[str] = frozenset()) -> None:
     _require_expert_of(actor, consultation)
     if consultation.status != ConsultationStatus.REQUESTED:
         raise Conflict(_l("Nur angefragte Beratungen können abgelehnt werden."))
-    _require_reason(reason)
+    _require_reason(reason, confirmed)
     _change(consultation, now=now, expected=(ConsultationStatus.REQUESTED,), status=ConsultationStatus.DECLINED,
             decision_reason=reason.strip()[:500])
     for person in (consultation.booker, consultation.expert):  # the expert's calendar got the request too
@@ -559,13 +574,14 @@ def decline(actor: User, consultation: Consultation, *, reason: str, now: dateti
     _slot_freed(consultation.expert, consultation.starts_at, now=now)
 
 
-def cancel(actor: User, consultation: Consultation, *, reason: str, now: datetime) -> None:
+def cancel(actor: User, consultation: Consultation, *, reason: str, now: datetime,
+           confirmed: frozenset[str] = frozenset()) -> None:
     """Booker or expert call off a booking before it starts; the slot is free at once."""
     if actor.id not in (consultation.booker_id, consultation.expert_id):
         raise PermissionDenied()
     if not consultation.holds_slot or consultation.starts_at <= now:
         raise Conflict(_l("Diese Beratung kann nicht mehr abgesagt werden."))
-    _require_reason(reason)
+    _require_reason(reason, confirmed)
     _change(consultation, now=now, expected=HOLDING, status=ConsultationStatus.CANCELLED,
             decision_reason=reason.strip()[:500], cancelled_by_id=actor.id)
     for person in (consultation.booker, consultation.expert):
@@ -601,9 +617,12 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, 
     _slot_freed(consultation.expert, freed, now=now)
 
 
-def _require_reason(reason: str) -> None:
+def _require_reason(reason: str, confirmed: frozenset[str] | None = None) -> None:
+    """A reason must be given; a reason kept with the booking (not the admin's) passes the guard."""
     if not (reason or "").strip():
         raise DomainError(_l("Bitte geben Sie einen Grund an."))
+    if confirmed is not None:
+        check_free_text(reason, field=_l("Begründung"), confirmed=confirmed)
 
 
 # --- case content, outcome and the audit log ------------------------------------------------
@@ -656,7 +675,7 @@ def read_case(user: User, consultation: Consultation, *, now: datetime) -> CaseV
 
 
 def record_outcome(actor: User, consultation: Consultation, *, outcome: str, result: str | None,
-                   now: datetime) -> None:
+                   now: datetime, confirmed: frozenset[str] = frozenset()) -> None:
     """After the consultation the expert notes the outcome (pseudonymous, for the expert alone)."""
     _require_expert_of(actor, consultation)
     if consultation.status not in (ConsultationStatus.CONFIRMED, ConsultationStatus.COMPLETED) \
@@ -668,6 +687,7 @@ def record_outcome(actor: User, consultation: Consultation, *, outcome: str, res
         raise DomainError(_l("Bitte wählen Sie ein gültiges Ergebnis."))
     if len(outcome) > 5000:
         raise DomainError(_l("Höchstens %(max)d Zeichen.", max=5000))
+    check_free_text(outcome, field=_l("Dokumentation"), confirmed=confirmed)
     content = db.session.get(CaseContent, consultation.id)
     if content is None:
         content = CaseContent(consultation_id=consultation.id)

@@ -29,6 +29,7 @@ from lms.beratung.forms import (
     WEEKDAYS,
     AbsenceForm,
     BookingForm,
+    CaseReasonForm,
     OutcomeForm,
     ProfileForm,
     RescheduleForm,
@@ -170,7 +171,7 @@ def watch(expert_id: int):
 def book(expert_id: int):
     profile = _profile_or_404(expert_id)
     form = BookingForm(starts_at=request.args.get("beginn", "")).for_profile(profile)
-    now, findings, alternatives, errors = utcnow(), [], [], []
+    now, check, alternatives, errors = utcnow(), None, [], []
     if form.start() is None:
         abort(404)
     if form.validate_on_submit():
@@ -178,7 +179,7 @@ def book(expert_id: int):
             consultation = services.book(current_user, profile, form.to_input(), now=now)
         except services.IdentifiersFound as error:
             db.session.rollback()
-            findings, errors = error.findings, [error.message]
+            check = error
         except services.SlotUnavailable as error:
             db.session.rollback()
             alternatives, errors = error.alternatives, [error.message]
@@ -191,9 +192,9 @@ def book(expert_id: int):
             return redirect(url_for("beratung.consultation", consultation_id=consultation.id))
     return render_template(
         "beratung/book.html", form=form, profile=profile, starts_at=form.start(),
-        ends_at=form.start() + timedelta(minutes=profile.slot_minutes), findings=findings, alternatives=alternatives,
+        ends_at=form.start() + timedelta(minutes=profile.slot_minutes), check=check, alternatives=alternatives,
         errors=errors, case_types=[kind.label for kind in BOOKABLE_TYPES.values() if kind.case_related],
-    ), 422 if (form.errors or errors) else 200
+    ), 422 if (form.errors or errors or check) else 200
 
 
 # --- bookings -------------------------------------------------------------------------------
@@ -223,18 +224,43 @@ def consultation(consultation_id: int):
 
 
 def _consultation_page(consultation: Consultation, *, case=None, now: datetime, reveal_form=None,
-                       booker_shown: bool = False, status: int = 200):
-    outcome_form = OutcomeForm()
-    if case and case.outcome_visible:
+                       booker_shown: bool = False, status: int = 200, forms=None, checks=None):
+    """The booking's page; *forms* and *checks* (by form name) re-show a refused free text with the
+    guard's findings."""
+    forms = forms or {}
+    outcome_form = forms.get("outcome") or OutcomeForm()
+    if case and case.outcome_visible and "outcome" not in forms:
         outcome_form.outcome.data, outcome_form.result.data = case.outcome, case.result or ""
     return render_template(
         "beratung/consultation.html", consultation=consultation, case=case, now=now,
-        type=CONSULTATION_TYPES[consultation.type_code], decline_form=ReasonForm(prefix="decline"),
-        cancel_form=ReasonForm(prefix="cancel"), action_form=ActionForm(), reveal_form=reveal_form or
-        ReasonForm(prefix="reveal"), outcome_form=outcome_form, is_expert=current_user.id == consultation.expert_id,
-        is_booker=current_user.id == consultation.booker_id,
+        type=CONSULTATION_TYPES[consultation.type_code],
+        decline_form=forms.get("decline") or CaseReasonForm(prefix="decline"),
+        cancel_form=forms.get("cancel") or CaseReasonForm(prefix="cancel"), action_form=ActionForm(),
+        reveal_form=reveal_form or ReasonForm(prefix="reveal"), outcome_form=outcome_form, checks=checks or {},
+        is_expert=current_user.id == consultation.expert_id, is_booker=current_user.id == consultation.booker_id,
         booker_shown=booker_shown or consultation.is_party(current_user),
     ), status
+
+
+def _save_free_text(consultation: Consultation, name: str, form, action, success: str):
+    """Run *action*; when the guard refuses the form's free text, show the page again (422) with
+    the text and its findings, saving nothing. Other refusals are flashed, as elsewhere."""
+    try:
+        action()
+    except services.IdentifiersFound as error:
+        db.session.rollback()
+        now = utcnow()
+        case = services.read_case(current_user, consultation, now=now)
+        db.session.commit()  # the audit entry of this read
+        return _consultation_page(consultation, case=case, now=now, forms={name: form}, checks={name: error},
+                                  status=422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(consultation)
+    db.session.commit()
+    flash(success, "success")
+    return _back(consultation)
 
 
 @bp.post("/beratung/buchungen/<int:consultation_id>/buchende-person")
@@ -267,22 +293,20 @@ def confirm(consultation_id: int):
 @role_required(Role.EXPERT)
 def decline(consultation_id: int):
     consultation = _own(consultation_id)
-    form = ReasonForm(prefix="decline")
-    run_and_flash(
-        lambda: services.decline(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
+    form = CaseReasonForm(prefix="decline")
+    return _save_free_text(consultation, "decline", form, lambda: services.decline(
+        current_user, consultation, reason=form.reason.data or "", now=utcnow(), confirmed=form.confirmed.confirmed()),
         _("Die Anfrage ist abgelehnt."))
-    return _back(consultation)
 
 
 @bp.post("/beratung/buchungen/<int:consultation_id>/absagen")
 @role_required(*MEMBER_ROLES)
 def cancel(consultation_id: int):
     consultation = _own(consultation_id)
-    form = ReasonForm(prefix="cancel")
-    run_and_flash(
-        lambda: services.cancel(current_user, consultation, reason=form.reason.data or "", now=utcnow()),
+    form = CaseReasonForm(prefix="cancel")
+    return _save_free_text(consultation, "cancel", form, lambda: services.cancel(
+        current_user, consultation, reason=form.reason.data or "", now=utcnow(), confirmed=form.confirmed.confirmed()),
         _("Der Termin ist abgesagt."))
-    return _back(consultation)
 
 
 @bp.post("/beratung/buchungen/<int:consultation_id>/verschieben")
@@ -311,11 +335,9 @@ def outcome(consultation_id: int):
     if not form.validate():
         flash(" ".join(message for messages in form.errors.values() for message in messages), "error")
         return _back(consultation)
-    run_and_flash(
-        lambda: services.record_outcome(current_user, consultation, outcome=form.outcome.data or "",
-                                        result=form.result.data or None, now=utcnow()),
-        _("Die Dokumentation ist gespeichert."))
-    return _back(consultation)
+    return _save_free_text(consultation, "outcome", form, lambda: services.record_outcome(
+        current_user, consultation, outcome=form.outcome.data or "", result=form.result.data or None, now=utcnow(),
+        confirmed=form.confirmed.confirmed()), _("Die Dokumentation ist gespeichert."))
 
 
 # --- the expert's own pages -----------------------------------------------------------------

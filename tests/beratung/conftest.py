@@ -115,9 +115,9 @@ def book(partner):
     """Book with sensible defaults: a pseudonymous case consultation by video, booked at FIXED_NOW."""
 
     def _book(profile, starts_at, *, booker=None, type_code="case_consult_8b", format="video", case=CASE,
-              confirmed=False, now=FIXED_NOW) -> Consultation:
+              confirmed=(), now=FIXED_NOW) -> Consultation:
         return services.book(booker or partner, profile, BookingInput(
-            starts_at=starts_at, type_code=type_code, format=format, case=case, identifiers_confirmed=confirmed,
+            starts_at=starts_at, type_code=type_code, format=format, case=case, confirmed=frozenset(confirmed),
         ), now=now)
 
     return _book

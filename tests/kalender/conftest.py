@@ -52,7 +52,7 @@ def book(free_slots):
     def _book(booker, profile, *, days=7, type_code="case_consult_8b", format="video", now=FIXED_NOW):
         slot = free_slots(profile, days, now)[0]
         consultation = beratung_services.book(booker, profile, BookingInput(
-            starts_at=slot.starts_at, type_code=type_code, format=format, case=CASE, identifiers_confirmed=True),
+            starts_at=slot.starts_at, type_code=type_code, format=format, case=CASE),
             now=now)
         db.session.commit()
         return consultation
