@@ -77,6 +77,7 @@ def test_the_seen_vignette_is_blocked_with_each_finding_named():
     ("Der Vater, Herr Bach, verweigert den Kontakt.", [("surname", "Bach")]),
     ("Die Großmutter, Frau Wolf, äußert einen Verdacht.", [("surname", "Wolf")]),
     ("Familie Hoffmann lebt zurückgezogen.", [("surname", "Hoffmann")]),
+    ("Die Familie Schulze hat drei Kinder.", [("surname", "Schulze")]),  # not listed: the context says it
     ("Frau Dr. Kowalczyk, die Kinderärztin, ruft an.", [("surname", "Kowalczyk")]),
     ("Lukas' Mutter hat angerufen.", [("given_name", "Lukas")]),
     ("Kevin erzählt im Morgenkreis von Schlägen.", [("given_name", "Kevin")]),

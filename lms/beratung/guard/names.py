@@ -24,6 +24,7 @@ ARTICLES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "e
             "im", "am", "ins", "ans", "aufs", "fürs", "übers", "etwas", "nichts", "viel", "viele", "wenig"}
 PLACE_WORDS = {"in", "aus", "bei", "nahe", "landkreis", "kreis", "stadt", "gemeinde", "raum", "region", "ortsteil",
                "stadtteil"}
+DATIVE = {"der", "einer", "dieser", "jener", "unserer", "ihrer", "seiner", "meiner", "jeder"}
 NAMING = {"heisst", "hiess", "heissen", "namens", "genannt", "name", "vorname", "nachname"}
 # Roles and relatives: "Frau Doktor", "Lenas Mutter" are no surnames.
 ROLES = {"mutter", "vater", "oma", "opa", "bruder", "schwester", "eltern", "familie", "mama", "papa", "tante",
@@ -196,8 +197,8 @@ def _in_context(tokens_: list[Token], index: int) -> str | None:
         if previous_article and "surname" not in listed:  # "der Frau Hilfe anbieten"
             return None
         return "given_name" if "given_name" in listed and _next_is_name(tokens_, index) else "surname"
-    if previous.key in FAMILY and previous.capitalised and ("surname" in listed or not _ordinary(_base(token))
-                                                            and listed):
+    if previous.key in FAMILY and previous.capitalised and ("surname" in listed or not _ordinary(_base(token)) and (
+            listed or not (len(before) > 1 and before[-2].key in DATIVE))):  # "der Familie Hilfe anbieten"
         return "surname"
     if previous.key in NAMING and "given_name" in listed:
         return "given_name"
