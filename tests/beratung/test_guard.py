@@ -1,6 +1,8 @@
 """The free-text guard on its own: what it blocks, what it asks to confirm, what it leaves alone, how
 a confirmation binds to its finding, its word lists, and its figures on the benchmark corpus."""
 import importlib.util
+import random
+import time
 from pathlib import Path
 
 import pytest
@@ -152,6 +154,21 @@ def test_the_text_is_cut_into_marked_pieces():
     assert "".join(piece for piece, _ in pieces) == text
     assert [(piece, finding.kind if finding else None) for piece, finding in pieces] == [
         ("Lena", "given_name"), (" (geb. ", None), ("12.03.2018", "date"), (") kommt.", None)]
+
+
+def test_the_guard_stays_fast_and_whole_on_any_input():
+    """Texts of up to 5000 characters (the documentation's limit): no pattern backtracks for long."""
+    find_identifiers("Lena")  # the word lists are read once
+    draw = random.Random(14)
+    texts = ["A-" * 2500, "A" * 5000, "1" * 5000, "1." * 2500, "+4" * 2500, "." * 5000, "Straße-" * 700,
+             "-Kita-Sonnenschein", "„", "Frau", "Herr Dr."]
+    texts += ["".join(draw.choice("aA1 .-/@+ÄäßX(„“'\n0:") for _ in range(draw.choice((10, 1000, 5000))))
+              for _ in range(100)]
+    for text in texts:
+        started = time.perf_counter()
+        findings = find_identifiers(text)
+        assert time.perf_counter() - started < 0.5, text[:40]
+        assert all(text[finding.start:finding.end] == finding.text for finding in findings)
 
 
 # --- the word lists --------------------------------------------------------------------------

@@ -161,7 +161,8 @@ def find(text: str) -> list[tuple[str, int, int]]:
                 index += 1
             index += 1
             continue
-        if token.hyphen_before and previous.key in INSTITUTIONS and token.key in words.institution_names():
+        if token.hyphen_before and previous is not None and previous.key in INSTITUTIONS and \
+                token.key in words.institution_names():
             found.append(("institution", previous.start, token.end))
         if token.key in INSTITUTIONS and following is not None and following.hyphen_before and \
                 following.capitalised and (following.key in words.institution_names() or _kind_of(following)):

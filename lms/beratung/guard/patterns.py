@@ -22,7 +22,7 @@ AGE_WORDS = "ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|dre
             "sechzehn|siebzehn|achtzehn"
 
 BLOCKED = (
-    ("email", re.compile(r"[\w.+-]+(?:@|\s?[(\[]at[)\]]\s?)[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")),
+    ("email", re.compile(r"(?<![\w.+-])[\w.+-]+(?:@|\s?[(\[]at[)\]]\s?)[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")),
     ("phone", re.compile(r"(?<![\w+])(?:\+|00)\s?\d{2,3}[\s/.-]?(?:\(0\)\s?)?\d{2,5}(?:[\s/.-]?\d{2,}){1,4}")),
     ("phone", re.compile(r"(?<![\w./-])\(?0\d{2,5}\)?(?:\s?/\s?|[\s.-])?\d{3,}(?:[\s-]\d{2,})*(?![\w.]\d)")),
     ("phone", re.compile(r"(?i:\b(?:Tel(?:efon)?|Handy|Mobil|Fax|Rufnummer|WhatsApp)\b\.?:?)\s*(\d[\d\s/-]{4,}\d)")),
@@ -30,8 +30,8 @@ BLOCKED = (
     ("date", re.compile(rf"\b{DAY}\.?\s{MONTHS}\s{YEAR}\b")),
     ("date", re.compile(rf"\b{YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")),
     ("date", re.compile(rf"\b{DAY}[/-]{MONTH}[/-](?:{YEAR}|\d{{2}})\b")),
-    ("address", re.compile(rf"\b[A-ZÄÖÜ][\wäöüß.-]*(?i:{STREET}){HOUSE}")),
-    ("address", re.compile(rf"\b[A-ZÄÖÜ][\wäöüß-]+(?:er|sche|scher)\s{STREET_WORD}{HOUSE}")),
+    ("address", re.compile(rf"(?<![\w.-])[A-ZÄÖÜ][\wäöüß.-]*(?i:{STREET}){HOUSE}")),
+    ("address", re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+(?:er|sche|scher)\s{STREET_WORD}{HOUSE}")),
     ("address", re.compile(rf"\b(?:Straße|Platz|Allee)\s(?:des|der|am|zum|zur)\s(?:\d{{1,2}}\.\s)?[A-ZÄÖÜ][\wäöüß-]+{HOUSE}")),
     ("address", re.compile(rf"\b(?:Am|An der|An den|Auf der|Auf dem|Im|Zum|Zur|Hinter der|Unter den)\s"
                            rf"(?!(?:{'|'.join(NOT_STREETS)})\b)[A-ZÄÖÜ][\wäöüß-]+{HOUSE}")),
@@ -41,7 +41,7 @@ BLOCKED = (
     ("number", re.compile(r"\b[A-Z]\d{9}\b")),  # Krankenversichertennummer
     ("number", re.compile(r"\b\d{2}\s?\d{6}\s?[A-Z]\s?\d{3}\b")),  # Rentenversicherungsnummer
     ("number", re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,3})?\b")),  # IBAN
-    ("number", re.compile(r"\b(?=(?:[A-Z/-]*\d){5})(?=[A-Z0-9/-]*[A-Z/-])[A-Z0-9]+(?:[/-][A-Z0-9]+)+\b")),
+    ("number", re.compile(r"(?<![A-Z0-9/-])\b(?=(?:[A-Z/-]*\d){5})(?=[A-Z0-9/-]*[A-Z/-])[A-Z0-9]+(?:[/-][A-Z0-9]+)+\b")),
     ("number", re.compile(r"\b\d+(?:[-/]\d+){2,}\b|\b\d{7,}\b")),
 )
 PARTIAL_DATE = re.compile(rf"\b{DAY}\.\s?(?:{MONTH}\.(?!\s?\d)|{MONTHS}(?!\s?{YEAR}))")
