@@ -17,7 +17,7 @@ from sqlalchemy import text
 from lms.config import default_assets_dir
 from lms.extensions import db, limiter
 from lms.markdown import render_markdown
-from lms.navigation import areas_for, intros_for
+from lms.navigation import areas_for, intros_for, notices_for
 
 bp = Blueprint("core", __name__)
 
@@ -35,7 +35,8 @@ def home():
     """Anonymous visitors see what the platform is; signed-in users their role's areas."""
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
-    return render_template("core/home.html", areas=areas_for(current_user), intros=intros_for(current_user))
+    return render_template("core/home.html", areas=areas_for(current_user), intros=intros_for(current_user),
+                           notices=notices_for(current_user))
 
 
 @bp.get("/healthz")

@@ -1,7 +1,8 @@
-"""The areas each role reaches from the header and the start page.
+"""The areas each role reaches from the header and the start page, and the start page's notices.
 
 Endpoints are plain strings so that this kernel module imports no domain package; an area whose
-blueprint is not registered yet is left out.
+blueprint is not registered yet is left out. A package puts a notice on the start page ("waits for
+your review") by registering a provider with `register_notice_provider`.
 """
 from dataclasses import dataclass
 
@@ -140,3 +141,24 @@ ROLE_INTROS = {
 def intros_for(user) -> list:
     """One sentence per role the user holds, in a fixed order."""
     return [text for role, text in ROLE_INTROS.items() if user.has_role(role)]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A line on the start page that something waits for the person, with where to see it."""
+
+    label: object
+    url: str
+    description: object = ""
+
+
+NOTICE_PROVIDERS = "lms.start_page_notices"
+
+
+def register_notice_provider(app, provider) -> None:
+    """*provider(user)* returns the start page's notices for *user* (a few queries at most)."""
+    app.extensions.setdefault(NOTICE_PROVIDERS, []).append(provider)
+
+
+def notices_for(user) -> list[Notice]:
+    return [notice for provider in current_app.extensions.get(NOTICE_PROVIDERS, ()) for notice in provider(user)]

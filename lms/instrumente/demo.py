@@ -51,6 +51,7 @@ def seed(*, now: datetime) -> list[tuple[str, str]]:
             else "Instrument Dritter: hier nur verlinkt.", visibility="public" if item["code"] != "I12" else "members",
             link_url=link,
         ), upload=upload, now=now)
-        services.submit_for_review(author, instrument, now=now)
-        services.review(reviewer, instrument, approve=True, comment="Demo: geprüft", now=now)
+        # Demo data is published quietly: nobody gets a mail about a review that never waited.
+        services.submit_for_review(author, instrument, now=now, notify=False)
+        services.review(reviewer, instrument, approve=True, comment="Demo: geprüft", now=now, notify=False)
     return []

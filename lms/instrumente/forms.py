@@ -1,9 +1,10 @@
 """Input shapes of the library pages."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from lms.auth.models import SECTOR_LABELS
 from lms.forms import MultiCheckboxField
@@ -62,6 +63,9 @@ class InstrumentForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("Kommentar der Prüfung"), validators=[Optional(), _length(1000)])
+    # The state the reviewer looked at (version count of a draft, revision of a proposal): a decision
+    # about something that changed since is refused.
+    seen = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class BookmarkForm(FlaskForm):

@@ -1,8 +1,13 @@
-"""Instruments, their versions and stored files, reviews, bookmarks and the search documents."""
+"""Instruments, their versions and stored files, reviews, bookmarks and the search documents.
+
+A published instrument changes only through review: an edit becomes a proposed new version
+(`InstrumentVersion.proposal_state` set) that waits beside the current one, which everybody keeps
+seeing until a second person approves the proposal. See `lms.instrumente.services.update_instrument`.
+"""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import SECTOR_LABELS, Role, User
@@ -68,6 +73,20 @@ STATE_LABELS = {
     InstrumentState.PUBLISHED: _l("Veröffentlicht"),
     InstrumentState.WITHDRAWN: _l("Zurückgezogen"),
 }
+
+
+class ProposalState(StrEnum):
+    """Where a proposed new version of a published instrument stands; None once it is current."""
+
+    PENDING = "pending"  # waits for review by someone other than its author
+    RETURNED = "returned"  # sent back to its author with the reviewer's comment
+
+
+PROPOSAL_LABELS = {
+    ProposalState.PENDING: _l("Neue Fassung in Prüfung"),
+    ProposalState.RETURNED: _l("Neue Fassung zur Überarbeitung zurückgegeben"),
+}
+REVIEWER_ROLES = (Role.ADMIN, Role.TRAINER)
 
 
 class StoredFile(db.Model):
@@ -164,10 +183,14 @@ class Instrument(db.Model):
                 and self.state == InstrumentState.DRAFT)
 
     def can_review(self, user) -> bool:
-        """A second trainer (not the one who submitted) or an admin."""
+        """A trainer or an admin other than the person who submitted it (four eyes, admins too)."""
         if not self._signed_in(user) or self.state != InstrumentState.IN_REVIEW:
             return False
-        return user.has_role(Role.ADMIN) or (user.has_role(Role.TRAINER) and user.id != self.submitted_by_id)
+        return user.has_role(*REVIEWER_ROLES) and user.id != self.submitted_by_id
+
+    def can_see_proposals(self, user) -> bool:
+        """Proposed new versions are for the editors (their authors and the reviewers), not the public."""
+        return self.is_editor(user)
 
     def can_view(self, user) -> bool:
         """Published and withdrawn instruments by visibility; drafts to their editors and proposer."""
@@ -179,10 +202,16 @@ class Instrument(db.Model):
 class InstrumentVersion(db.Model):
     """One state of an instrument's content and file, with who changed what and why."""
 
-    __table_args__ = (UniqueConstraint("instrument_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("instrument_id", "number"),
+        # One proposed new version per instrument at a time, also under parallel edits.
+        Index("uq_instrument_version_open_proposal", "instrument_id", unique=True,
+              sqlite_where=text("proposal_state IS NOT NULL"), postgresql_where=text("proposal_state IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), index=True)
+    # A proposal carries the number it will have once approved (one above the instrument's version_count).
     number: Mapped[int]
     change_note: Mapped[str] = mapped_column(String(500))
     changes: Mapped[str] = mapped_column(String(300), default="")  # the fields that changed, for "what changed"
@@ -193,21 +222,59 @@ class InstrumentVersion(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     file_sha256: Mapped[str | None] = mapped_column(ForeignKey("stored_file.sha256"), index=True)
     filename: Mapped[str | None] = mapped_column(String(160))
+    proposal_state: Mapped[str | None] = mapped_column(String(20))  # None: part of the instrument's history
+    # The proposal's other fields (kind, dimension, topics, ...): the instrument row takes them on approval.
+    proposed_fields: Mapped[dict | None] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(default=1)  # goes up with each rework, so a review decides what it saw
 
     instrument: Mapped[Instrument] = relationship(back_populates="versions")
     author: Mapped[User | None] = relationship(lazy="joined")
     file: Mapped[StoredFile | None] = relationship(lazy="joined")
 
+    def __repr__(self) -> str:
+        state = f" {self.proposal_state}" if self.proposal_state else ""
+        return f"<InstrumentVersion {self.instrument_id}/{self.number}{state}>"
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.proposal_state is not None
+
+    @property
+    def proposal_label(self):
+        return PROPOSAL_LABELS[ProposalState(self.proposal_state)] if self.proposal_state else None
+
+    def _by(self, user) -> bool:
+        return self.author_id is not None and self.author_id == getattr(user, "id", None)
+
+    def can_review(self, user) -> bool:
+        """A trainer or an admin other than its author, while it waits and the instrument is published
+        (a withdrawn instrument's proposal waits until it is published again)."""
+        return (self.proposal_state == ProposalState.PENDING and self.instrument.state == InstrumentState.PUBLISHED
+                and self.instrument.is_editor(user) and user.has_role(*REVIEWER_ROLES) and not self._by(user))
+
+    def can_rework(self, user) -> bool:
+        """Only its author changes an open proposal; others review it or leave it."""
+        return self.is_proposal and self.instrument.is_editor(user) and self._by(user)
+
+    def can_discard(self, user) -> bool:
+        """Its author, or an admin (so that a proposal whose author left does not block the instrument)."""
+        return self.is_proposal and self.instrument.is_editor(user) and (self._by(user) or user.has_role(Role.ADMIN))
+
 
 class InstrumentReview(db.Model):
+    """A review decision: of the first publication (no version), or of a proposed new version."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("instrument_version.id", ondelete="SET NULL"),
+                                                   index=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     approved: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(String(1000), default="")
     at: Mapped[datetime]
 
     reviewer: Mapped[User | None] = relationship(lazy="joined")
+    version: Mapped[InstrumentVersion | None] = relationship(lazy="joined")
 
 
 class Bookmark(db.Model):

@@ -4,11 +4,14 @@ One statement answers a search: the full-text match and the listed instruments i
 once (materialised), the filters, the counts per filter value and the requested page are all
 computed from that set, and only the page's instruments are loaded afterwards.
 """
-from sqlalchemy import CTE, Select, String, cast, exists, func, literal, select, union_all
+from sqlalchemy import CTE, Select, String, cast, exists, func, literal, or_, select, union_all
 
 from lms.extensions import db
 from lms.instrumente import search
-from lms.instrumente.models import Instrument, InstrumentSector, InstrumentState, InstrumentTopic, Visibility
+from lms.instrumente.models import (
+    REVIEWER_ROLES, Instrument, InstrumentSector, InstrumentState, InstrumentTopic, InstrumentVersion, ProposalState,
+    Visibility,
+)
 from lms.instrumente.search import SearchFilters, SearchResult
 
 TAGS = {  # filters on a joined table; kind and dimension are columns of the candidate set
@@ -124,9 +127,48 @@ def _count_both_dimensions(counts: dict[str, int]) -> None:
             counts[dimension] = counts.get(dimension, 0) + both
 
 
+def _not_by(column, user):
+    return or_(column.is_(None), column != user.id)
+
+
+def _has_proposal(*conditions):
+    return exists().where(InstrumentVersion.instrument_id == Instrument.id, *conditions)
+
+
 def drafts_query(user) -> Select:
-    """What waits for work: drafts and instruments in review, for editors; a proposer's own drafts."""
-    query = select(Instrument).where(Instrument.state.in_([InstrumentState.DRAFT, InstrumentState.IN_REVIEW]))
-    if not user.has_role("admin", "trainer"):
-        query = query.where(Instrument.created_by_id == user.id)
-    return query.order_by(Instrument.updated_at.desc())
+    """What waits for work: drafts, instruments in review and open proposals, for editors; a
+    proposer's own drafts."""
+    unpublished = Instrument.state.in_([InstrumentState.DRAFT, InstrumentState.IN_REVIEW])
+    if not user.has_role(*REVIEWER_ROLES):
+        return select(Instrument).where(unpublished, Instrument.created_by_id == user.id) \
+            .order_by(Instrument.updated_at.desc(), Instrument.id.desc())
+    return select(Instrument).where(or_(unpublished, _has_proposal(InstrumentVersion.proposal_state.is_not(None)))) \
+        .order_by(Instrument.updated_at.desc(), Instrument.id.desc())
+
+
+def _waiting_for(user):
+    """Instruments whose first review or whose proposal waits for *user*'s review."""
+    first = (Instrument.state == InstrumentState.IN_REVIEW) & _not_by(Instrument.submitted_by_id, user)
+    proposal = (Instrument.state == InstrumentState.PUBLISHED) & _has_proposal(
+        InstrumentVersion.proposal_state == ProposalState.PENDING, _not_by(InstrumentVersion.author_id, user))
+    return or_(first, proposal)
+
+
+def waiting_for_review_query(user) -> Select:
+    """The instruments that wait for *user*'s review, oldest change first."""
+    return select(Instrument).where(_waiting_for(user)).order_by(Instrument.updated_at, Instrument.id)
+
+
+def waiting_for_review_count(user) -> int:
+    """How many instruments wait for *user*'s review: one statement, 0 for people who do not review."""
+    if not (user.is_active and user.has_role(*REVIEWER_ROLES)):
+        return 0
+    return db.session.scalar(select(func.count(Instrument.id)).where(_waiting_for(user)))
+
+
+def open_proposals(instrument_ids) -> dict[int, InstrumentVersion]:
+    """The open proposals of these instruments by instrument id (one statement, for a page of a list)."""
+    if not instrument_ids:
+        return {}
+    return {version.instrument_id: version for version in db.session.scalars(select(InstrumentVersion).where(
+        InstrumentVersion.instrument_id.in_(list(instrument_ids)), InstrumentVersion.proposal_state.is_not(None)))}

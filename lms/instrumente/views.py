@@ -1,4 +1,8 @@
-"""The library: search, instrument pages with versions and downloads, editing, review, Merkliste."""
+"""The library: search, instrument pages with versions and downloads, editing, review, Merkliste.
+
+A published instrument's proposed new version has its own page (/instrumente/<id>/neue-fassung) for
+its author and the reviewers; everybody else sees, finds and downloads the current version only.
+"""
 import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -8,7 +12,7 @@ from sqlalchemy import select
 from lms.auth.models import SECTOR_LABELS, Role
 from lms.auth.permissions import require, role_required
 from lms.db import utcnow
-from lms.errors import DomainError
+from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
@@ -16,8 +20,10 @@ from lms.instrumente import queries, search, services
 from lms.instrumente.filetypes import UnsupportedFile
 from lms.instrumente.forms import BookmarkForm, InstrumentForm, ReviewForm
 from lms.instrumente.models import (
-    DIMENSION_CHOICES, KIND_LABELS, Instrument, InstrumentReview, InstrumentState, InstrumentVersion, Visibility,
+    DIMENSION_CHOICES, KIND_LABELS, REVIEWER_ROLES, Instrument, InstrumentReview, InstrumentState, InstrumentVersion,
+    Visibility,
 )
+from lms.navigation import Notice, register_notice_provider
 
 bp = Blueprint("instrumente", __name__)
 PER_PAGE = 20
@@ -32,6 +38,22 @@ def usages(instrument: Instrument) -> list[tuple[str, str]]:
 
 def register_usage_provider(app, provider) -> None:
     app.extensions.setdefault("instrument_usage", []).append(provider)
+
+
+def review_notices(user) -> list[Notice]:
+    """The start page's "waits for your review" line for trainers and admins (one query)."""
+    count = queries.waiting_for_review_count(user)
+    if not count:
+        return []
+    return [Notice(label=_("Wartet auf Ihre Prüfung (%(count)d)", count=count),
+                   url=url_for("instrumente.drafts", ansicht="pruefen"),
+                   description=_("Entwürfe und neue Fassungen veröffentlichter Instrumente, die eine zweite Person "
+                                 "freigeben muss."))]
+
+
+@bp.record_once
+def _register_notices(state) -> None:
+    register_notice_provider(state.app, review_notices)
 
 
 def _visible(instrument_id: int) -> Instrument:
@@ -69,13 +91,15 @@ def library():
 def detail(instrument_id: int):
     instrument = _visible(instrument_id)
     versions = db.session.scalars(
-        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
+        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id,
+                                        InstrumentVersion.proposal_state.is_(None))
         .order_by(InstrumentVersion.number.desc())
     ).all()
     reviews = db.session.scalars(
         select(InstrumentReview).where(InstrumentReview.instrument_id == instrument.id)
-        .order_by(InstrumentReview.at.desc())
+        .order_by(InstrumentReview.at.desc(), InstrumentReview.id.desc())
     ).all() if instrument.is_editor(current_user) or instrument.can_edit(current_user) else []
+    proposal = services.open_proposal(instrument) if instrument.can_see_proposals(current_user) else None
     mark = services.bookmark_of(current_user, instrument)
     had_news = mark is not None and mark.has_news
     if mark is not None and had_news:
@@ -83,21 +107,25 @@ def detail(instrument_id: int):
         db.session.commit()
     return render_template(
         "instrumente/detail.html", instrument=instrument, versions=versions, current=versions[0] if versions else None,
-        reviews=reviews, usages=usages(instrument), bookmark=mark, had_news=had_news, action_form=ActionForm(),
-        review_form=ReviewForm(), reason_form=ReasonForm(), bookmark_form=BookmarkForm(obj=mark),
+        reviews=reviews, usages=usages(instrument), bookmark=mark, had_news=had_news, proposal=proposal,
+        action_form=ActionForm(), review_form=ReviewForm(seen=instrument.version_count), reason_form=ReasonForm(),
+        bookmark_form=BookmarkForm(obj=mark),
     )
 
 
 @bp.get("/instrumente/<int:instrument_id>/versionen/<int:number>/datei")
 def download(instrument_id: int, number: int):
+    """A version's file; a proposal's only for its author and the reviewers (404 for everybody else)."""
     instrument = _visible(instrument_id)
     version = db.session.scalar(select(InstrumentVersion).where(
         InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.number == number))
-    if version is None or version.file is None:
+    if version is None or version.file is None or (version.is_proposal
+                                                   and not instrument.can_see_proposals(current_user)):
         abort(404)
     response = send_file(io.BytesIO(services.read_file(version)), mimetype=version.file.mime_type,
                          as_attachment=True, download_name=version.filename, max_age=0)
-    public = instrument.visibility == Visibility.PUBLIC and instrument.state != InstrumentState.DRAFT
+    public = (instrument.visibility == Visibility.PUBLIC and instrument.state != InstrumentState.DRAFT
+              and not version.is_proposal)
     response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     return response
 
@@ -134,23 +162,38 @@ def new():
 @bp.route("/instrumente/<int:instrument_id>/bearbeiten", methods=["GET", "POST"])
 @role_required(*EDITOR_ROLES)
 def edit(instrument_id: int):
+    """Edit a draft, or propose (or rework) the new version of a published instrument."""
     instrument = _editable(instrument_id)
+    proposal = services.open_proposal(instrument) if instrument.state == InstrumentState.PUBLISHED else None
+    if proposal is not None and not proposal.can_rework(current_user):
+        flash(_("Von diesem Instrument liegt bereits eine neue Fassung von %(name)s vor. Bitte prüfen Sie diese "
+                "oder warten Sie, bis sie entschieden ist.", name=proposal.author.name if proposal.author else "–"),
+              "error")
+        return redirect(url_for("instrumente.proposal", instrument_id=instrument.id))
     # A posted form stands alone: a field it leaves out is empty, not the stored value (topics are a list there).
     submitted = request.method == "POST"
-    form = InstrumentForm() if submitted else InstrumentForm(obj=instrument)
+    shown = services.proposal_input(proposal) if proposal is not None else instrument
+    form = InstrumentForm() if submitted else InstrumentForm(obj=shown)
     if not submitted:
-        form.topics.data = ", ".join(instrument.topics)
-        form.sectors.data = instrument.sectors
-        form.code.data = instrument.code or ""
+        form.topics.data = ", ".join(shown.topics)
+        form.sectors.data = list(shown.sectors)
+        form.code.data = shown.code or ""
+        if proposal is not None:
+            form.change_note.data = proposal.change_note
     if form.validate_on_submit():
         saved, version = _save_form(form, lambda: services.update_instrument(
             current_user, instrument, form.to_input(), note=form.change_note.data or "", upload=form.upload(),
             now=utcnow()))
+        if saved and version is not None and version.is_proposal:
+            flash(_("Die neue Fassung (Version %(number)d) wartet auf die Prüfung durch eine zweite Person. Bis zur "
+                    "Freigabe sehen alle anderen weiter die bisherige Version.", number=version.number), "success")
+            return redirect(url_for("instrumente.proposal", instrument_id=instrument.id))
         if saved:
             flash(_("Version %(number)d wurde gespeichert.", number=version.number) if version
                   else _("Es gab nichts zu ändern."), "success")
             return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
-    return render_template("instrumente/form.html", form=form, instrument=instrument), 422 if form.errors else 200
+    return render_template("instrumente/form.html", form=form, instrument=instrument, proposal=proposal), \
+        422 if form.errors or form.form_errors else 200
 
 
 def _act(instrument: Instrument, action, success: str):
@@ -176,7 +219,7 @@ def submit(instrument_id: int):
 
 
 @bp.post("/instrumente/<int:instrument_id>/freigabe")
-@role_required(Role.ADMIN, Role.TRAINER)
+@role_required(*REVIEWER_ROLES)
 def review(instrument_id: int):
     instrument = db.get_or_404(Instrument, instrument_id)
     form = ReviewForm()
@@ -184,8 +227,85 @@ def review(instrument_id: int):
         abort(400)
     approve = request.form.get("decision") == "approve"
     return _act(instrument, lambda: services.review(current_user, instrument, approve=approve,
-                                                    comment=form.comment.data or "", now=utcnow()),
+                                                    comment=form.comment.data or "", now=utcnow(),
+                                                    seen_version=form.seen.data),
                 _("Das Instrument ist veröffentlicht.") if approve else _("Das Instrument wurde zur Überarbeitung zurückgegeben."))
+
+
+def _open_proposal(instrument_id: int) -> tuple[Instrument, InstrumentVersion | None]:
+    instrument = db.get_or_404(Instrument, instrument_id)
+    require(instrument.can_see_proposals(current_user))
+    return instrument, services.open_proposal(instrument)
+
+
+def _proposal_page(instrument: Instrument, proposal: InstrumentVersion, form: ReviewForm, status: int = 200):
+    reviews = db.session.scalars(
+        select(InstrumentReview).where(InstrumentReview.version_id == proposal.id)
+        .order_by(InstrumentReview.at.desc(), InstrumentReview.id.desc())
+    ).all()
+    return render_template(
+        "instrumente/proposal.html", instrument=instrument, proposal=proposal,
+        current=services.current_version(instrument), changes=services.compare(instrument, proposal),
+        reviews=reviews, review_form=form, action_form=ActionForm(),
+    ), status
+
+
+@bp.get("/instrumente/<int:instrument_id>/neue-fassung")
+@role_required(*REVIEWER_ROLES)
+def proposal(instrument_id: int):
+    """The proposed new version beside the current one: what changed, its file, the review."""
+    instrument, proposal = _open_proposal(instrument_id)
+    if proposal is None:
+        return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    return _proposal_page(instrument, proposal, ReviewForm(seen=proposal.revision))
+
+
+@bp.post("/instrumente/<int:instrument_id>/neue-fassung/freigabe")
+@role_required(*REVIEWER_ROLES)
+def review_proposal(instrument_id: int):
+    instrument, proposal = _open_proposal(instrument_id)
+    form = ReviewForm()
+    if not form.validate_on_submit() or form.seen.data is None:
+        abort(400)
+    if proposal is None:
+        flash(services.DECIDED_MEANWHILE, "error")
+        return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    approve = request.form.get("decision") == "approve"
+    try:
+        services.review_proposal(current_user, proposal, approve=approve, comment=form.comment.data or "",
+                                 now=utcnow(), seen_revision=form.seen.data)
+    except PermissionDenied:
+        db.session.rollback()
+        raise  # a German 403 page with the reason (the author cannot review their own version)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("instrumente.proposal", instrument_id=instrument.id))
+    except DomainError as error:
+        db.session.rollback()
+        form.comment.errors = [*form.comment.errors, error.message]
+        return _proposal_page(instrument, db.session.get(InstrumentVersion, proposal.id), form, 422)
+    db.session.commit()
+    if approve:
+        flash(_("Die neue Fassung ist freigegeben: Version %(number)d ist jetzt die aktuelle.",
+                number=proposal.number), "success")
+        return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    flash(_("Die neue Fassung wurde zur Überarbeitung zurückgegeben. Die bisherige Version bleibt aktuell."),
+          "success")
+    return redirect(url_for("instrumente.proposal", instrument_id=instrument.id))
+
+
+@bp.post("/instrumente/<int:instrument_id>/neue-fassung/verwerfen")
+@role_required(*REVIEWER_ROLES)
+def discard_proposal(instrument_id: int):
+    instrument, proposal = _open_proposal(instrument_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if proposal is None:
+        flash(services.CHANGED_MEANWHILE, "error")
+        return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    return _act(instrument, lambda: services.discard_proposal(current_user, proposal),
+                _("Die neue Fassung wurde verworfen. Die bisherige Version bleibt aktuell."))
 
 
 @bp.post("/instrumente/<int:instrument_id>/zurueckziehen")
@@ -252,5 +372,10 @@ def bookmarks():
 @bp.get("/instrumente/in-arbeit")
 @role_required(*EDITOR_ROLES)
 def drafts():
-    page = db.paginate(queries.drafts_query(current_user), per_page=PER_PAGE, error_out=False)
-    return render_template("instrumente/drafts.html", page=page)
+    """Drafts, reviews and proposed new versions; with ?ansicht=pruefen only what waits for the user's review."""
+    waiting = request.args.get("ansicht") == "pruefen" and current_user.has_role(*REVIEWER_ROLES)  # else own drafts
+    query = queries.waiting_for_review_query(current_user) if waiting else queries.drafts_query(current_user)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    reviewer = current_user.has_role(*REVIEWER_ROLES)
+    proposals = queries.open_proposals([item.id for item in page.items]) if reviewer else {}
+    return render_template("instrumente/drafts.html", page=page, proposals=proposals, waiting=waiting)

@@ -193,16 +193,19 @@ def test_only_admins_delete(create_instrument, editor):
 # --- bookmarks ------------------------------------------------------------------------------
 
 def test_bookmarkers_learn_of_new_versions_on_their_page_and_by_mail_if_they_wish(create_instrument, create_user,
-                                                                                   editor, now):
+                                                                                   editor, reviewer, now):
     instrument = create_instrument(title="Rollenklärungsmatrix")
     quiet, by_mail = create_user("partner"), create_user("coordinator")
     services.bookmark(quiet, instrument, notify_by_mail=False, now=now)
     services.bookmark(by_mail, instrument, notify_by_mail=True, now=now)
     assert not any(entry.has_news for entry in services.bookmarks_of(quiet))
-    services.update_instrument(editor, instrument, _input(instrument, summary="neu"), note="Beispiele ergänzt",
-                               upload=None, now=now)
+    proposal = services.update_instrument(editor, instrument, _input(instrument, summary="neu"),
+                                          note="Beispiele ergänzt", upload=None, now=now)
+    assert not any(entry.has_news for entry in services.bookmarks_of(quiet))  # not before the review
+    services.review_proposal(reviewer, proposal, approve=True, comment="", now=now)
     assert [entry.has_news for entry in services.bookmarks_of(quiet)] == [True]
-    mails = db.session.scalars(select(OutboxMessage)).all()
+    mails = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient.in_([quiet.email, by_mail.email]))).all()
     assert [mail.recipient for mail in mails] == [by_mail.email]
     assert "Beispiele ergänzt" in mails[0].body
     services.mark_seen(quiet, instrument)
