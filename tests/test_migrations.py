@@ -75,3 +75,23 @@ def test_parallel_first_callers_agree_on_one_uid_domain(app):
     assert in_parallel(app, [lambda: seen.append(uid_domain()) for _ in range(6)]) == []
     stored = db.session.scalars(select(InstallationValue.value)).all()
     assert len(stored) == 1 and seen == stored * 6
+
+
+def test_existing_modules_are_found_by_the_catalogue_search_after_the_upgrade(app, create_module, create_offering):
+    """The search terms are stored per module: the upgrade that adds them fills them for old modules.
+    The downgrade rebuilds the module table on SQLite; the offerings that point to it stay."""
+    from sqlalchemy import text
+
+    from lms.module import queries
+
+    create_offering(create_module(title="Gefährdungseinschätzung nach § 8a", summary="Helferkonferenzen vorbereiten",
+                                  code="M04"))
+    db.session.remove()
+    flask_migrate.downgrade(revision="e6b1f3a8c2d5")
+    assert db.session.execute(text("SELECT count(*) FROM offering_date")).scalar() == 1
+    db.session.remove()
+    flask_migrate.upgrade()
+    assert db.session.execute(text("SELECT search_title FROM module")).scalar() == " m04 gefahrdungseinschatz nach 8a"
+    for words in ("Gefaehrdung", "helferkonferenz"):
+        found = db.session.scalars(queries.catalogue_query(queries.CatalogueFilter(q=words), now=None)).all()
+        assert [module.code for module in found] == ["M04"], words

@@ -21,6 +21,7 @@ from lms.kompetenzen.models import (
 from lms.kompetenzen.starter import AREAS, MODULE_BUILDS
 from lms.instrumente.models import Instrument, InstrumentState
 from lms.module.models import Completion, Module, Offering, OfferingState
+from lms.module import services as module_services
 from lms.module.queries import waitlist_length
 
 # [PROPOSAL] Default target profile for coordinators until admins set their own: "shaping" (3) in
@@ -425,20 +426,31 @@ class Recommendation:
     to_level: int
     own_region: bool
     waitlist: int | None  # None: seats are free
+    missing: list[Module] = field(default_factory=list)  # prerequisites to complete first (or be admitted)
+    in_progress: set[int] = field(default_factory=set)  # ids of those the person is enrolled in now
 
 
 def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime, limit: int = 10) -> list[Recommendation]:
     """Upcoming open offerings whose module closes a gap, ranked by how much of the gap they close,
-    then own region first (statewide next), then by date. Full offerings are offered as waitlist."""
+    then own region first (statewide next), then by date. Full offerings are offered as waitlist.
+
+    Each module appears once, with its best run. Advice leads somewhere: modules the person has
+    completed or holds a place in (requested,
+    waitlisted or enrolled, in any offering that is not over) are left out, and a recommendation
+    whose prerequisite is missing names it, so that the page shows it first and offers
+    "Zulassung anfragen" instead of an "Anmelden" that would fail."""
     if not gap_rows:
         return []
     by_competence = {row.competence.id: row for row in gap_rows}
+    done = module_services.completed_module_ids(user)
+    busy = module_services.modules_in_progress(user, now=now)
+    admitted = module_services.admitted_offering_ids(user)
     candidates = db.session.execute(
         select(Offering, ModuleCompetence)
         .join(ModuleCompetence, ModuleCompetence.module_id == Offering.module_id)
         .where(ModuleCompetence.competence_id.in_(by_competence), Offering.state == OfferingState.OPEN,
                Offering.first_starts_at > now, Offering.registration_deadline > now,
-               Offering.registration_closed.is_(False))
+               Offering.registration_closed.is_(False), Offering.module_id.not_in(done | busy))
     ).unique().all()
     best: dict[int, Recommendation] = {}
     for offering, mapping in candidates:
@@ -448,16 +460,22 @@ def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime,
         closes = min(mapping.level, row.target) - row.current
         if closes <= 0:
             continue
+        missing = [] if offering.id in admitted else [
+            required for required in offering.module.published_prerequisites if required.id not in done]
         recommendation = Recommendation(
             offering, row.competence, closes, row.current, min(mapping.level, row.target),
             own_region=offering.region_id is not None and offering.region_id == user.region_id,
             waitlist=waitlist_length(offering) if offering.seats_left <= 0 else None,
+            missing=missing, in_progress={required.id for required in missing if required.id in busy},
         )
         if offering.id not in best or best[offering.id].closes < closes:
             best[offering.id] = recommendation
     ranked = sorted(best.values(), key=lambda r: (
         -r.closes, 0 if r.own_region else (1 if r.offering.region_id is None else 2), r.offering.first_starts_at,
         r.offering.id))
+    # One run per module: the best; the module's page lists its other dates.
+    seen: set[int] = set()
+    ranked = [r for r in ranked if not (r.offering.module_id in seen or seen.add(r.offering.module_id))]
     return ranked[:limit]
 
 

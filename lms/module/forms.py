@@ -193,3 +193,10 @@ class PersonForm(FlaskForm):
                     Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False)],
     )
     reason = StringField(_l("Begründung"), validators=[Optional(), _length(500)])
+
+
+class AdmissionRequestForm(FlaskForm):
+    """Ask the trainers for admission although a prerequisite is missing."""
+
+    note = TextAreaField(_l("Nachricht an die Referent*innen (freiwillig)"), filters=[_stripped],
+                         validators=[Optional(), _length(500)])

@@ -94,6 +94,9 @@ class Module(db.Model):
     summary: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     learning_goals: Mapped[str] = mapped_column(Text, default="")  # one goal per line
+    # The catalogue search's terms (lms.textsearch.term_line), written by the services on every edit.
+    search_title: Mapped[str] = mapped_column(Text, default="")  # code and title
+    search_body: Mapped[str] = mapped_column(Text, default="")  # summary, description, learning goals
     dimension: Mapped[str] = mapped_column(String(20), index=True)
     teaching_units: Mapped[int]  # Unterrichtseinheiten of 45 minutes
     # Share of an offering's dates a participant must attend to complete (percent; 100 = all dates).
@@ -356,8 +359,11 @@ class EnrolmentEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))  # None: the system
     reason: Mapped[str] = mapped_column(String(500), default="")
+    # A promotion from the waitlist: the enrolment that gave the seat back (its person's name is shown
+    # to trainers from there, so that no name is copied into the history's text).
+    freed_by_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id", ondelete="SET NULL"))
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

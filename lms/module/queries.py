@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
@@ -11,6 +11,7 @@ from lms.module.models import (
     ACTIVE_STATUSES, Attendance, Enrolment, EnrolmentStatus, Module, ModuleAudience, ModuleState, Offering,
     OfferingState, module_trainer, offering_trainer,
 )
+from lms.textsearch import word_match, query_terms
 
 
 @dataclass
@@ -51,12 +52,22 @@ def _offering_conditions(filters: CatalogueFilter, now: datetime) -> list:
 
 
 def catalogue_query(filters: CatalogueFilter, *, now: datetime) -> Select:
-    """Published modules matching *filters*, by title."""
-    query = select(Module).where(Module.state == ModuleState.PUBLISHED).order_by(Module.title, Module.id)
-    if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        query = query.where(or_(Module.title.ilike(pattern), Module.summary.ilike(pattern),
-                                Module.code.ilike(pattern)))
+    """Published modules matching *filters*: by code (then title), or when searching by relevance.
+
+    The search is German-aware (lms.textsearch): every query word must be found in a word of the
+    module's code, title, summary, description or learning goals (at its start, longer words also
+    inside it), in any inflection or umlaut spelling.
+    Modules whose title holds more of the words come first, then by code."""
+    query = select(Module).where(Module.state == ModuleState.PUBLISHED)
+    by_code = (Module.code.is_(None), Module.code, Module.title, Module.id)
+    stems = query_terms(filters.q)
+    if stems:
+        columns = (Module.search_title, Module.search_body)
+        query = query.where(*(word_match(columns, term) for term in stems))
+        title_hits = sum(case((word_match([Module.search_title], term), 1), else_=0) for term in stems)
+        query = query.order_by(title_hits.desc(), *by_code)
+    else:
+        query = query.order_by(*by_code)
     if filters.dimension:
         query = query.where(Module.dimension == filters.dimension)
     if filters.audience:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_datetime, format_time
 from flask import current_app
+from flask_babel import format_date
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,6 +45,7 @@ from lms.module.models import (
 )
 from lms.notifications.services import queue_mail
 from lms.signals import completion_recorded, completion_revoked
+from lms.textsearch import term_line
 
 
 class RegistrationClosed(DomainError):
@@ -58,11 +60,23 @@ class AlreadyEnrolled(Conflict):
     default_message = _l("Sie sind für diese Durchführung bereits angemeldet oder vorgemerkt.")
 
 
+class AlreadyInModule(Conflict):
+    """One active place per person and module: a second offering of the same module is a double booking."""
+
+    def __init__(self, other: Offering):
+        self.other = other
+        super().__init__(_l(
+            "Sie sind bereits für eine andere Durchführung dieses Moduls angemeldet, vorgemerkt oder haben sie "
+            "angefragt (Beginn %(date)s). Wenn Sie wechseln möchten, melden Sie sich dort zuerst ab.",
+            date=format_date(other.first_starts_at, "dd.MM.yyyy") if other.first_starts_at else "–",
+        ))
+
+
 class PrerequisitesMissing(DomainError):
     def __init__(self, modules):
         self.modules = modules
         super().__init__(_l(
-            "Für dieses Modul fehlen Ihnen Voraussetzungen: %(titles)s. Die Referent*innen können Sie trotzdem zulassen.",
+            "Für dieses Modul fehlen Ihnen Voraussetzungen: %(titles)s. Sie können die Referent*innen bitten, Sie trotzdem zuzulassen („Zulassung anfragen“).",
             titles=", ".join(module.title for module in modules),
         ))
 
@@ -137,6 +151,13 @@ def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> No
     module.audience_rows = [row for row in module.audience_rows if row.code in data.audiences] + [
         ModuleAudience(code=code) for code in data.audiences if code not in module.audiences
     ]
+    module.search_title, module.search_body = search_lines(module)
+
+
+def search_lines(module: Module) -> tuple[str, str]:
+    """The catalogue search's terms of *module*: code and title, and the rest of its text."""
+    return (term_line(f"{module.code or ''} {module.title}"),
+            term_line(" ".join((module.summary, module.description, module.learning_goals))))
 
 
 def _may_require(module: Module, required: Module) -> bool:
@@ -366,7 +387,7 @@ def update_offering(actor: User, offering: Offering, data: OfferingInput, *, now
                 _date_mail(enrolment, offering, date, "REQUEST",
                            _invitation(enrolment, date, "REQUEST", changes=count), now=now,
                            changed=date in changes.changed)
-    _fill_free_seats(offering, actor=actor, now=now)
+    _fill_free_seats(offering, now=now)
     return offering
 
 
@@ -483,34 +504,101 @@ def is_admitted(user: User, offering: Offering) -> bool:
     ) is not None
 
 
-def check_can_enrol(user: User, offering: Offering, *, now: datetime) -> None:
-    """Raise the reason why *user* may not sign up for *offering* themselves, if there is one."""
+def other_place_in_module(user: User, offering: Offering, *, now: datetime) -> Enrolment | None:
+    """The person's active place (requested, waitlisted, enrolled) in another offering of the same
+    module that is neither cancelled nor over: one such place at a time."""
+    return db.session.scalar(
+        select(Enrolment).join(Offering, Enrolment.offering_id == Offering.id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACTIVE_STATUSES),
+               Offering.module_id == offering.module_id, Offering.id != offering.id,
+               Offering.state != OfferingState.CANCELLED,
+               or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now))
+        .order_by(Offering.first_starts_at, Offering.id).limit(1)
+    )
+
+
+def modules_in_progress(user: User, *, now: datetime) -> set[int]:
+    """The modules in which *user* holds an active place in an offering that is neither cancelled
+    nor over (see `other_place_in_module`)."""
+    return set(db.session.scalars(
+        select(Offering.module_id).join(Enrolment, Enrolment.offering_id == Offering.id)
+        .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACTIVE_STATUSES),
+               Offering.state != OfferingState.CANCELLED,
+               or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now))
+    ))
+
+
+def admitted_offering_ids(user: User) -> set[int]:
+    return set(db.session.scalars(select(Admission.offering_id).where(Admission.user_id == user.id)))
+
+
+def _check_open_to(user: User, offering: Offering, *, now: datetime) -> None:
+    """What a sign-up and a request for admission both need: the right role, an open registration,
+    the target group and no other place in the same module."""
     if not user.is_active or not user.has_role(Role.COORDINATOR, Role.PARTNER, Role.EXPERT):
         raise PermissionDenied(_l("Anmelden können sich Netzwerkkoordinator*innen, Netzwerkpartner*innen und Fachkräfte."))
     if not offering.module.is_published or not offering.registration_open(now):
         raise RegistrationClosed()
     if not offering.module.is_for(user):
         raise NotInTargetGroup()
+    if (other := other_place_in_module(user, offering, now=now)) is not None:
+        raise AlreadyInModule(other.offering)
+
+
+def check_can_enrol(user: User, offering: Offering, *, now: datetime) -> None:
+    """Raise the reason why *user* may not sign up for *offering* themselves, if there is one."""
+    _check_open_to(user, offering, now=now)
     missing = missing_prerequisites(user, offering.module)
     if missing and not is_admitted(user, offering):
         raise PrerequisitesMissing(missing)
 
 
-def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None = None) -> Enrolment:
+def may_request_admission(user: User, offering: Offering, *, now: datetime) -> bool:
+    """Whether the only thing between *user* and *offering* is a missing prerequisite: then the
+    pages offer "Zulassung anfragen" instead of a dead end."""
+    try:
+        check_can_enrol(user, offering, now=now)
+    except PrerequisitesMissing:
+        return enrolment_for(user, offering) is None or not enrolment_for(user, offering).is_active
+    except DomainError:
+        return False
+    return False
+
+
+def _lock_person(user: User) -> None:
+    """Serialise one person's sign-ups, so that two parallel ones in offerings of the same module
+    cannot both pass `other_place_in_module` (the offering locks only serialise one offering)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(User).where(User.id == user.id).values(id=User.id)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None = None, reason: str = "") -> Enrolment:
     """Sign *user* up: a seat if one is free, else the waitlist; a request in moderated offerings.
 
     A trainer (*actor*) adding someone skips the deadline, target group, prerequisite and approval
-    checks, but never the capacity. The place in line is taken under the offering's lock (see
-    `_place`).
+    checks, but never the capacity; someone who already holds a place in another offering of the
+    module they add only with a *reason*, which the history keeps. The place in line is taken under
+    the offering's lock (see `_place`).
     """
     actor = actor or user
     by_trainer = actor.id != user.id
     if by_trainer:
         _require_manage(actor, offering)
+    _lock_person(user)
     _lock_offering(offering)
     if by_trainer:
         if offering.state == OfferingState.CANCELLED or (offering.last_ends_at and offering.last_ends_at <= now):
             raise RegistrationClosed()
+        other = other_place_in_module(user, offering, now=now)
+        if other is not None and not reason.strip():
+            raise Conflict(_l(
+                "%(name)s hat bereits einen Platz in einer anderen Durchführung dieses Moduls (Beginn %(date)s). "
+                "Wenn Sie die Person trotzdem hinzufügen möchten, geben Sie bitte eine Begründung an.",
+                name=user.name, date=format_date(other.offering.first_starts_at, "dd.MM.yyyy")
+                if other.offering.first_starts_at else "–"))
     else:
         check_can_enrol(user, offering, now=now)
     enrolment = enrolment_for(user, offering)
@@ -531,7 +619,46 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
         _notify(enrolment, "request_received", now=now)
     else:
         _place(enrolment, actor=actor, now=now, previous=previous,
-               reason=_l("durch Referent*in hinzugefügt") if by_trainer else "")
+               reason=(reason.strip() or _l("durch Referent*in hinzugefügt")) if by_trainer else "")
+    return enrolment
+
+
+def request_admission(user: User, offering: Offering, *, note: str, now: datetime) -> Enrolment:
+    """Ask the trainers to admit *user* although a prerequisite is missing ("Zulassung anfragen").
+
+    The request is an enrolment in the state "requested", as in a moderated offering: the trainers
+    see it in their list, approve it (which admits and places the person in line) or decline it,
+    and the mails are the usual ones; the trainers also get a mail naming what is missing."""
+    _lock_person(user)
+    _lock_offering(offering)
+    _check_open_to(user, offering, now=now)
+    missing = missing_prerequisites(user, offering.module)
+    if not missing or is_admitted(user, offering):
+        raise DomainError(_l("Sie können sich direkt anmelden; eine Zulassung ist nicht nötig."))
+    enrolment = enrolment_for(user, offering)
+    if enrolment is not None and enrolment.is_active:
+        raise AlreadyEnrolled()
+    reason = _l("Zulassung angefragt, es fehlt: %(titles)s", titles=", ".join(module.title for module in missing))
+    queued_at = _queue_time(offering, now=now)
+    if enrolment is None:
+        enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED, queued_at=queued_at,
+                              created_at=now, updated_at=now)
+        db.session.add(enrolment)
+        db.session.flush()
+        previous = None
+    else:
+        previous = enrolment.status
+        enrolment.queued_at = queued_at
+    _record(enrolment, EnrolmentStatus.REQUESTED, actor=user, now=now, previous=previous,
+            reason=f"{reason}. {note.strip()}" if note.strip() else reason)
+    _notify(enrolment, "request_received", now=now)
+    trainers = {trainer.id: trainer for trainer in (*offering.trainers, *offering.module.trainers)}
+    for trainer in trainers.values():
+        if trainer.is_active:
+            queue_mail(recipient=trainer.email, template="module/admission_requested", locale=trainer.locale,
+                       now=now, trainer=trainer, person=user, module=offering.module, offering=offering,
+                       missing=missing, note=note.strip(),
+                       link=external_url("module.participants", offering_id=offering.id))
     return enrolment
 
 
@@ -592,8 +719,9 @@ def _record(enrolment: Enrolment, to: EnrolmentStatus, *, actor: User | None, no
 
 
 def _claim_status(enrolment: Enrolment, expected: str, to: EnrolmentStatus, *, actor: User | None,
-                  now: datetime, reason="") -> bool:
-    """Move *enrolment* from *expected* to *to* unless someone else changed it first."""
+                  now: datetime, reason="", freed_by: Enrolment | None = None) -> bool:
+    """Move *enrolment* from *expected* to *to* unless someone else changed it first. *actor* None
+    is the system; *freed_by* the enrolment whose seat it took."""
     changed = db.session.execute(
         update(Enrolment)
         .where(Enrolment.id == enrolment.id, Enrolment.status == expected)
@@ -604,6 +732,7 @@ def _claim_status(enrolment: Enrolment, expected: str, to: EnrolmentStatus, *, a
         db.session.add(EnrolmentEvent(
             enrolment_id=enrolment.id, from_status=expected, to_status=to, at=now,
             actor_id=actor.id if actor else None, reason=str(reason)[:500],
+            freed_by_id=freed_by.id if freed_by else None,
         ))
         db.session.flush()
     db.session.expire(enrolment, ["status", "updated_at"])
@@ -619,26 +748,29 @@ def _next_waiting(offering: Offering) -> Enrolment | None:
     )
 
 
-def _hand_on_seat(offering: Offering, *, actor: User | None, now: datetime) -> None:
-    """A seat became free: the first on the waitlist gets it, unless the offering has started."""
+def _hand_on_seat(offering: Offering, *, freed_by: Enrolment, cause, now: datetime) -> None:
+    """A seat became free: the first on the waitlist gets it, unless the offering has started.
+
+    The move is the system's (no person made it), and its history row says why: *cause*, and the
+    enrolment that gave the seat back (the page shows that person's name to the trainers)."""
     while not offering.has_started(now) and offering.state != OfferingState.CANCELLED:
         candidate = _next_waiting(offering)
         if candidate is None:
             break
-        if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=actor, now=now,
-                         reason=_l("von der Warteliste nachgerückt")):
+        if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=None, now=now,
+                         reason=cause, freed_by=freed_by):
             _notify(candidate, "promoted", now=now, method="REQUEST")
             return
     _release_seat(offering)
 
 
-def _fill_free_seats(offering: Offering, *, actor: User, now: datetime) -> None:
-    """After a capacity increase: promote from the waitlist while seats are free."""
+def _fill_free_seats(offering: Offering, *, now: datetime) -> None:
+    """After a capacity increase: the system promotes from the waitlist while seats are free."""
     if offering.has_started(now):
         return
     while (candidate := _next_waiting(offering)) is not None and _take_seat(offering):
-        if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=actor, now=now,
-                         reason=_l("von der Warteliste nachgerückt")):
+        if _claim_status(candidate, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ENROLLED, actor=None, now=now,
+                         reason=_l("Platz frei geworden: mehr Plätze in der Durchführung")):
             _notify(candidate, "promoted", now=now, method="REQUEST")
         else:
             _release_seat(offering)
@@ -663,7 +795,7 @@ def cancel_enrolment(user: User, enrolment: Enrolment, *, now: datetime) -> None
         raise Conflict(_l("Ihre Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
     _notify(enrolment, "cancelled", now=now, method="CANCEL" if was == EnrolmentStatus.ENROLLED else None)
     if was == EnrolmentStatus.ENROLLED:
-        _hand_on_seat(offering, actor=user, now=now)
+        _hand_on_seat(offering, freed_by=enrolment, cause=_l("Platz frei geworden durch Abmeldung"), now=now)
 
 
 def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: datetime) -> None:
@@ -684,7 +816,8 @@ def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: d
     _notify(enrolment, "removed", now=now, reason=reason.strip(),
             method="CANCEL" if was == EnrolmentStatus.ENROLLED else None)
     if was == EnrolmentStatus.ENROLLED:
-        _hand_on_seat(offering, actor=actor, now=now)
+        _hand_on_seat(offering, freed_by=enrolment, cause=_l("Platz frei geworden durch Entfernen von der Liste"),
+                      now=now)
 
 
 def approve_request(actor: User, enrolment: Enrolment, *, now: datetime) -> None:

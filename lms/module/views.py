@@ -20,7 +20,7 @@ from lms.instrumente.models import Instrument, InstrumentState
 from lms.module import exports, queries, services
 from lms.module.certificates import certificate_pdf
 from lms.module.ical import date_event
-from lms.module.forms import ModuleForm, OfferingForm, PersonForm
+from lms.module.forms import AdmissionRequestForm, ModuleForm, OfferingForm, PersonForm
 from lms.module.models import (
     AUDIENCE_LABELS, Certificate, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering,
 )
@@ -51,10 +51,15 @@ def _managed_offering(offering_id: int) -> Offering:
     return offering
 
 
-def _date_arg(name: str) -> date | None:
+def _date_arg(name: str, errors: dict) -> date | None:
+    """A date filter of the catalogue; a value that is no date is ignored and named in *errors*."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        return date.fromisoformat(raw)
     except ValueError:
+        errors[name] = _("Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ).")
         return None
 
 
@@ -63,17 +68,24 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/qualifizierung")
 def catalogue():
     now = utcnow()
+    errors: dict[str, str] = {}
+    date_from, date_to = _date_arg("von", errors), _date_arg("bis", errors)
+    if date_from and date_to and date_from > date_to:
+        # An impossible range would list nothing without saying why: say it, and filter by neither.
+        errors["bis"] = _("„Beginn bis“ liegt vor „Beginn ab“. Bitte prüfen Sie den Zeitraum.")
+        date_from = date_to = None
     filters = queries.CatalogueFilter(
         q=request.args.get("q", "")[:100].strip(),
         dimension=request.args.get("dimension", "") if request.args.get("dimension") in DIMENSION_LABELS else "",
         region_id=request.args.get("region", type=int),
         audience=request.args.get("zielgruppe", "") if request.args.get("zielgruppe") in AUDIENCE_LABELS else "",
-        date_from=_date_arg("von"), date_to=_date_arg("bis"), free_seats=request.args.get("frei") == "1",
+        date_from=date_from, date_to=date_to, free_seats=request.args.get("frei") == "1",
     )
     page = db.paginate(queries.catalogue_query(filters, now=now), per_page=PER_PAGE, error_out=False)
     offerings = queries.upcoming_offerings([module.id for module in page.items], filters, now=now)
     return render_template(
-        "module/catalogue.html", page=page, offerings=offerings, filters=filters, now=now,
+        "module/catalogue.html", page=page, offerings=offerings, filters=filters, now=now, errors=errors,
+        raw={name: request.args.get(name, "") for name in ("von", "bis")},
         regions=all_regions(), dimensions=DIMENSION_LABELS, audiences=AUDIENCE_LABELS,
     )
 
@@ -109,6 +121,7 @@ def offering(offering_id: int):
     now = utcnow()
     offering = _visible_offering(offering_id)
     enrolment = position = blocker = None
+    missing = []
     if current_user.is_authenticated:
         enrolment = services.enrolment_for(current_user, offering)
         position = services.waitlist_position(enrolment) if enrolment else None
@@ -117,10 +130,11 @@ def offering(offering_id: int):
                 services.check_can_enrol(current_user, offering, now=now)
             except DomainError as error:
                 blocker = error.message
+                missing = error.modules if isinstance(error, services.PrerequisitesMissing) else []
     return render_template(
         "module/offering.html", offering=offering, module=offering.module, now=now, enrolment=enrolment,
-        position=position, blocker=blocker, waitlist=queries.waitlist_length(offering), form=ActionForm(),
-        can_manage=offering.can_manage(current_user),
+        position=position, blocker=blocker, missing=missing, waitlist=queries.waitlist_length(offering),
+        form=ActionForm(), admission_form=AdmissionRequestForm(), can_manage=offering.can_manage(current_user),
     )
 
 
@@ -164,6 +178,25 @@ def enrol(offering_id: int):
                 EnrolmentStatus.REQUESTED: _("Ihre Anfrage ist eingegangen. Die Referent*innen bestätigen sie."),
             }
             flash(messages[EnrolmentStatus(enrolment.status)], "success")
+    return redirect(url_for("module.offering", offering_id=offering.id))
+
+
+@bp.post("/qualifizierung/angebote/<int:offering_id>/zulassung-anfragen")
+@role_required(*PARTICIPANT_ROLES)
+def request_admission(offering_id: int):
+    """A missing prerequisite is no dead end: the request goes to the offering's trainers."""
+    offering = _visible_offering(offering_id)
+    form = AdmissionRequestForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form), "error")
+    else:
+        try:
+            run_and_flash(
+                lambda: services.request_admission(current_user, offering, note=form.note.data or "", now=utcnow()),
+                _("Ihre Anfrage ist bei den Referent*innen. Sie erhalten eine E-Mail, sobald sie entschieden haben."))
+        except IntegrityError:  # a parallel request for the same person came first
+            db.session.rollback()
+            flash(services.AlreadyEnrolled().message, "error")
     return redirect(url_for("module.offering", offering_id=offering.id))
 
 
@@ -390,7 +423,8 @@ def participants(offering_id: int):
         .limit(200)
     ).all()
     names = {row.enrolment.id: row.enrolment.user.name for row in rows}
-    if len(names) < len({event.enrolment_id for event in history}):
+    if not {event.enrolment_id for event in history} | {event.freed_by_id for event in history if event.freed_by_id} \
+            <= names.keys():
         names.update({e.id: e.user.name for e in db.session.scalars(
             select(Enrolment).where(Enrolment.offering_id == offering.id))})
     return render_template(
@@ -424,7 +458,8 @@ def add_participant(offering_id: int):
     elif (person := _person(form)) is not None:
         try:
             run_and_flash(
-                lambda: services.enrol(person, offering, actor=current_user, now=utcnow()),
+                lambda: services.enrol(person, offering, actor=current_user, reason=form.reason.data or "",
+                                       now=utcnow()),
                 _("%(name)s wurde eingetragen.", name=person.name))
         except IntegrityError:
             db.session.rollback()

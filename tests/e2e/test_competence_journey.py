@@ -16,6 +16,7 @@ from tests.e2e.conftest import assert_accessible, log_in
 from tests.module.conftest import day_dates
 
 pytestmark = pytest.mark.e2e
+APPROVED = "Die Anfrage wurde angenommen."
 
 
 def test_profile_recommendation_enrolment_attendance_new_level(page, browser, live_server, demo_users, monkeypatch):
@@ -61,3 +62,55 @@ def test_profile_recommendation_enrolment_attendance_new_level(page, browser, li
     a3_row = page.get_by_role("row", name="A3 Gremienstruktur gestalten")
     assert a3_row.get_by_role("cell").nth(1).inner_text() == "3"
     assert "Abgeschlossenes Modul 3 (Gremien wirksam gestalten)" in a3_row.inner_text()
+
+
+def test_a_missing_prerequisite_leads_to_a_request_the_trainer_approves(page, browser, live_server, demo_users):
+    """The first recommendation needs a module she is still attending: the card names it and asks the
+    trainers for admission; the trainer approves in the list; the offering page shows her seat."""
+    now = utcnow()
+    competence_services.seed_framework(now=now)
+    trainer = find_user_by_email("referentin@example.org")
+    coordinator = find_user_by_email("koordination@example.org")
+
+    def module_with_run(title, *, prerequisites=(), builds=None):
+        module = services.create_module(trainer, ModuleInput(
+            code=None, title=title, summary="Für Netzwerkkoordinator*innen", description="", learning_goals="",
+            dimension="internal", teaching_units=8, required_attendance=100, audiences=["coordinator"],
+            prerequisite_ids=[m.id for m in prerequisites], trainer_ids=[trainer.id]), now=now)
+        services.set_module_state(trainer, module, "published", now=now)
+        if builds:
+            competence = db.session.scalar(db.select(Competence).where(Competence.code == builds))
+            competence_services.map_module(trainer, module, {competence.id: 3})
+        start = now + timedelta(days=20)
+        offering = services.create_offering(trainer, module, OfferingInput(
+            capacity=10, registration_deadline=start - timedelta(days=1), region_id=None, moderated=False,
+            trainer_ids=[trainer.id], dates=day_dates(start)), open_registration=True, now=now)
+        return module, offering
+
+    basics, basics_run = module_with_run("Grundlagen der Netzwerkarbeit")
+    _module, offering = module_with_run("Steuerung im Netzwerk", prerequisites=[basics], builds="A3")
+    services.enrol(coordinator, basics_run, now=now)
+    db.session.commit()
+
+    log_in(page, "koordination@example.org", demo_users)
+    page.goto("/kompetenzen")
+    card = page.locator(".kern-card", has_text="Steuerung im Netzwerk")
+    expect(card.get_by_text("Zuerst:")).to_be_visible()
+    expect(card.get_by_role("link", name="Grundlagen der Netzwerkarbeit")).to_be_visible()
+    assert card.get_by_role("button", name="Anmelden").count() == 0
+    card.get_by_role("button", name="Zulassung anfragen").click()
+    expect(page.get_by_text("Ihre Anfrage ist bei den Referent*innen.")).to_be_visible()
+    expect(page.locator("#mein-status")).to_contain_text("Angefragt")
+    assert_accessible(page)
+
+    trainer_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    log_in(trainer_page, "referentin@example.org", demo_users)
+    trainer_page.goto(f"/qualifizierung/verwaltung/angebote/{offering.id}/teilnehmende")
+    expect(trainer_page.get_by_text("Zulassung angefragt, es fehlt: Grundlagen der Netzwerkarbeit")).to_be_visible()
+    request = trainer_page.locator("tr", has_text="koordination@example.org")
+    request.get_by_role("button", name="Annehmen").click()
+    expect(trainer_page.get_by_text(APPROVED)).to_be_visible()
+    trainer_page.context.close()
+
+    page.reload()
+    expect(page.locator("#mein-status")).to_contain_text("Angemeldet")
