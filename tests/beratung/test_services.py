@@ -465,6 +465,7 @@ CONFIRMABLE = [  # (vignette, kind, finding)
     ("Frau Bach kommt oft zu spät.", "surname", "Bach"),
     ("Die Familie ist aus Grimma zugezogen.", "place", "Grimma"),
     ("In der Kita Pusteblume fällt das Kind auf.", "institution", "Kita Pusteblume"),
+    ("Seit dem 3. Mai ist sie auffällig.", "day", "3. Mai"),
 ]
 
 
@@ -502,6 +503,16 @@ def test_confirming_one_finding_leaves_the_others_open(expert_profile, book):
     assert [finding.key for finding in refused.value.findings] == [
         "given_name:Lena", "surname:Müller", "given_name:Ali", "place:Plauen", "day:3. Mai"]
     book(expert_profile, slot, case=case, confirmed={finding.key for finding in refused.value.findings})
+    assert count(Consultation) == 1
+
+
+def test_an_exact_age_with_a_place_is_confirmed_on_its_own(expert_profile, book):
+    case = dataclasses.replace(CASE, vignette="Ein 7-jähriger Junge aus Wurzen kommt hungrig.")
+    slot = at(day_ahead(1), "09:00")
+    with pytest.raises(IdentifiersFound) as refused:
+        book(expert_profile, slot, case=case, confirmed={"place:Wurzen"})
+    assert [finding.key for finding in refused.value.open_findings] == ["age:7-jähriger"]
+    book(expert_profile, slot, case=case, confirmed={"place:Wurzen", "age:7-jähriger"})
     assert count(Consultation) == 1
 
 
