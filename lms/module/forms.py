@@ -192,7 +192,9 @@ class PersonForm(FlaskForm):
         validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")), _length(254),
                     Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False)],
     )
-    reason = StringField(_l("Begründung"), validators=[Optional(), _length(500)])
+    reason = StringField(_l("Begründung"), validators=[Optional(), _length(500)], description=_l(
+        "Nötig, wenn die Person schon einen Platz in einer anderen Durchführung dieses Moduls hat; "
+        "beim Zulassen empfohlen. Der Verlauf zeigt sie."))
 
 
 class AdmissionRequestForm(FlaskForm):
