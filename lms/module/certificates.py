@@ -41,4 +41,6 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.set_font("DejaVu", "", 9)
     link = external_url("module.verify_certificate", token=certificate.verification_token)
     pdf.multi_cell(width, 5, f"Echtheit prüfen: {link}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5, f"oder unter {external_url('module.verify_form')} mit Nummer und Name.",
+                   new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -1027,6 +1027,22 @@ def certificate_by_token(token: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.verification_token == token))
 
 
+def _folded_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def certificate_by_number(number: str, holder_name: str) -> Certificate | None:
+    """The certificate a reader holds in hand: its number and the name on it must both match.
+
+    Numbers count up (TB-2026-17), so a number alone would let anyone list who completed what; the
+    name printed on the certificate is the second key. Case and spacing of either do not matter."""
+    certificate = db.session.scalar(select(Certificate).where(
+        func.upper(Certificate.number) == " ".join(number.split()).upper()))
+    if certificate is None or _folded_name(certificate.holder_name) != _folded_name(holder_name):
+        return None
+    return certificate
+
+
 # --- mail and scheduled work ----------------------------------------------------------------
 
 #

@@ -1,7 +1,7 @@
 """Catalogue, offering pages, enrolment, "Mein Lernen", certificates, and the trainers' pages."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from lms.auth.services import all_regions, find_user_by_email
 from lms.db import utcnow
 from lms.dimensions import DIMENSION_LABELS
 from lms.errors import DomainError, run_and_flash
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.ical import build_calendar
@@ -20,7 +20,7 @@ from lms.instrumente.models import Instrument, InstrumentState
 from lms.module import exports, queries, services
 from lms.module.certificates import certificate_pdf
 from lms.module.ical import date_event
-from lms.module.forms import AdmissionRequestForm, ModuleForm, OfferingForm, PersonForm
+from lms.module.forms import AdmissionRequestForm, CertificateCheckForm, ModuleForm, OfferingForm, PersonForm
 from lms.module.models import (
     AUDIENCE_LABELS, Certificate, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering,
 )
@@ -147,12 +147,31 @@ def offering_ics(offering_id: int):
     })
 
 
+@bp.route("/nachweis", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=lambda _response: g.get("certificate_not_found", False))
+def verify_form():
+    """Anyone checks a certificate by its number and the name on it; misses count against the
+    address like failed sign-ins, so guessing pairs is slow."""
+    form = CertificateCheckForm()
+    certificate = None
+    if form.validate_on_submit():
+        certificate = services.certificate_by_number(form.number.data, form.name.data)
+        if certificate is None:
+            g.certificate_not_found = True
+            form.form_errors.append(_("Zu dieser Nummer und diesem Namen gibt es keine Bescheinigung. Bitte prüfen "
+                                      "Sie beide Angaben auf der Bescheinigung."))
+    status = 200 if certificate is not None or not form.errors and not form.form_errors else 422
+    return render_template("module/verify.html", certificate=certificate, form=form, checked=certificate is not None), \
+        status
+
+
 @bp.get("/nachweis/<token>")
 def verify_certificate(token: str):
     certificate = services.certificate_by_token(token[:64])
     if certificate is None:
-        return render_template("module/verify.html", certificate=None), 404
-    return render_template("module/verify.html", certificate=certificate)
+        return render_template("module/verify.html", certificate=None, checked=True), 404
+    return render_template("module/verify.html", certificate=certificate, checked=True)
 
 
 # --- participants ---------------------------------------------------------------------------
