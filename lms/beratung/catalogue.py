@@ -17,6 +17,19 @@ class ConsultationType:
     data_rule: object
     bookable: bool = True
 
+    @property
+    def cited_label(self) -> str:
+        """The label with its statutory basis, cited once: a label that names its paragraph already
+        ("… (§ 8a Abs. 4)") gets the full citation in its place, not a second one beside it."""
+        label = str(self.label)
+        if not self.basis.startswith("§") or self.basis in label:
+            return label  # the accompanying concept is no statute; a cited paragraph is not repeated
+        if label.endswith(")") and "(" in label:
+            start = label.rindex("(")
+            if self.basis.startswith(label[start + 1:-1]):
+                return f"{label[:start]}({self.basis})"
+        return f"{label} ({self.basis})"
+
 
 CONSULTATION_TYPES = {
     kind.code: kind for kind in (

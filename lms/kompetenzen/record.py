@@ -48,7 +48,8 @@ def record_pdf(data: dict, *, issuer: str) -> bytes:
         pdf.cell(pdf.epw, 6, "Noch keine abgeschlossenen Module.", new_x="LMARGIN", new_y="NEXT")
     for item in data["abschluesse"]:
         label = DIMENSION_LABELS.get(item["dimension"], item["dimension"])
-        pdf.multi_cell(pdf.epw, 6, f"{item['abgeschlossen_am']}  {item['modul']} – {label}, "
+        completed = format_date(date.fromisoformat(item["abgeschlossen_am"]), "dd.MM.yyyy", locale="de")
+        pdf.multi_cell(pdf.epw, 6, f"{completed}  {item['modul']} – {label}, "
                                    f"{item['unterrichtseinheiten']} UE", new_x="LMARGIN", new_y="NEXT")
     totals = ", ".join(f"{DIMENSION_LABELS[d]}: {units} UE" for d, units in data["unterrichtseinheiten_je_dimension"].items())
     pdf.multi_cell(pdf.epw, 6, f"Summe: {totals}", new_x="LMARGIN", new_y="NEXT")

@@ -61,7 +61,7 @@ def test_profile_recommendation_enrolment_attendance_new_level(page, browser, li
     assert_accessible(page)
     a3_row = page.get_by_role("row", name="A3 Gremienstruktur gestalten")
     assert a3_row.get_by_role("cell").nth(1).inner_text() == "3"
-    assert "Abgeschlossenes Modul 3 (Gremien wirksam gestalten)" in a3_row.inner_text()
+    assert "Stufe 3: Abgeschlossenes Modul „Gremien wirksam gestalten“" in a3_row.inner_text()
 
 
 def test_a_missing_prerequisite_leads_to_a_request_the_trainer_approves(page, browser, live_server, demo_users):

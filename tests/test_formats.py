@@ -1,0 +1,44 @@
+"""Numbers, dates and citations as German readers write them (and English ones in English)."""
+import io
+from datetime import timedelta
+
+from flask import render_template_string
+from flask_babel import force_locale
+from pypdf import PdfReader
+
+from lms.beratung.catalogue import CONSULTATION_TYPES
+from lms.extensions import db
+from lms.ical import BERLIN
+from lms.module import services as module_services
+from tests.conftest import login_as
+from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
+
+
+def test_numbers_follow_the_locale(app):
+    with app.test_request_context():
+        for locale, expected in (("de", "2,8 · 1.234 · 0,4"), ("en", "2.8 · 1,234 · 0.4")):
+            with force_locale(locale):
+                assert render_template_string("{{ 2.75 | round(1) | number }} · {{ 1234 | number }} · "
+                                              "{{ 0.4 | number }}") == expected
+
+
+def test_a_legal_basis_is_cited_once():
+    labels = {code: kind.cited_label for code, kind in CONSULTATION_TYPES.items()}
+    assert labels["case_consult_8a4"] == "Hinzuziehung der insoweit erfahrenen Fachkraft (§ 8a Abs. 4 SGB VIII)"
+    assert labels["case_consult_kkg4"] == "Beratung für Berufsgeheimnisträger nach § 4 Abs. 2 KKG"
+    assert labels["case_consult_8b"].endswith("(anonym/pseudonymisiert) (§ 8b Abs. 1 SGB VIII)")
+    assert labels["reflection"] == "Reflexions- und Klärungsgespräch"  # the accompanying concept is no statute
+    assert all(label.count("§") <= 1 for label in labels.values())
+
+
+def test_the_qualification_record_writes_german_dates(client, create_user, create_offering, trainer, now):
+    offering = create_offering(starts_in=timedelta(days=-3))
+    person = create_user("coordinator", name="Jana Jäger")
+    enrolment = module_services.enrol(person, offering, actor=trainer, now=now - timedelta(days=5))
+    module_services.record_attendance(trainer, offering, {(enrolment.id, offering.dates[0].id): True}, now=now)
+    db.session.commit()
+    login_as(client, person)
+    text = PdfReader(io.BytesIO(client.get("/kompetenzen/nachweis.pdf").data)).pages[0].extract_text()
+    completed = module_services.completions_for(person)[0].completed_on
+    assert completed.astimezone(BERLIN).strftime("%d.%m.%Y") in text
+    assert completed.astimezone(BERLIN).date().isoformat() not in text
