@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.kalender import views as calendar_views
     from lms.kompetenzen import services as competence_services
     from lms.kompetenzen import views as competence_views
+    from lms.legal import views as legal_views
     from lms.logmask import init_logging
     from lms.module import views as module_views
     from lms.signals import completion_recorded, completion_revoked
@@ -102,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(competence_views.bp)
     app.register_blueprint(consultation_views.bp)
     app.register_blueprint(calendar_views.bp)
+    app.register_blueprint(legal_views.bp)
+    legal_views.init_legal(app)
     init_logging(app)
     calendar_polling.init_polls(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)

@@ -1,0 +1,1 @@
+"""The pages an operator must publish: Impressum, Datenschutzerklärung, Erklärung zur Barrierefreiheit."""
