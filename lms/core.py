@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from lms.config import default_assets_dir
 from lms.extensions import db, limiter
-from lms.markdown import render_markdown
+from lms.markdown import render_inline, render_markdown
 from lms.navigation import areas_for, intros_for, notices_for
 
 bp = Blueprint("core", __name__)
@@ -71,6 +71,7 @@ def init_shell(app: Flask) -> None:
     """Template globals of the layout and the security headers of every response."""
 
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_inline, "markdown_inline")
 
     @app.context_processor
     def _layout_globals():

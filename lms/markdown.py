@@ -22,3 +22,16 @@ def render_markdown(text: str | None) -> Markup:
             url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
         )
     )
+
+
+_INLINE_TAGS = {"strong", "em", "code", "a"}
+
+
+def render_inline(text: str | None) -> Markup:
+    """One line of Markdown (a summary, a search snippet): emphasis, code and links, no blocks."""
+    if not text:
+        return Markup("")
+    return Markup(nh3.clean(
+        _parser.renderInline(text), tags=_INLINE_TAGS, attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
+    ))

@@ -6,6 +6,7 @@ Words are lower-cased, "ß" becomes "ss" and every word is reduced to its Snowba
 "Gefaehrdung" do too. Query terms match as prefixes, so "Netzwerk" also finds "Netzwerkkarte"; the catalogue also
 matches longer terms inside words (`word_match`).
 """
+import html
 import re
 from functools import lru_cache
 
@@ -64,3 +65,15 @@ def highlight(value: str, query: str) -> Markup:
             last = match.end()
     parts.append(escape(value[last:]))
     return Markup("").join(parts)
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def highlight_markup(markup: Markup, query: str) -> Markup:
+    """`highlight` inside safe HTML (rendered Markdown): only the text between the tags is marked."""
+    if not query_terms(query):
+        return markup
+    parts = _TAG.split(str(markup))
+    return Markup("").join(Markup(part) if index % 2 else highlight(html.unescape(part), query)
+                           for index, part in enumerate(parts))

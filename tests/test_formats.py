@@ -42,3 +42,14 @@ def test_the_qualification_record_writes_german_dates(client, create_user, creat
     completed = module_services.completions_for(person)[0].completed_on
     assert completed.astimezone(BERLIN).strftime("%d.%m.%Y") in text
     assert completed.astimezone(BERLIN).date().isoformat() not in text
+
+
+def test_summaries_show_their_markdown_rendered_also_with_the_query_marked(app):
+    from lms.instrumente.search import highlight_summary
+
+    summary = "Speichert das **leere** Instrument, <b>nie</b> einen Bogen: [Quelle](javascript:x)"
+    with app.test_request_context():
+        marked = str(highlight_summary(summary, "Bögen leeren"))
+    assert "<strong><mark>leere</mark></strong>" in marked and "<mark>Bogen</mark>" in marked
+    assert "**" not in marked and "<b>" not in marked and "&lt;b&gt;nie" in marked  # raw HTML stays text
+    assert 'href="javascript' not in marked

@@ -12,9 +12,15 @@ from sqlalchemy import column, func, literal_column, select, table, text
 
 from lms.extensions import db
 from lms.instrumente.models import Instrument, InstrumentState, SearchDocument
-from lms.textsearch import highlight, query_terms, terms
+from lms.markdown import render_inline
+from lms.textsearch import highlight, highlight_markup, query_terms, terms
 
-__all__ = ["document_for", "index", "matches", "highlight", "SearchFilters", "SearchResult"]
+__all__ = ["document_for", "index", "matches", "highlight", "highlight_summary", "SearchFilters", "SearchResult"]
+
+
+def highlight_summary(summary: str, query: str):
+    """A result's summary as the detail page shows it (inline Markdown), the query's words marked."""
+    return highlight_markup(render_inline(summary), query)
 
 
 def document_for(instrument: Instrument) -> tuple[str, str]:

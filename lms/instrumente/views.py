@@ -84,7 +84,7 @@ def library():
     topics = sorted(set(result.facets["topic"]) | ({filters.topic} if filters.topic else set()), key=str.lower)
     return render_template("instrumente/library.html", result=result, filters=filters, kinds=KIND_LABELS,
                            dimensions=DIMENSION_CHOICES, sectors=SECTOR_LABELS, topics=[(t, t) for t in topics],
-                           highlight=search.highlight)
+                           highlight=search.highlight, highlight_summary=search.highlight_summary)
 
 
 @bp.get("/instrumente/<int:instrument_id>")
