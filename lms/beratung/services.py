@@ -598,6 +598,8 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, 
     """
     if actor.id != consultation.booker_id:
         raise PermissionDenied()
+    if starts_at == consultation.starts_at:  # not a move: it would only un-confirm it and send mails
+        raise Conflict(_l("Die Beratung liegt bereits zu dieser Zeit. Bitte wählen Sie einen anderen Termin."))
     cutoff = current_app.config["CONSULTATION_CHANGE_CUTOFF_MINUTES"]
     if not consultation.holds_slot or consultation.starts_at - timedelta(minutes=cutoff) <= now:
         raise Conflict(_l("Die Beratung kann nur bis %(hours)s Stunden vor Beginn verschoben werden.",

@@ -144,9 +144,16 @@ def expert(expert_id: int):
         moving = _own(request.args.get("verschieben", type=int))
         if moving.booker_id != current_user.id or moving.expert_id != expert_id:
             abort(404)
-    monday = _week_start(request.args.get("woche"), now.astimezone(BERLIN).date())
-    week = _week(profile, monday, now, ignore=moving)
-    upcoming = services.next_free_slots(profile, now=now, ignore=moving)
+    # A booking being moved frees its own slot for the others, but is not offered its own time.
+    upcoming = [slot for slot in services.next_free_slots(profile, now=now, ignore=moving, limit=4)
+                if moving is None or slot.starts_at != moving.starts_at][:3]
+    # Without a week asked for, the view opens on the first week with a free slot, not on empty days.
+    if request.args.get("woche") is None and upcoming:
+        monday = _week_start(None, upcoming[0].day)
+    else:
+        monday = _week_start(request.args.get("woche"), now.astimezone(BERLIN).date())
+    week = [(day, [slot for slot in slots if moving is None or slot.starts_at != moving.starts_at])
+            for day, slots in _week(profile, monday, now, ignore=moving)]
     return render_template(
         "beratung/expert.html", profile=profile, week=week, monday=monday, upcoming=upcoming, moving=moving,
         previous_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7),
