@@ -10,7 +10,7 @@ LEVEL_RANGE = NumberRange(min=1, max=4, message=_l("Die Stufe muss zwischen 1 un
 
 
 def _competence_choices(competences):
-    return [SelectChoice(c.id, f"{c.code} {c.name}") for c in competences]
+    return [SelectChoice(c.id, f"{c.code} {c.label}") for c in competences]
 
 
 class SelfAssessmentForm(FlaskForm):

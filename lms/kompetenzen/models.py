@@ -1,7 +1,9 @@
 """The competence framework with its versions, target levels, module mappings and evidence."""
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
+from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -9,10 +11,38 @@ from lms.auth.models import User
 from lms.dimensions import DIMENSION_LABELS, Dimension
 from lms.extensions import db
 from lms.i18n import _l
+from lms.kompetenzen import starter, starter_en
 
 LEVELS = (1, 2, 3, 4)
 LEVEL_LABELS = {1: _l("Grundlagen"), 2: _l("Anwenden"), 3: _l("Selbstständig gestalten"),
                 4: _l("Weiterentwickeln & vermitteln")}
+
+
+@cache
+def _starter_german() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """code -> (name, level descriptors) as seeded, for areas ("A") and competences ("A1")."""
+    texts = {area["code"]: (area["name"], ()) for area in starter.AREAS}
+    texts.update({competence["code"]: (competence["name"], tuple(competence["levels"]))
+                  for area in starter.AREAS for competence in area["competences"]})
+    return texts
+
+
+def _in_english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def starter_text(code: str, stored: str, index: int | None = None) -> str:
+    """*stored* in the reader's language: English readers get the starter framework's English text
+    for a name (index None) or level descriptor that an admin has not changed since it was seeded."""
+    german = _starter_german().get(code)
+    if not _in_english() or german is None:
+        return stored
+    if index is None:
+        english = starter_en.AREAS.get(code) or starter_en.COMPETENCES.get(code, (None,))[0]
+        return english if english and stored == german[0] else stored
+    english = starter_en.COMPETENCES.get(code, (None, ()))[1]
+    return english[index] if len(english) > index and german[1][index:index + 1] == (stored,) else stored
 
 
 class FrameworkVersion(db.Model):
@@ -38,6 +68,11 @@ class CompetenceArea(db.Model):
     @property
     def dimension_label(self):
         return DIMENSION_LABELS[Dimension(self.main_dimension)]
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (`starter_text`); edits use `name`."""
+        return starter_text(self.code, self.name)
 
 
 class Competence(db.Model):
@@ -66,7 +101,12 @@ class Competence(db.Model):
     area: Mapped[CompetenceArea] = relationship(back_populates="competences", lazy="joined")
 
     def descriptor(self, level: int) -> str:
-        return getattr(self, f"level_{level}")
+        return starter_text(self.code, getattr(self, f"level_{level}"), level - 1)
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (`starter_text`); edits use `name`."""
+        return starter_text(self.code, self.name)
 
     @property
     def is_current(self) -> bool:

@@ -161,7 +161,7 @@ def module_mapping(module_id: int):
 
 def module_panel(module: Module) -> list[tuple[str, str]]:
     """For the module page: the competences the module builds, as (label, detail)."""
-    return [(f"{row.competence.code} {row.competence.name}", _("bis Stufe %(level)d", level=row.level))
+    return [(f"{row.competence.code} {row.competence.label}", _("bis Stufe %(level)d", level=row.level))
             for row in services.module_mapping(module)]
 
 
