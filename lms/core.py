@@ -15,9 +15,12 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from lms.config import default_assets_dir
+from lms.db import utcnow
 from lms.extensions import db, limiter
+from lms.forms import ActionForm
 from lms.markdown import render_inline, render_markdown
 from lms.navigation import areas_for, intros_for, notices_for
+from lms.startpage import grouped, sections_for
 
 bp = Blueprint("core", __name__)
 
@@ -32,11 +35,17 @@ CONTENT_SECURITY_POLICY = (
 
 @bp.get("/")
 def home():
-    """Anonymous visitors see what the platform is; signed-in users their role's areas."""
+    """Anonymous visitors see what the platform is; signed-in users what waits for them, what comes
+    next, and their role's areas."""
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
-    return render_template("core/home.html", areas=areas_for(current_user), intros=intros_for(current_user),
-                           notices=notices_for(current_user))
+    now = utcnow()
+    areas = areas_for(current_user)
+    return render_template(
+        "core/home.html", area_cards=areas, intros=intros_for(current_user), notices=notices_for(current_user),
+        groups=grouped(sections_for(current_user, now=now)), area_endpoints={area.endpoint for area in areas},
+        action_form=ActionForm(), now=now,
+    )
 
 
 @bp.get("/healthz")

@@ -36,6 +36,12 @@ AREAS = (
         _l("Gemerkte Instrumente und ihre neuen Versionen."),
     ),
     Area(
+        "kalender.agenda",
+        _l("Meine Termine"),
+        _l("Alle eigenen Qualifizierungstermine und Fachberatungen nach Tagen, mit Kalender-Abonnement."),
+        frozenset({"coordinator", "partner", "expert", "trainer"}),
+    ),
+    Area(
         "module.my_learning",
         _l("Mein Lernen"),
         _l("Anmeldungen, Wartelistenplätze, nächste Termine und Teilnahmebescheinigungen."),

@@ -1,9 +1,11 @@
-"""Read models for the account lists."""
+"""Read models for the account lists and the admins' start page."""
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import raiseload
 
 from lms.auth.models import Invitation, User, UserRole
+from lms.extensions import db
 
 
 def users_query(*, search: str = "", role: str = "", region_id: int | None = None) -> Select:
@@ -25,3 +27,14 @@ def open_invitations_query(*, now: datetime) -> Select:
         .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)
         .order_by(Invitation.created_at.desc())
     )
+
+
+def pending_invitations(*, now: datetime, limit: int = 5) -> tuple[list[Invitation], int]:
+    """Open invitations, the soonest to expire first, and how many are open in all (one statement)."""
+    rows = db.session.execute(
+        select(Invitation, func.count().over())
+        .options(raiseload(Invitation.invited_by), raiseload(Invitation.region))
+        .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)
+        .order_by(Invitation.expires_at, Invitation.id).limit(limit)
+    ).all()
+    return [invitation for invitation, _total in rows], rows[0][1] if rows else 0

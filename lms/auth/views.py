@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import services
+from lms.auth import services, startpage
 from lms.auth.forms import (
     AcceptInvitationForm,
     AccountForm,
@@ -32,9 +32,15 @@ from lms.errors import DomainError
 from lms.extensions import db, limiter, login_manager
 from lms.i18n import _, _l
 from lms.redirects import safe_target
+from lms.startpage import register_section_provider
 
 bp = Blueprint("auth", __name__)
 PER_PAGE = 25
+
+
+@bp.record_once
+def _register_start_sections(state) -> None:
+    register_section_provider(state.app, startpage.sections)
 
 
 def init_login(app: Flask) -> None:

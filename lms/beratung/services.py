@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import lazy_ngettext
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import raiseload
 
 from lms.auth.models import Role, User, UserRole
 from lms.auth.permissions import ensure_role
@@ -822,3 +823,27 @@ def consultations_of(user: User, *, as_expert: bool, upcoming: bool, now: dateti
 
 def type_label(code: str):
     return CONSULTATION_TYPES[code].label
+
+
+def open_consultations(user: User, *, as_expert: bool, now: datetime, statuses=HOLDING, before: datetime | None = None,
+                       limit: int = 5) -> tuple[list[Consultation], int]:
+    """The user's bookings (as booker or expert) in *statuses* that are not over, soonest first,
+    starting before *before* if given; and how many there are in all (one statement)."""
+    # Nothing of the people: a line shows time, format and case code only.
+    query = (consultations_of(user, as_expert=as_expert, upcoming=True, now=now)
+             .where(Consultation.status.in_(statuses)).add_columns(func.count().over())
+             .options(raiseload(Consultation.expert), raiseload(Consultation.booker)))
+    if before is not None:
+        query = query.where(Consultation.starts_at < before)
+    rows = db.session.execute(query.limit(limit)).all()
+    return [consultation for consultation, _total in rows], rows[0][1] if rows else 0
+
+
+def windows_ending(expert: User, *, today: date, within_days: int = 14) -> list[AvailabilityWindow]:
+    """The expert's weekly windows whose validity ends within *within_days* days from *today* (one statement)."""
+    return list(db.session.scalars(
+        select(AvailabilityWindow)
+        .where(AvailabilityWindow.expert_id == expert.id, AvailabilityWindow.weekday.is_not(None),
+               AvailabilityWindow.valid_until >= today,
+               AvailabilityWindow.valid_until <= today + timedelta(days=within_days))
+        .order_by(AvailabilityWindow.valid_until, AvailabilityWindow.weekday, AvailabilityWindow.start_time)))

@@ -65,3 +65,14 @@ def statistics(actor: User) -> Statistics:
     cancelled_figures, _ = protect(months[key][1] for key in keys)
     return Statistics(total=total_figure, by=published,
                       months=list(zip(keys, counted_figures, cancelled_figures)))
+
+
+def month_figure(actor: User, *, now) -> Figure:
+    """The consultations counted in the Berlin month of *now*, exactly as the statistics page
+    publishes that month (withheld alike, so that no page shows what another withholds)."""
+    local = now.astimezone(BERLIN)
+    first = date(local.year, local.month, 1)
+    for month, counted, _withdrawn in statistics(actor).months:
+        if month == first:
+            return counted
+    return Figure(0)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from lms.auth.models import SECTOR_LABELS, Role, User
 from lms.auth.permissions import require, role_required
 from lms.auth.services import all_regions
-from lms.beratung import services
+from lms.beratung import services, startpage
 from lms.beratung.catalogue import (
     AGE_BANDS,
     BOOKABLE_TYPES,
@@ -44,6 +44,7 @@ from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.ical import BERLIN
+from lms.startpage import register_section_provider
 
 bp = Blueprint("beratung", __name__)
 PER_PAGE = 20
@@ -53,6 +54,11 @@ OVERSEER_ROLES = (Role.ADMIN, Role.COORDINATOR)
 LABELS = {"types": {code: kind.label for code, kind in CONSULTATION_TYPES.items()}, "formats": FORMAT_LABELS,
           "sectors": SECTOR_LABELS, "age_bands": AGE_BANDS, "concerns": CONCERNS, "settings": SETTINGS,
           "urgencies": URGENCIES, "results": RESULTS, "weekdays": WEEKDAYS}
+
+
+@bp.record_once
+def _register_start_sections(state) -> None:
+    register_section_provider(state.app, startpage.sections)
 
 
 @bp.context_processor

@@ -1,4 +1,7 @@
-"""Feed endpoints (private, public, single events and bookings) and the subscription settings page."""
+"""Feed endpoints (private, public, single events and bookings), the subscription settings page and
+"Meine Termine"."""
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -12,6 +15,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from lms.auth.models import Role
+from lms.auth.permissions import role_required
+from lms.beratung.catalogue import FORMAT_LABELS
 from lms.beratung.ical import TITLE as CONSULTATION_TITLE
 from lms.beratung.ical import consultation_event
 from lms.beratung.services import booking_of
@@ -19,13 +25,15 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
-from lms.ical import build_calendar
+from lms.ical import BERLIN, build_calendar
+from lms.kalender import agenda as agenda_model
 from lms.kalender import services
 from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
 from lms.module.models import OfferingDate
 
 bp = Blueprint("kalender", __name__)
+AGENDA_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT, Role.TRAINER)
 
 
 def _serve(feed: services.Feed, *, private: bool) -> Response:
@@ -137,3 +145,22 @@ def new_address():
         flash(_("Ihre neue Kalender-Adresse ist bereit. Die bisherige funktioniert nicht mehr.") if had_one
               else _("Ihre Kalender-Adresse ist bereit."), "success")
     return redirect(url_for("kalender.settings"))
+
+
+@bp.get("/termine")
+@role_required(*AGENDA_ROLES)
+def agenda():
+    """Meine Termine: one's own dates and consultations by day, this week, this month or all coming."""
+    now = utcnow()
+    view = request.args.get("ansicht", agenda_model.ALL)
+    if view not in agenda_model.VIEWS:
+        view = agenda_model.ALL
+    page = agenda_model.agenda(current_user, now=now, until=agenda_model.period_end(view, now),
+                               page=request.args.get("page", 1, type=int))
+    feed_url, _webcal = _addresses("all")
+    today = now.astimezone(BERLIN).date()
+    response = Response(render_template(
+        "kalender/agenda.html", agenda=page, view=view, views=agenda_model.VIEWS, feed_url=feed_url, today=today,
+        tomorrow=today + timedelta(days=1), formats=FORMAT_LABELS, consultation_title=CONSULTATION_TITLE))
+    response.headers["Referrer-Policy"] = "no-referrer"  # the head links the feed address, a secret
+    return response

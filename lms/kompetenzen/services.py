@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Region, Role, User, UserRole
 from lms.disclosure import min_group_size, pool_small
@@ -22,7 +23,7 @@ from lms.kompetenzen.starter import AREAS, MODULE_BUILDS
 from lms.instrumente.models import Instrument, InstrumentState
 from lms.module.models import Completion, Module, Offering, OfferingState
 from lms.module import services as module_services
-from lms.module.queries import waitlist_length
+from lms.module.queries import waitlist_lengths
 
 # [PROPOSAL] Default target profile for coordinators until admins set their own: "shaping" (3) in
 # the internal dimension, "applying" (2) in the performance dimension.
@@ -451,7 +452,11 @@ def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime,
         .where(ModuleCompetence.competence_id.in_(by_competence), Offering.state == OfferingState.OPEN,
                Offering.first_starts_at > now, Offering.registration_deadline > now,
                Offering.registration_closed.is_(False), Offering.module_id.not_in(done | busy))
+        # The prerequisites of all candidates in one statement (a self-referential selectin would
+        # otherwise load them module by module).
+        .options(joinedload(Offering.module).selectinload(Module.prerequisites))
     ).unique().all()
+    waitlists = waitlist_lengths({offering.id for offering, _ in candidates if offering.seats_left <= 0})
     best: dict[int, Recommendation] = {}
     for offering, mapping in candidates:
         row = by_competence[mapping.competence_id]
@@ -465,7 +470,7 @@ def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime,
         recommendation = Recommendation(
             offering, row.competence, closes, row.current, min(mapping.level, row.target),
             own_region=offering.region_id is not None and offering.region_id == user.region_id,
-            waitlist=waitlist_length(offering) if offering.seats_left <= 0 else None,
+            waitlist=waitlists.get(offering.id, 0) if offering.seats_left <= 0 else None,
             missing=missing, in_progress={required.id for required in missing if required.id in busy},
         )
         if offering.id not in best or best[offering.id].closes < closes:
@@ -477,6 +482,24 @@ def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime,
     seen: set[int] = set()
     ranked = [r for r in ranked if not (r.offering.module_id in seen or seen.add(r.offering.module_id))]
     return ranked[:limit]
+
+
+@dataclass
+class GapAdvice:
+    """A competence below target and the best upcoming offering that raises it (None: none fits)."""
+
+    row: CompetenceRow
+    recommendation: Recommendation | None
+
+
+def largest_gaps(user: User, *, now: datetime, limit: int = 3) -> list[GapAdvice]:
+    """The *limit* competences furthest below target, each with its next fitting offering (for the
+    start page: a fixed number of statements, as `profile` and `recommendations`)."""
+    rows = gaps(profile(user, now=now))[:limit]
+    found: dict[int, Recommendation] = {}
+    for recommendation in recommendations(user, rows, now=now, limit=100):
+        found.setdefault(recommendation.competence.id, recommendation)
+    return [GapAdvice(row, found.get(row.competence.id)) for row in rows]
 
 
 def competences() -> list[Competence]:

@@ -14,15 +14,21 @@ from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
 from lms.instrumente.models import Instrument
-from lms.kompetenzen import services
+from lms.kompetenzen import services, startpage
 from lms.kompetenzen.chart import area_chart
 from lms.kompetenzen.forms import CompetenceForm, ConfirmationForm, NewCompetenceForm, NoteForm, SelfAssessmentForm
 from lms.kompetenzen.models import LEVEL_LABELS, LEVELS, Competence, CompetenceArea, FrameworkVersion
 from lms.kompetenzen.record import record_data, record_pdf
 from lms.module.models import Module
 from lms.module.services import completions_for
+from lms.startpage import register_section_provider
 
 bp = Blueprint("kompetenzen", __name__)
+
+
+@bp.record_once
+def _register_start_sections(state) -> None:
+    register_section_provider(state.app, startpage.sections)
 
 
 def _profile_page(person: User, *, own: bool):

@@ -17,18 +17,24 @@ from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.ical import build_calendar
 from lms.instrumente.models import Instrument, InstrumentState
-from lms.module import exports, queries, services
+from lms.module import exports, queries, services, startpage
 from lms.module.certificates import certificate_pdf
 from lms.module.ical import date_event
 from lms.module.forms import AdmissionRequestForm, CertificateCheckForm, ModuleForm, OfferingForm, PersonForm
 from lms.module.models import (
     AUDIENCE_LABELS, Certificate, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering,
 )
+from lms.startpage import register_section_provider
 
 bp = Blueprint("module", __name__)
 PER_PAGE = 20
 PARTICIPANT_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT)
 MANAGER_ROLES = (Role.ADMIN, Role.TRAINER)
+
+
+@bp.record_once
+def _register_start_sections(state) -> None:
+    register_section_provider(state.app, startpage.sections)
 
 
 def _visible_module(module_id: int) -> Module:
