@@ -86,7 +86,7 @@ def init_shell(app: Flask) -> None:
     def _layout_globals():
         return {
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
-            "nav_areas": lambda: areas_for(current_user) if current_user.is_authenticated else [],
+            "nav_areas": lambda: areas_for(current_user),
         }
 
     @app.after_request

@@ -1,8 +1,11 @@
 """The areas each role reaches from the header and the start page, and the start page's notices.
 
 Endpoints are plain strings so that this kernel module imports no domain package; an area whose
-blueprint is not registered yet is left out. A package puts a notice on the start page ("waits for
-your review") by registering a provider with `register_notice_provider`.
+blueprint is not registered yet is left out. Visitors who have not signed in see the public areas
+(`visitors=True`). The header shows the account areas (`account=True`) beside the person's name,
+the others in the main row, administrative ones (`administration=True`) gathered in one menu. A
+package puts a notice on the start page ("waits for your review") by registering a provider with
+`register_notice_provider`.
 """
 from dataclasses import dataclass
 
@@ -16,7 +19,10 @@ class Area:
     endpoint: str
     label: object
     description: object
-    roles: frozenset[str] | None = None  # None: every signed-in user
+    roles: frozenset[str] | None = None  # None: every signed-in user; empty: nobody signed in
+    visitors: bool = False  # shown to visitors who have not signed in
+    account: bool = False  # about the person's own account: beside their name in the header
+    administration: bool = False  # in the header's "Verwaltung" menu, when a person has two or more of them
 
 
 AREAS = (
@@ -24,11 +30,13 @@ AREAS = (
         "module.catalogue",
         _l("Qualifizierung"),
         _l("Qualifizierungsmodule der Binnen- und Leistungsdimension finden und sich anmelden."),
+        visitors=True,
     ),
     Area(
         "instrumente.library",
         _l("Instrumente"),
         _l("Checklisten, Vorlagen, Leitfäden und Vereinbarungen suchen, herunterladen und merken."),
+        visitors=True,
     ),
     Area(
         "instrumente.bookmarks",
@@ -82,12 +90,14 @@ AREAS = (
         _l("Kompetenzrahmen"),
         _l("Kompetenzbereiche, Kompetenzen, Stufen und Sollstufen pflegen."),
         frozenset({"admin"}),
+        administration=True,
     ),
     Area(
         "kompetenzen.overview",
         _l("Kompetenzen je Region"),
         _l("Wie viele Koordinator*innen ihre Sollstufen erreichen, und welche Kompetenzen kein Angebot abdeckt."),
         frozenset({"admin"}),
+        administration=True,
     ),
     Area(
         "kompetenzen.confirmations",
@@ -100,40 +110,54 @@ AREAS = (
         _l("Module verwalten"),
         _l("Module und Durchführungen planen, Teilnehmende und Anwesenheit pflegen."),
         frozenset({"admin", "trainer"}),
+        administration=True,
     ),
     Area(
         "auth.users",
         _l("Benutzerverwaltung"),
         _l("Konten einladen, Rollen und Regionen zuweisen, Konten deaktivieren."),
         frozenset({"admin"}),
+        administration=True,
     ),
     Area(
         "auth.regions",
         _l("Regionen"),
         _l("Landkreise und kreisfreie Städte der Netzwerke pflegen."),
         frozenset({"admin"}),
+        administration=True,
+    ),
+    Area(
+        "module.verify_form",
+        _l("Nachweis prüfen"),
+        _l("Eine Teilnahmebescheinigung anhand ihrer Nummer und des Namens darauf prüfen."),
+        frozenset(),
+        visitors=True,
     ),
     Area(
         "kalender.settings",
         _l("Kalender abonnieren"),
         _l("Die eigenen Termine im Kalenderprogramm sehen."),
+        account=True,
     ),
     Area(
         "auth.account",
         _l("Mein Konto"),
         _l("Name, Sprache und Passwort ändern."),
+        account=True,
     ),
 )
 
 
+def _may_open(area: Area, user) -> bool:
+    if not user.is_authenticated:
+        return area.visitors
+    return area.roles is None or user.has_role(*area.roles)
+
+
 def areas_for(user) -> list[Area]:
-    """The areas *user* may open, in menu order."""
+    """The areas *user* (signed in or not) may open, in menu order."""
     endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
-    return [
-        area
-        for area in AREAS
-        if area.endpoint in endpoints and (area.roles is None or user.has_role(*area.roles))
-    ]
+    return [area for area in AREAS if area.endpoint in endpoints and _may_open(area, user)]
 
 ROLE_INTROS = {
     "admin": _l("Sie verwalten Konten, Rollen und Regionen des Netzwerks."),

@@ -1,22 +1,24 @@
 """The profile chart as server-rendered SVG: target and current level per area as grouped bars.
 
 The SVG is decorative for screen readers (the table beside it carries the same figures), but it
-has a title and description so it is not silent.
+has a title and description so it is not silent. It is drawn at its natural size (labels 12 px)
+inside a box that scrolls sideways where the screen is narrower, so a phone does not shrink it to
+unreadable text.
 """
 from markupsafe import Markup, escape
 
-WIDTH, BAR, GAP, LEFT, TOP, BOTTOM = 640, 14, 18, 40, 20, 40
+MIN_WIDTH, BAR, GAP, LEFT, TOP, BOTTOM = 240, 14, 18, 40, 20, 40  # MIN_WIDTH holds the legend
 HEIGHT = 220
 SCALE = (HEIGHT - TOP - BOTTOM) / 4  # pixels per level
 
 
 def area_chart(summaries, *, title: str, description: str, target_label: str, current_label: str) -> Markup:
     group = 2 * BAR + GAP
-    width = max(WIDTH, LEFT + group * len(summaries) + 20)
+    width = max(MIN_WIDTH, LEFT + group * len(summaries) + 20)
     base = HEIGHT - BOTTOM
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="lms-chart" viewBox="0 0 {width} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-title chart-desc">',
+        f'<div class="lms-scroll"><svg xmlns="http://www.w3.org/2000/svg" class="lms-chart" width="{width}" '
+        f'height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc">',
         f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>',
     ]
     for level in range(5):
@@ -36,5 +38,5 @@ def area_chart(summaries, *, title: str, description: str, target_label: str, cu
                  f'<text x="{LEFT + 14}" y="{legend_y}" class="lms-chart__label">{escape(target_label)}</text>')
     parts.append(f'<rect x="{LEFT + 120}" y="{legend_y - 9}" width="10" height="10" class="lms-chart__current"/>'
                  f'<text x="{LEFT + 134}" y="{legend_y}" class="lms-chart__label">{escape(current_label)}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
