@@ -7,6 +7,28 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.i18n import _l
 
 
+class Required:
+    """Marks a field that the form's own check requires (a `validate_<field>` or `validate`), so that
+    its label is not marked optional. DataRequired and InputRequired mark themselves."""
+
+    def __init__(self):
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
+class Conditional:
+    """Marks a field needed only with certain other answers (the form or the service checks): its
+    label is not marked optional, and its hint says when it is needed."""
+
+    def __init__(self):
+        self.field_flags = {"conditional": True}
+
+    def __call__(self, form, field):
+        pass
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as a list of checkboxes."""
 

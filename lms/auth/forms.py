@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from lms.auth.models import REGION_KIND_LABELS, ROLE_LABELS, SECTOR_LABELS
-from lms.forms import MultiCheckboxField
+from lms.forms import Conditional, MultiCheckboxField, Required
 from lms.i18n import _l
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
@@ -102,15 +102,24 @@ def _role_choices():
     return [SelectChoice(code.value, label) for code, label in ROLE_LABELS.items()]
 
 
-class _AccountFields(FlaskForm):
-    """Roles, region and sector, shared by the invitation and the account form."""
+def _role_field():
+    return MultiCheckboxField(_l("Rollen"), choices=_role_choices, validators=[Required()])  # see validate_roles
 
-    roles = MultiCheckboxField(_l("Rollen"), choices=_role_choices)
-    region = SelectField(_l("Region"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    sector = SelectField(
-        _l("Sektor"), choices=_sector_choices,
+
+def _region_field():
+    return SelectField(_l("Region"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+
+
+def _sector_field():
+    return SelectField(
+        _l("Sektor"), choices=_sector_choices, validators=[Conditional()],  # see validate_sector
         description=_l("Nur für Netzwerkpartner*innen: das Arbeitsfeld der Organisation."),
     )
+
+
+class _AccountFields(FlaskForm):
+    """Roles, region and sector, shared by the invitation and the account form. Each form declares the
+    fields in the order of its page (the error summary lists errors in field order)."""
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,10 +139,12 @@ class _AccountFields(FlaskForm):
 class InvitationForm(_AccountFields):
     email = _email_field()
     name = _name_field()
+    roles, region, sector = _role_field(), _region_field(), _sector_field()
 
 
 class AccountForm(_AccountFields):
     name = _name_field()
+    roles, region, sector = _role_field(), _region_field(), _sector_field()
     organisation = StringField(
         _l("Organisation"),
         validators=[Optional(), Length(max=200, message=_l("Höchstens %(max)d Zeichen."))],

@@ -27,6 +27,7 @@ from lms.auth.forms import (
 from lms.auth.models import ROLE_LABELS, Invitation, Role, User
 from lms.auth.permissions import role_required
 from lms.auth.queries import open_invitations_query, users_query
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db, limiter, login_manager
@@ -261,6 +262,15 @@ def invitations():
 @role_required(Role.ADMIN)
 def revoke_invitation(invitation_id: int):
     invitation = db.get_or_404(Invitation, invitation_id)
+    if invitation.accepted_at is None and invitation.revoked_at is None and not is_confirmed():
+        return ask(Confirmation(
+            title=_("Wirklich die Einladung widerrufen?"),
+            subject=_("%(name)s, %(email)s", name=invitation.name, email=invitation.email),
+            button=_("Einladung widerrufen"), cancel_url=url_for("auth.invitations"), consequences=[
+                _("Der Link in der Einladung funktioniert sofort nicht mehr; die Person kann ihr Konto damit "
+                  "nicht mehr einrichten."),
+                _("Die Person erfährt davon nichts. Soll sie doch ein Konto erhalten, laden Sie sie neu ein."),
+            ]))
     services.revoke_invitation(current_user, invitation, now=utcnow())
     db.session.commit()
     flash(_("Die Einladung wurde widerrufen."), "success")

@@ -42,7 +42,7 @@ from lms.beratung.services import (
     ProfileInput,
     WindowInput,
 )
-from lms.forms import MultiCheckboxField, ReasonForm
+from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required
 from lms.i18n import _l
 
 WEEKDAYS = (_l("Montag"), _l("Dienstag"), _l("Mittwoch"), _l("Donnerstag"), _l("Freitag"), _l("Samstag"),
@@ -60,14 +60,9 @@ def parse_slot(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-class ForCaseTypes:
-    """Marks the case fields: required for case-related types only (the service checks), so the
-    form shows them neither as required nor as optional."""
-
-    field_flags = {"conditional": True}
-
-    def __call__(self, form, field):
-        pass
+class ForCaseTypes(Conditional):
+    """Marks the case fields: required for case-related types only (BookingForm.validate and the
+    service check), so the form shows them neither as required nor as optional."""
 
 
 class ConfirmedField(SelectMultipleField):
@@ -101,15 +96,22 @@ class ProfileForm(FlaskForm):
     specialisations = StringField(_l("Schwerpunkte"), description=_l("Zum Beispiel: Frühe Kindheit, sexualisierte Gewalt, Schule."),
                                   validators=[Optional(), _length(500)])
     languages = StringField(_l("Sprachen"), default="Deutsch", validators=[Optional(), _length(200)])
-    types = MultiCheckboxField(_l("Beratungsarten"), choices=_choices({c: t.label for c, t in BOOKABLE_TYPES.items()}))
-    formats = MultiCheckboxField(_l("Formate"), choices=_choices(FORMAT_LABELS))
-    place = StringField(_l("Ort für Beratungen vor Ort"), validators=[Optional(), _length(300)])
-    phone = StringField(_l("Telefonnummer für telefonische Beratungen"), validators=[Optional(), _length(50)])
-    video_link = StringField(_l("Link für Videoberatungen"), validators=[
-        Optional(), URL(require_tld=False, message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an.")),
+    types = MultiCheckboxField(_l("Beratungsarten"), choices=_choices({c: t.label for c, t in BOOKABLE_TYPES.items()}),
+                               validators=[Required()])
+    formats = MultiCheckboxField(_l("Formate"), choices=_choices(FORMAT_LABELS), validators=[Required()])
+    place = StringField(_l("Ort für Beratungen vor Ort"), description=_l("Nötig, wenn Sie vor Ort beraten."),
+                        validators=[Conditional(), Optional(), _length(300)])
+    phone = StringField(_l("Telefonnummer für telefonische Beratungen"),
+                        description=_l("Nötig, wenn Sie telefonisch beraten."),
+                        validators=[Conditional(), Optional(), _length(50)])
+    video_link = StringField(_l("Link für Videoberatungen"), description=_l("Nötig, wenn Sie per Video beraten."),
+                             validators=[
+        Conditional(), Optional(),
+        URL(require_tld=False, message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an.")),
         _length(500)])
-    sectors = MultiCheckboxField(_l("Sektoren, für die Sie beraten"), choices=_choices(SECTOR_LABELS))
-    regions = MultiCheckboxField(_l("Regionen, für die Sie beraten"), coerce=int)
+    sectors = MultiCheckboxField(_l("Sektoren, für die Sie beraten"), choices=_choices(SECTOR_LABELS),
+                                 validators=[Optional()])
+    regions = MultiCheckboxField(_l("Regionen, für die Sie beraten"), coerce=int, validators=[Optional()])
     slot_minutes = SelectField(_l("Länge eines Termins"), coerce=int,
                                choices=[SelectChoice(n, _l("%(num)d Minuten", num=n)) for n in SLOT_LENGTHS])
     buffer_minutes = _number(_l("Pause zwischen zwei Terminen (Minuten)"), 0, 120, default=15)
@@ -119,6 +121,25 @@ class ProfileForm(FlaskForm):
         Optional(), NumberRange(min=1, max=20, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))])
     auto_confirm = BooleanField(_l("Buchungen automatisch bestätigen"))
     published = BooleanField(_l("Profil veröffentlichen (für Buchende sichtbar)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every field at once: at least one type and format, and what each chosen format needs."""
+        valid = super().validate(extra_validators)
+        needs = [
+            (self.types, not self.types.data, _l("Bitte wählen Sie mindestens eine buchbare Beratungsart.")),
+            (self.formats, not self.formats.data, _l("Bitte wählen Sie mindestens ein Format.")),
+            (self.place, "in_person" in (self.formats.data or ()) and not (self.place.data or "").strip(),
+             _l("Für Beratungen vor Ort geben Sie bitte den Ort an.")),
+            (self.phone, "phone" in (self.formats.data or ()) and not (self.phone.data or "").strip(),
+             _l("Für telefonische Beratungen geben Sie bitte eine Telefonnummer an.")),
+            (self.video_link, "video" in (self.formats.data or ()) and not (self.video_link.data or "").strip(),
+             _l("Für Videoberatungen geben Sie bitte den Link an.")),
+        ]
+        for field, lacking, message in needs:
+            if lacking and not field.errors:
+                field.errors.append(message)
+                valid = False
+        return valid
 
     def fill(self, profile) -> None:
         for name in ("introduction", "specialisations", "languages", "place", "phone", "video_link", "slot_minutes",
@@ -144,15 +165,19 @@ class ProfileForm(FlaskForm):
 
 class WindowForm(FlaskForm):
     weekday = SelectField(_l("Wochentag (wöchentlich)"), choices=[SelectChoice("", _l("– einmalig an einem Datum –"))] +
-                          [SelectChoice(str(number), label) for number, label in enumerate(WEEKDAYS)])
-    day = DateField(_l("Datum (einmalig)"), validators=[Optional()])
+                          [SelectChoice(str(number), label) for number, label in enumerate(WEEKDAYS)],
+                          description=_l("Entweder ein Wochentag oder ein Datum."), validators=[Conditional()])
+    day = DateField(_l("Datum (einmalig)"), description=_l("Nur für ein einmaliges Zeitfenster."),
+                    validators=[Conditional(), Optional()])
     start_time = TimeField(_l("Beginn (Uhrzeit)"), validators=[InputRequired(_l("Bitte geben Sie den Beginn an."))])
     end_time = TimeField(_l("Ende (Uhrzeit)"), validators=[InputRequired(_l("Bitte geben Sie das Ende an."))])
     valid_from = DateField(_l("Gültig ab"), validators=[Optional()])
     valid_until = DateField(_l("Gültig bis"), validators=[Optional()])
 
-    def validate_day(self, field):
-        if (self.weekday.data == "") == (field.data is None):
+    def validate_weekday(self, field):
+        # Here rather than at the day, whose Optional() would skip the check when it is empty.
+        day_given = bool(self.day.raw_data and self.day.raw_data[0].strip())  # an invalid date is the day's error
+        if (field.data == "") == (not day_given):
             raise ValidationError(_l("Bitte wählen Sie entweder einen Wochentag oder ein Datum."))
 
     def to_input(self) -> WindowInput:
@@ -198,6 +223,22 @@ class BookingForm(FlaskForm):
     def start(self) -> datetime | None:
         return parse_slot(self.starts_at.data)
 
+    def validate(self, extra_validators=None) -> bool:
+        """Every field at once; the case fields are needed for case-related types (the service checks too)."""
+        valid = super().validate(extra_validators)
+        kind = BOOKABLE_TYPES.get(self.type_code.data)
+        if kind is not None and kind.case_related:
+            for field, message in (
+                (self.age_band, _l("Bitte wählen Sie die Altersgruppe des Kindes.")),
+                (self.concern, _l("Bitte wählen Sie die Art der Sorge.")),
+                (self.setting, _l("Bitte wählen Sie das Umfeld.")),
+                (self.urgency, _l("Bitte wählen Sie die Dringlichkeit.")),
+            ):
+                if not field.data and not field.errors:
+                    field.errors.append(message)
+                    valid = False
+        return valid
+
     def to_input(self) -> BookingInput:
         case = CaseInput(age_band=self.age_band.data or "", concern=self.concern.data or "",
                          setting=self.setting.data or "", urgency=self.urgency.data or "",
@@ -211,7 +252,8 @@ class RescheduleForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    result = SelectField(_l("Ergebnis"), choices=_choices(RESULTS, empty=_l("– ohne Angabe –")))
+    result = SelectField(_l("Ergebnis"), choices=_choices(RESULTS, empty=_l("– ohne Angabe –")),
+                         validators=[Optional()])
     outcome = TextAreaField(_l("Dokumentation (pseudonym, nur für Sie sichtbar)"),
                             validators=[Optional(), _length(5000)])
     confirmed = ConfirmedField()

@@ -597,6 +597,20 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, 
     The booking keeps its UID and case code; SEQUENCE goes up, so calendars move the event.
     With an expert who confirms by hand the moved booking waits for confirmation again.
     """
+    profile = _check_move(actor, consultation, starts_at, now=now)
+    _lock_calendar(profile)
+    slot = _check_or_offer(profile, starts_at, now=now, ignore=consultation)
+    status = ConsultationStatus.CONFIRMED if profile.auto_confirm else ConsultationStatus.REQUESTED
+    freed = consultation.starts_at
+    _write_or_offer(profile, lambda: _change(
+        consultation, now=now, expected=HOLDING, starts_at=slot.starts_at, ends_at=slot.ends_at, status=status,
+        scheduled_at=now, reminded_day_at=None, reminded_hour_at=None), now=now)
+    for person in (consultation.booker, consultation.expert):
+        _notify(consultation, "rescheduled", to=person, now=now, method="REQUEST")
+    _slot_freed(consultation.expert, freed, now=now)
+
+
+def _check_move(actor: User, consultation: Consultation, starts_at: datetime, *, now: datetime) -> ExpertProfile:
     if actor.id != consultation.booker_id:
         raise PermissionDenied()
     if starts_at == consultation.starts_at:  # not a move: it would only un-confirm it and send mails
@@ -608,16 +622,12 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, *, 
     profile = profile_of(consultation.expert)
     if not is_bookable(profile):
         raise NotFound()
-    _lock_calendar(profile)
-    slot = _check_or_offer(profile, starts_at, now=now, ignore=consultation)
-    status = ConsultationStatus.CONFIRMED if profile.auto_confirm else ConsultationStatus.REQUESTED
-    freed = consultation.starts_at
-    _write_or_offer(profile, lambda: _change(
-        consultation, now=now, expected=HOLDING, starts_at=slot.starts_at, ends_at=slot.ends_at, status=status,
-        scheduled_at=now, reminded_day_at=None, reminded_hour_at=None), now=now)
-    for person in (consultation.booker, consultation.expert):
-        _notify(consultation, "rescheduled", to=person, now=now, method="REQUEST")
-    _slot_freed(consultation.expert, freed, now=now)
+    return profile
+
+
+def check_move(actor: User, consultation: Consultation, starts_at: datetime, *, now: datetime) -> Slot:
+    """The slot *consultation* would move to, changing nothing; raise the reason if it cannot move there."""
+    return check_slot(_check_move(actor, consultation, starts_at, now=now), starts_at, now=now, ignore=consultation)
 
 
 def _require_reason(reason: str, confirmed: frozenset[str] | None = None) -> None:

@@ -8,6 +8,7 @@ trainers get 403 for the whole area.
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, format_time
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -38,11 +39,12 @@ from lms.beratung.forms import (
 )
 from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consultation
 from lms.beratung.statistics import statistics
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import DomainError, run_and_flash
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
-from lms.i18n import _
+from lms.i18n import _, _l
 from lms.ical import BERLIN
 from lms.startpage import register_section_provider
 
@@ -255,6 +257,16 @@ def _consultation_page(consultation: Consultation, *, case=None, now: datetime, 
     ), status
 
 
+def _refused(consultation: Consultation, name: str, form, check=None):
+    """The booking's page again (422) with the refused form: its errors at their fields, or the guard's
+    findings in its free text (*check*). Nothing is saved; the case shown is a logged read."""
+    now = utcnow()
+    case = services.read_case(current_user, consultation, now=now)
+    db.session.commit()  # the audit entry of this read
+    return _consultation_page(consultation, case=case, now=now, forms={name: form},
+                              checks={name: check} if check else None, status=422)
+
+
 def _save_free_text(consultation: Consultation, name: str, form, action, success: str):
     """Run *action*; when the guard refuses the form's free text, show the page again (422) with
     the text and its findings, saving nothing. Other refusals are flashed, as elsewhere."""
@@ -262,11 +274,7 @@ def _save_free_text(consultation: Consultation, name: str, form, action, success
         action()
     except services.IdentifiersFound as error:
         db.session.rollback()
-        now = utcnow()
-        case = services.read_case(current_user, consultation, now=now)
-        db.session.commit()  # the audit entry of this read
-        return _consultation_page(consultation, case=case, now=now, forms={name: form}, checks={name: error},
-                                  status=422)
+        return _refused(consultation, name, form, error)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -274,6 +282,26 @@ def _save_free_text(consultation: Consultation, name: str, form, action, success
     db.session.commit()
     flash(success, "success")
     return _back(consultation)
+
+
+def _when(starts_at: datetime, ends_at: datetime) -> str:
+    return _("%(start)s–%(end)s Uhr", start=format_datetime(starts_at, "EEEE, dd.MM.yyyy, HH:mm"),
+             end=format_time(ends_at, "HH:mm"))
+
+
+def _with_reason(consultation: Consultation, name: str, form, question, action, success: str):
+    """Decline or cancel with a reason: the reason is checked (given, and passing the guard), then the
+    confirmation page names what happens (*question*, None when the action is no longer possible and
+    the service should say why), and only its answer runs *action*."""
+    if not form.validate_on_submit():
+        return _refused(consultation, name, form)
+    if question is not None and not is_confirmed():
+        try:
+            services.check_free_text(form.reason.data, field=_l("Begründung"), confirmed=form.confirmed.confirmed())
+        except services.IdentifiersFound as error:
+            return _refused(consultation, name, form, error)
+        return ask(question)
+    return _save_free_text(consultation, name, form, action, success)
 
 
 @bp.post("/beratung/buchungen/<int:consultation_id>/buchende-person")
@@ -307,7 +335,18 @@ def confirm(consultation_id: int):
 def decline(consultation_id: int):
     consultation = _own(consultation_id)
     form = CaseReasonForm(prefix="decline")
-    return _save_free_text(consultation, "decline", form, lambda: services.decline(
+    question = Confirmation(
+        title=_("Wirklich die Anfrage ablehnen?"),
+        subject=_("Fachberatung %(code)s am %(when)s", code=consultation.case_code,
+                  when=_when(consultation.starts_at, consultation.ends_at)),
+        button=_("Anfrage ablehnen"), cancel_url=url_for("beratung.consultation", consultation_id=consultation.id),
+        quoted=form.reason.data or "", quoted_label=_("Ihre Begründung"), consequences=[
+            _("Die buchende Person erhält eine E-Mail, dass Sie abgelehnt haben, und sieht Ihre Begründung auf "
+              "der Buchungsseite."),
+            _("Der Termin ist sofort wieder frei und wird aus den Kalendern genommen."),
+            _("Eine Ablehnung lässt sich nicht zurücknehmen."),
+        ]) if consultation.status == "requested" and consultation.starts_at > utcnow() else None
+    return _with_reason(consultation, "decline", form, question, lambda: services.decline(
         current_user, consultation, reason=form.reason.data or "", now=utcnow(), confirmed=form.confirmed.confirmed()),
         _("Die Anfrage ist abgelehnt."))
 
@@ -317,9 +356,36 @@ def decline(consultation_id: int):
 def cancel(consultation_id: int):
     consultation = _own(consultation_id)
     form = CaseReasonForm(prefix="cancel")
-    return _save_free_text(consultation, "cancel", form, lambda: services.cancel(
+    other = _("Die Fachkraft") if current_user.id == consultation.booker_id else _("Die buchende Person")
+    question = Confirmation(
+        title=_("Wirklich den Termin absagen?"),
+        subject=_("Fachberatung %(code)s am %(when)s", code=consultation.case_code,
+                  when=_when(consultation.starts_at, consultation.ends_at)),
+        button=_("Termin absagen"), cancel_url=url_for("beratung.consultation", consultation_id=consultation.id),
+        quoted=form.reason.data or "", quoted_label=_("Ihre Begründung"), consequences=[
+            _("%(other)s erhält eine E-Mail über die Absage und sieht Ihre Begründung auf der Buchungsseite.",
+              other=other),
+            _("Der Termin ist sofort wieder frei, auch für andere, und wird aus den Kalendern genommen."),
+            _("Eine Absage lässt sich nicht zurücknehmen: Für eine Beratung buchen Sie einen neuen Termin."),
+        ]) if consultation.holds_slot and consultation.starts_at > utcnow() else None
+    return _with_reason(consultation, "cancel", form, question, lambda: services.cancel(
         current_user, consultation, reason=form.reason.data or "", now=utcnow(), confirmed=form.confirmed.confirmed()),
         _("Der Termin ist abgesagt."))
+
+
+def _move_question(consultation: Consultation, slot, choose_again: str) -> Confirmation:
+    consequences = [
+        _("Ihr bisheriger Termin wird sofort frei und kann von anderen gebucht werden."),
+        _("Die Fachkraft erhält eine E-Mail; der Termin wird in den Kalendern verlegt."),
+    ]
+    if not services.profile_of(consultation.expert).auto_confirm:
+        consequences.append(_("Der neue Termin wartet wieder auf die Bestätigung der Fachkraft."))
+    return Confirmation(
+        title=_("Wirklich den Termin verschieben?"),
+        subject=_("Fachberatung %(code)s bei %(name)s", code=consultation.case_code, name=consultation.expert.name),
+        details=[(_("Bisher"), _when(consultation.starts_at, consultation.ends_at)),
+                 (_("Neu"), _when(slot.starts_at, slot.ends_at))],
+        button=_("Termin verschieben"), cancel_url=choose_again, consequences=consequences)
 
 
 @bp.post("/beratung/buchungen/<int:consultation_id>/verschieben")
@@ -329,12 +395,16 @@ def reschedule(consultation_id: int):
     starts_at = parse_slot(RescheduleForm().starts_at.data)
     if starts_at is None:
         abort(400)
+    choose_again = url_for("beratung.expert", expert_id=consultation.expert_id, verschieben=consultation.id)
     try:
+        if not is_confirmed():
+            slot = services.check_move(current_user, consultation, starts_at, now=utcnow())
+            return ask(_move_question(consultation, slot, choose_again))
         services.reschedule(current_user, consultation, starts_at, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("beratung.expert", expert_id=consultation.expert_id, verschieben=consultation.id))
+        return redirect(choose_again)
     db.session.commit()
     flash(_("Der Termin ist verschoben."), "success")
     return _back(consultation)
@@ -346,8 +416,7 @@ def outcome(consultation_id: int):
     consultation = _own(consultation_id)
     form = OutcomeForm()
     if not form.validate():
-        flash(" ".join(message for messages in form.errors.values() for message in messages), "error")
-        return _back(consultation)
+        return _refused(consultation, "outcome", form)
     return _save_free_text(consultation, "outcome", form, lambda: services.record_outcome(
         current_user, consultation, outcome=form.outcome.data or "", result=form.result.data or None, now=utcnow(),
         confirmed=form.confirmed.confirmed()), _("Die Dokumentation ist gespeichert."))
@@ -378,14 +447,15 @@ def profile():
         422 if (form.errors or errors) else 200
 
 
-def _availability_page(window_form=None, absence_form=None, errors=()):
+def _availability_page(window_form=None, absence_form=None, errors=(), failed=None):
+    """The availability page; *failed* names the form that was refused, *errors* the service's reasons."""
     now = utcnow()
     return render_template(
         "beratung/availability.html", profile=services.profile_of(current_user),
         windows=services.windows_of(current_user), absences=services.absences_of(current_user),
         conflicts=services.conflicts(current_user, now=now), window_form=window_form or WindowForm(),
-        absence_form=absence_form or AbsenceForm(), action_form=ActionForm(), errors=errors, now=now,
-    ), 422 if errors else 200
+        absence_form=absence_form or AbsenceForm(), action_form=ActionForm(), errors=errors, failed=failed, now=now,
+    ), 422 if failed else 200
 
 
 @bp.get("/beratung/verfuegbarkeit")
@@ -394,19 +464,19 @@ def availability():
     return _availability_page()
 
 
-def _save_availability(form_name: str, form, save, saved: str, invalid: str):
+def _save_availability(form_name: str, form, save, saved: str):
     """Validate an availability form and run *save* with it; bad input or a refused rule re-renders
-    the page with the form and a German message, saving nothing."""
+    the page with the form, its errors at their fields and the service's reason, saving nothing."""
     if form.validate_on_submit():
         try:
             save(form)
         except DomainError as error:
             db.session.rollback()
-            return _availability_page(**{form_name: form}, errors=[error.message])
+            return _availability_page(**{form_name: form}, errors=[error.message], failed=form_name)
         db.session.commit()
         flash(saved, "success")
         return redirect(url_for("beratung.availability"))
-    return _availability_page(**{form_name: form}, errors=[invalid])
+    return _availability_page(**{form_name: form}, failed=form_name)
 
 
 @bp.post("/beratung/verfuegbarkeit/zeitfenster")
@@ -415,7 +485,7 @@ def add_window():
     return _save_availability(
         "window_form", WindowForm(),
         lambda form: services.add_window(current_user, current_user, form.to_input(), now=utcnow()),
-        _("Das Zeitfenster ist gespeichert."), _("Bitte prüfen Sie die Angaben zum Zeitfenster."))
+        _("Das Zeitfenster ist gespeichert."))
 
 
 @bp.post("/beratung/verfuegbarkeit/zeitfenster/<int:window_id>/loeschen")
@@ -423,6 +493,18 @@ def add_window():
 def remove_window(window_id: int):
     window = db.get_or_404(AvailabilityWindow, window_id)
     require(window.expert_id == current_user.id)
+    if not is_confirmed():
+        every = _("einmalig am %(day)s", day=format_date(window.day, "dd.MM.yyyy")) if window.day \
+            else _("jeden %(weekday)s", weekday=WEEKDAYS[window.weekday])
+        return ask(Confirmation(
+            title=_("Wirklich das Zeitfenster entfernen?"),
+            subject=_("%(every)s, %(start)s–%(end)s Uhr", every=every, start=window.start_time.strftime("%H:%M"),
+                      end=window.end_time.strftime("%H:%M")),
+            button=_("Zeitfenster entfernen"), cancel_url=url_for("beratung.availability"), consequences=[
+                _("In diesem Zeitfenster kann niemand mehr einen Termin bei Ihnen buchen."),
+                _("Bestehende Buchungen darin bleiben bestehen und erscheinen als Konflikt; sagen Sie sie "
+                  "gegebenenfalls einzeln ab."),
+            ]))
     run_and_flash(
         lambda: services.remove_window(current_user, window, now=utcnow()),
         _("Das Zeitfenster ist entfernt."))
@@ -436,7 +518,7 @@ def add_absence():
         "absence_form", AbsenceForm(),
         lambda form: services.add_absence(current_user, current_user, form.first_day.data, form.last_day.data,
                                           form.note.data or "", now=utcnow()),
-        _("Die Abwesenheit ist gespeichert."), _("Bitte prüfen Sie die Angaben zur Abwesenheit."))
+        _("Die Abwesenheit ist gespeichert."))
 
 
 @bp.post("/beratung/verfuegbarkeit/abwesenheiten/<int:absence_id>/loeschen")
@@ -444,6 +526,16 @@ def add_absence():
 def remove_absence(absence_id: int):
     absence = db.get_or_404(Absence, absence_id)
     require(absence.expert_id == current_user.id)
+    if not is_confirmed():
+        return ask(Confirmation(
+            title=_("Wirklich die Abwesenheit entfernen?"),
+            subject=_("%(first)s–%(last)s", first=format_date(absence.first_day, "dd.MM.yyyy"),
+                      last=format_date(absence.last_day, "dd.MM.yyyy")) + (f" ({absence.note})" if absence.note else ""),
+            button=_("Abwesenheit entfernen"), cancel_url=url_for("beratung.availability"), consequences=[
+                _("An diesen Tagen sind Ihre Zeitfenster sofort wieder buchbar."),
+                _("Bis Sie die Abwesenheit wieder eintragen, kann jemand an diesen Tagen einen Termin bei Ihnen "
+                  "buchen."),
+            ]))
     run_and_flash(
         lambda: services.remove_absence(current_user, absence, now=utcnow()),
         _("Die Abwesenheit ist entfernt."))

@@ -7,7 +7,7 @@ from wtforms.validators import URL, DataRequired, Length, Optional, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from lms.auth.models import SECTOR_LABELS
-from lms.forms import MultiCheckboxField
+from lms.forms import Conditional, MultiCheckboxField
 from lms.i18n import _l
 from lms.instrumente.models import DIMENSION_CHOICES, KIND_LABELS, VISIBILITY_LABELS
 from lms.instrumente.services import InstrumentInput, Upload, parse_topics
@@ -31,13 +31,14 @@ class InstrumentForm(FlaskForm):
                          validators=[Optional(), _length(500)])
     sectors = MultiCheckboxField(_l("Zielsektoren"), choices=[SelectChoice(code.value, label)
                                                             for code, label in SECTOR_LABELS.items()],
-                                 validate_choice=False)  # validate_sectors says it in German
+                                 validate_choice=False, validators=[Optional()])  # validate_sectors says it in German
     licence_note = StringField(_l("Lizenz- und Quellenhinweis"), validators=[Optional(), _length(500)])
     visibility = SelectField(_l("Sichtbarkeit"), choices=[SelectChoice(code.value, label)
                                                           for code, label in VISIBILITY_LABELS.items()])
     link_url = StringField(_l("Externer Link"), description=_l("Für Instrumente Dritter, die hier nicht abgelegt werden dürfen."),
                            validators=[Optional(), _length(500), URL(message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an."))])
-    file = FileField(_l("Datei"), description=_l("PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, PNG oder JPEG."))
+    file = FileField(_l("Datei"), description=_l("PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, PNG oder JPEG."),
+                     validators=[Optional()])
     change_note = StringField(_l("Was hat sich geändert?"), description=_l("Erscheint in der Versionsgeschichte."),
                               validators=[Optional(), _length(500)])
 
@@ -62,7 +63,9 @@ class InstrumentForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    comment = TextAreaField(_l("Kommentar der Prüfung"), validators=[Optional(), _length(1000)])
+    comment = TextAreaField(_l("Kommentar der Prüfung"),
+                            description=_l("Nötig, wenn Sie zur Überarbeitung zurückgeben."),
+                            validators=[Conditional(), Optional(), _length(1000)])
     # The state the reviewer looked at (version count of a draft, revision of a proposal): a decision
     # about something that changed since is refused.
     seen = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -9,8 +9,8 @@ from sqlalchemy import CTE, Select, String, cast, exists, func, literal, or_, se
 from lms.extensions import db
 from lms.instrumente import search
 from lms.instrumente.models import (
-    REVIEWER_ROLES, Instrument, InstrumentSector, InstrumentState, InstrumentTopic, InstrumentVersion, ProposalState,
-    Visibility,
+    REVIEWER_ROLES, Bookmark, Instrument, InstrumentSector, InstrumentState, InstrumentTopic, InstrumentVersion,
+    ProposalState, Visibility,
 )
 from lms.instrumente.search import SearchFilters, SearchResult
 
@@ -172,3 +172,8 @@ def open_proposals(instrument_ids) -> dict[int, InstrumentVersion]:
         return {}
     return {version.instrument_id: version for version in db.session.scalars(select(InstrumentVersion).where(
         InstrumentVersion.instrument_id.in_(list(instrument_ids)), InstrumentVersion.proposal_state.is_not(None)))}
+
+
+def bookmark_count(instrument: Instrument) -> int:
+    """On how many Merklisten *instrument* stands."""
+    return db.session.scalar(select(func.count()).select_from(Bookmark).where(Bookmark.instrument_id == instrument.id))

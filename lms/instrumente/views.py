@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from lms.auth.models import SECTOR_LABELS, Role
 from lms.auth.permissions import require, role_required
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
-from lms.i18n import _
+from lms.i18n import _, ngettext
 from lms.instrumente import queries, search, services
 from lms.instrumente.filetypes import UnsupportedFile
 from lms.instrumente.forms import BookmarkForm, InstrumentForm, ReviewForm
@@ -304,6 +305,17 @@ def discard_proposal(instrument_id: int):
     if proposal is None:
         flash(services.CHANGED_MEANWHILE, "error")
         return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    if not is_confirmed():
+        return ask(Confirmation(
+            title=_("Wirklich die neue Fassung verwerfen?"), subject=_("%(title)s, neue Fassung (Version %(number)d)",
+                                                                        title=instrument.title, number=proposal.number),
+            button=_("Neue Fassung verwerfen"), cancel_url=url_for("instrumente.proposal", instrument_id=instrument.id),
+            consequences=[
+                _("Die neue Fassung wird mit ihrer Datei gelöscht; sie war nie öffentlich. Die Prüfungen dazu "
+                  "bleiben im Verlauf."),
+                _("Die bisherige Version bleibt aktuell."),
+                _("Das lässt sich nicht rückgängig machen: Für Änderungen legen Sie eine neue Fassung an."),
+            ]))
     return _act(instrument, lambda: services.discard_proposal(current_user, proposal),
                 _("Die neue Fassung wurde verworfen. Die bisherige Version bleibt aktuell."))
 
@@ -316,6 +328,20 @@ def withdraw(instrument_id: int):
     if not form.validate_on_submit():
         flash(_("Bitte geben Sie einen Grund an."), "error")
         return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    if instrument.state == InstrumentState.PUBLISHED and instrument.is_editor(current_user) and not is_confirmed():
+        used = usages(instrument)
+        consequences = [
+            _("Das Instrument verschwindet aus der Sammlung und der Suche. Seine Seite bleibt erreichbar und "
+              "nennt Ihre Begründung; es wird nicht mehr empfohlen."),
+        ]
+        if used:
+            consequences.append(_("Es bleibt verknüpft mit: %(places)s. Prüfen Sie, ob es dort ersetzt werden soll.",
+                                  places=", ".join(label for label, _url in used)))
+        consequences.append(_("Sie können es später wieder veröffentlichen."))
+        return ask(Confirmation(
+            title=_("Wirklich das Instrument zurückziehen?"), subject=instrument.title,
+            button=_("Zurückziehen"), cancel_url=url_for("instrumente.detail", instrument_id=instrument.id),
+            quoted=form.reason.data, quoted_label=_("Ihre Begründung"), consequences=consequences))
     return _act(instrument, lambda: services.withdraw(current_user, instrument, reason=form.reason.data, now=utcnow()),
                 _("Das Instrument wurde zurückgezogen."))
 
@@ -336,6 +362,23 @@ def remove(instrument_id: int):
     instrument = db.get_or_404(Instrument, instrument_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not is_confirmed():
+        marks, used = queries.bookmark_count(instrument), usages(instrument)
+        consequences = [ngettext("Das Instrument wird mit seiner Version und seinen Prüfungen endgültig gelöscht.",
+                                 "Das Instrument wird mit allen %(num)d Versionen und seinen Prüfungen endgültig "
+                                 "gelöscht.", instrument.version_count)]
+        if marks:
+            consequences.append(ngettext("Es verschwindet von %(num)d Merkliste.", "Es verschwindet von %(num)d "
+                                         "Merklisten.", marks))
+        if used:
+            consequences.append(_("Die Verknüpfungen entfallen: %(places)s.",
+                                  places=", ".join(label for label, _url in used)))
+        consequences.append(_("Das lässt sich nicht rückgängig machen. Soll es nur nicht mehr empfohlen werden, "
+                              "ziehen Sie es stattdessen zurück."))
+        return ask(Confirmation(
+            title=_("Wirklich das Instrument endgültig löschen?"), subject=instrument.title,
+            button=_("Endgültig löschen"), cancel_url=url_for("instrumente.detail", instrument_id=instrument.id),
+            consequences=consequences))
     services.delete_instrument(current_user, instrument)
     db.session.commit()
     flash(_("Das Instrument wurde gelöscht."), "success")

@@ -21,6 +21,7 @@ from lms.beratung.catalogue import FORMAT_LABELS
 from lms.beratung.ical import TITLE as CONSULTATION_TITLE
 from lms.beratung.ical import consultation_event
 from lms.beratung.services import booking_of
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm
@@ -136,6 +137,15 @@ def new_address():
     if scope not in services.SCOPES or (scope == "consultations" and not services.offers_consultations(current_user)):
         abort(400)
     had_one = services.active_token(current_user, scope) is not None
+    if had_one and not is_confirmed():
+        return ask(Confirmation(
+            title=_("Wirklich eine neue Kalender-Adresse erzeugen?"),
+            subject=_("Adresse nur für Fachberatungen") if scope == "consultations" else _("Ihre Kalender-Adresse"),
+            button=_("Neue Adresse erzeugen"), cancel_url=url_for("kalender.settings"), consequences=[
+                _("Die bisherige Adresse funktioniert sofort nicht mehr: Kalender, die sie abonniert haben, zeigen "
+                  "keine neuen Termine mehr."),
+                _("Abonnieren Sie danach die neue Adresse in jedem Kalenderprogramm, das Ihre Termine zeigen soll."),
+            ]))
     services.new_token(current_user, scope=scope, now=utcnow())
     db.session.commit()
     if scope == "consultations":

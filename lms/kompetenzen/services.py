@@ -439,7 +439,7 @@ def recommendations(user: User, gap_rows: list[CompetenceRow], *, now: datetime,
     completed or holds a place in (requested,
     waitlisted or enrolled, in any offering that is not over) are left out, and a recommendation
     whose prerequisite is missing names it, so that the page shows it first and offers
-    "Zulassung anfragen" instead of an "Anmelden" that would fail."""
+    "Zulassung anfragen" instead of a "Platz buchen" that would fail."""
     if not gap_rows:
         return []
     by_competence = {row.competence.id: row for row in gap_rows}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from lms.auth.models import Role, User
 from lms.auth.permissions import require, role_required
 from lms.auth.services import all_regions, find_user_by_email
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
@@ -234,6 +235,19 @@ def end_competence(competence_id: int, action: str):
     if not form.validate_on_submit():
         flash(_("Bitte beschreiben Sie die Änderung des Kompetenzrahmens."), "error")
         return redirect(url_for("kompetenzen.framework"))
+    if competence.is_current and not is_confirmed():
+        retire = action == "auslaufen"
+        return ask(Confirmation(
+            title=_("Wirklich die Kompetenz auslaufen lassen?") if retire else _("Wirklich die Kompetenz löschen?"),
+            subject=f"{competence.code} {competence.label}", button=_("Auslaufen lassen") if retire else _("Löschen"),
+            cancel_url=url_for("kompetenzen.framework"), quoted=form.note.data,
+            quoted_label=_("Begründung der Änderung"), consequences=[
+                _("Der Kompetenzrahmen erhält eine neue Version mit Ihrer Begründung."),
+                _("Die Kompetenz nimmt nichts Neues mehr auf; vorhandene Nachweise bleiben in den Profilen.")
+                if retire else _("Die Kompetenz wird mit ihren Zuordnungen und Sollstufen entfernt; das geht nur, "
+                                 "solange es keine Nachweise für sie gibt."),
+                _("Das lässt sich nicht rückgängig machen."),
+            ]))
     change = services.retire_competence if action == "auslaufen" else services.remove_competence
     try:
         change(current_user, competence, note=form.note.data, now=utcnow())

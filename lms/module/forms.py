@@ -4,19 +4,19 @@ from datetime import UTC, datetime
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, EmailField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
-    StringField, TextAreaField, TimeField,
+    StringField, SubmitField, TextAreaField, TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.dimensions import DIMENSION_LABELS
-from lms.forms import MultiCheckboxField
+from lms.forms import Conditional, MultiCheckboxField, Required
 from lms.i18n import _l
 from lms.ical import BERLIN
 from lms.module.models import AUDIENCE_LABELS
 from lms.module.services import DateInput, ModuleInput, OfferingInput
 
-EMPTY_DATE_ROWS = 3
+MAX_DATE_ROWS = 50  # an offering with more dates is a series of offerings
 
 
 def berlin_to_utc(day, clock) -> datetime:
@@ -59,11 +59,14 @@ class ModuleForm(FlaskForm):
                     NumberRange(min=1, max=100, message=_l("Bitte eine Zahl von %(min)d bis %(max)d."))],
     )
     audiences = MultiCheckboxField(
-        _l("Zielgruppen"), choices=[SelectChoice(code, label) for code, label in AUDIENCE_LABELS.items()]
+        _l("Zielgruppen"), choices=[SelectChoice(code, label) for code, label in AUDIENCE_LABELS.items()],
+        validators=[Required()],  # see validate_audiences
     )
-    prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int, validate_choice=False)  # see below
-    trainers = MultiCheckboxField(_l("Verantwortliche Referent*innen"), coerce=int)
-    materials = MultiCheckboxField(_l("Kursmaterial aus der Instrumentensammlung"), coerce=int)
+    prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int, validate_choice=False,  # see below
+                                       validators=[Optional()])
+    trainers = MultiCheckboxField(_l("Verantwortliche Referent*innen"), coerce=int, validators=[Optional()])
+    materials = MultiCheckboxField(_l("Kursmaterial aus der Instrumentensammlung"), coerce=int,
+                                   validators=[Optional()])
 
     def __init__(self, *args, modules=(), trainers=(), instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,24 +100,52 @@ class ModuleForm(FlaskForm):
 
 
 class DateRowForm(Form):
-    """One date of an offering. A row left entirely empty is ignored."""
+    """One date of an offering. A row left entirely empty, or marked for removal, is ignored."""
+
+    entry_label = _l("Termin %(number)d")  # the row's name in the error summary
 
     id = HiddenField()
-    day = DateField(_l("Datum"), validators=[Optional()])
-    start = TimeField(_l("Beginn"), validators=[Optional()])
-    end = TimeField(_l("Ende"), validators=[Optional()])
-    location = StringField(_l("Ort"), validators=[Optional(), _length(300)])
+    day = DateField(_l("Datum"), validators=[Conditional(), Optional()])
+    start = TimeField(_l("Beginn"), validators=[Conditional(), Optional()])
+    end = TimeField(_l("Ende"), validators=[Conditional(), Optional()])
+    location = StringField(_l("Ort"), validators=[Conditional(), Optional(), _length(300)])
     online_url = StringField(
         _l("Online-Link"),
-        validators=[Optional(), _length(500), URL(message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an."))],
+        validators=[Conditional(), Optional(), _length(500),
+                    URL(message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an."))],
     )
+    remove = BooleanField(_l("Diesen Termin entfernen"))
 
     @property
     def is_blank(self) -> bool:
         return not any([self.day.data, self.start.data, self.end.data, self.location.data, self.online_url.data])
 
+    @property
+    def counts(self) -> bool:
+        """Whether the row is one of the offering's dates when the form is saved."""
+        return not self.remove.data and not self.is_blank
+
+    def check_complete(self) -> bool:
+        """Name at its field each part a date needs and this row lacks; True if none."""
+        missing = [
+            (self.day, not self.day.data and not self.day.errors, _l("Bitte geben Sie das Datum an.")),
+            (self.start, not self.start.data and not self.start.errors, _l("Bitte geben Sie den Beginn an.")),
+            (self.end, not self.end.data and not self.end.errors, _l("Bitte geben Sie das Ende an.")),
+            (self.end, self.start.data and self.end.data and self.end.data <= self.start.data,
+             _l("Das Ende muss nach dem Beginn liegen.")),
+            (self.location, not (self.location.data or "").strip() and not (self.online_url.data or "").strip(),
+             _l("Bitte geben Sie einen Ort oder einen Online-Link an.")),
+        ]
+        for field, lacking, message in missing:
+            if lacking:
+                field.errors.append(message)
+        return not any(lacking for _field, lacking, _message in missing)
+
 
 class OfferingForm(FlaskForm):
+    """An offering with any number of dates. "Weiteren Termin hinzufügen" shows the form again with
+    one more empty row, saving nothing; a row marked "Diesen Termin entfernen" is left out when saving."""
+
     capacity = IntegerField(
         _l("Plätze"),
         validators=[InputRequired(_l("Bitte geben Sie die Zahl der Plätze an.")),
@@ -124,11 +155,14 @@ class OfferingForm(FlaskForm):
     deadline_time = TimeField(_l("Anmeldeschluss (Uhrzeit)"), default=None,
                               validators=[DataRequired(_l("Bitte geben Sie die Uhrzeit des Anmeldeschlusses an."))])
     region = SelectField(_l("Region"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
-    moderated = BooleanField(_l("Anmeldungen müssen bestätigt werden (moderierte Anmeldung)"))
-    open_now = BooleanField(_l("Anmeldung sofort öffnen"))
-    trainers = MultiCheckboxField(_l("Referent*innen dieser Durchführung"), coerce=int)
+    moderated = BooleanField(_l("Nur auf Anfrage: die Referent*innen bestätigen jede Teilnahme"))
+    open_now = BooleanField(_l("Buchung sofort öffnen"))
+    trainers = MultiCheckboxField(
+        _l("Referent*innen dieser Durchführung"), coerce=int, validators=[Optional()],
+        description=_l("Ohne Auswahl leiten die Referent*innen des Moduls die Durchführung."))
     note = TextAreaField(_l("Hinweis für Teilnehmende"), validators=[Optional(), _length(500)])
-    dates = FieldList(FormField(DateRowForm), label=_l("Termine"), min_entries=EMPTY_DATE_ROWS)
+    dates = FieldList(FormField(DateRowForm), label=_l("Termine"), min_entries=1, max_entries=MAX_DATE_ROWS)
+    add_date = SubmitField(_l("Weiteren Termin hinzufügen"))
 
     def __init__(self, *args, regions=(), trainers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,27 +170,50 @@ class OfferingForm(FlaskForm):
             SelectChoice(region.id, region.name) for region in regions
         ]
         self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
+        self._mark_first_row()
+
+    def _mark_first_row(self) -> None:
+        """An offering needs at least one date: the first row's date and times are required."""
+        first = self.dates.entries[0].form
+        for field in (first.day, first.start, first.end):
+            field.flags.required = True
+
+    @property
+    def can_add_date(self) -> bool:
+        return len(self.dates.entries) < MAX_DATE_ROWS
+
+    def add_row(self) -> None:
+        """One more empty date row ("Weiteren Termin hinzufügen"), up to MAX_DATE_ROWS."""
+        if self.can_add_date:
+            self.dates.append_entry()
+
+    def counted_rows(self) -> list[DateRowForm]:
+        return [entry.form for entry in self.dates.entries if entry.form.counts]
 
     def validate(self, extra_validators=None) -> bool:
+        """Check every field and every date row at once; each error stands at its field."""
         valid = super().validate(extra_validators)
-        filled = [row.form for row in self.dates.entries if not row.form.is_blank]
-        if not filled:
-            self.form_errors.append(_l("Bitte geben Sie mindestens einen Termin an."))
-            return False
-        if any(not (row.day.data and row.start.data and row.end.data) for row in filled):
-            self.form_errors.append(_l("Jeder Termin braucht Datum, Beginn und Ende."))
-            return False
+        rows = self.counted_rows()
+        if not rows:
+            first = next((entry.form for entry in self.dates.entries if not entry.form.remove.data),
+                         self.dates.entries[0].form)
+            first.day.errors.append(_l("Bitte geben Sie mindestens einen Termin an."))
+            valid = False
+        for row in rows:
+            valid = row.check_complete() and valid
+        errors = [entry.errors for entry in self.dates.entries]
+        self.dates.errors = errors if any(errors) else []
         return valid
 
     def to_input(self) -> OfferingInput:
         dates = [
             DateInput(
-                starts_at=berlin_to_utc(row.form.day.data, row.form.start.data),
-                ends_at=berlin_to_utc(row.form.day.data, row.form.end.data),
-                location=row.form.location.data or "", online_url=row.form.online_url.data or "",
-                id=int(row.form.id.data) if (row.form.id.data or "").isdigit() else None,
+                starts_at=berlin_to_utc(row.day.data, row.start.data),
+                ends_at=berlin_to_utc(row.day.data, row.end.data),
+                location=row.location.data or "", online_url=row.online_url.data or "",
+                id=int(row.id.data) if (row.id.data or "").isdigit() else None,
             )
-            for row in self.dates.entries if not row.form.is_blank
+            for row in self.counted_rows()
         ]
         return OfferingInput(
             capacity=self.capacity.data,
@@ -166,7 +223,7 @@ class OfferingForm(FlaskForm):
         )
 
     def fill_from(self, offering) -> None:
-        """Show an existing offering's values, with its dates first and empty rows after them."""
+        """Show an existing offering's values, with its dates first and one empty row after them."""
         local_deadline = offering.registration_deadline.astimezone(BERLIN)
         self.capacity.data = offering.capacity
         self.deadline_day.data, self.deadline_time.data = local_deadline.date(), local_deadline.time()
@@ -180,8 +237,8 @@ class OfferingForm(FlaskForm):
             start, end = date.starts_at.astimezone(BERLIN), date.ends_at.astimezone(BERLIN)
             self.dates.append_entry({"id": str(date.id), "day": start.date(), "start": start.time(),
                                      "end": end.time(), "location": date.location, "online_url": date.online_url})
-        for _ in range(EMPTY_DATE_ROWS):
-            self.dates.append_entry()
+        self.dates.append_entry()
+        self._mark_first_row()
 
 
 class PersonForm(FlaskForm):
@@ -192,7 +249,7 @@ class PersonForm(FlaskForm):
         validators=[DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse an.")), _length(254),
                     Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False)],
     )
-    reason = StringField(_l("Begründung"), validators=[Optional(), _length(500)], description=_l(
+    reason = StringField(_l("Begründung"), validators=[Conditional(), Optional(), _length(500)], description=_l(
         "Nötig, wenn die Person schon einen Platz in einer anderen Durchführung dieses Moduls hat; "
         "beim Zulassen empfohlen. Der Verlauf zeigt sie."))
 
@@ -200,7 +257,7 @@ class PersonForm(FlaskForm):
 class AdmissionRequestForm(FlaskForm):
     """Ask the trainers for admission although a prerequisite is missing."""
 
-    note = TextAreaField(_l("Nachricht an die Referent*innen (freiwillig)"), filters=[_stripped],
+    note = TextAreaField(_l("Nachricht an die Referent*innen"), filters=[_stripped],
                          validators=[Optional(), _length(500)])
 
 

@@ -184,7 +184,7 @@ class OfferingPhase(StrEnum):
 
 PHASE_LABELS = {
     OfferingPhase.PLANNED: _l("Geplant"),
-    OfferingPhase.OPEN: _l("Anmeldung offen"),
+    OfferingPhase.OPEN: _l("Buchbar"),
     OfferingPhase.FULL: _l("Ausgebucht – Warteliste"),
     OfferingPhase.RUNNING: _l("Läuft"),
     OfferingPhase.FINISHED: _l("Abgeschlossen"),
@@ -307,7 +307,7 @@ class EnrolmentStatus(StrEnum):
 
 STATUS_LABELS = {
     EnrolmentStatus.REQUESTED: _l("Angefragt"),
-    EnrolmentStatus.ENROLLED: _l("Angemeldet"),
+    EnrolmentStatus.ENROLLED: _l("Platz gebucht"),
     EnrolmentStatus.WAITLISTED: _l("Warteliste"),
     EnrolmentStatus.CANCELLED: _l("Storniert"),
     EnrolmentStatus.REMOVED: _l("Entfernt"),

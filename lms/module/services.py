@@ -49,7 +49,7 @@ from lms.textsearch import term_line
 
 
 class RegistrationClosed(DomainError):
-    default_message = _l("Die Anmeldung für diese Durchführung ist nicht möglich: sie ist geschlossen oder abgesagt.")
+    default_message = _l("Diese Durchführung ist nicht buchbar: sie ist geschlossen oder abgesagt.")
 
 
 class NotInTargetGroup(DomainError):
@@ -57,7 +57,7 @@ class NotInTargetGroup(DomainError):
 
 
 class AlreadyEnrolled(Conflict):
-    default_message = _l("Sie sind für diese Durchführung bereits angemeldet oder vorgemerkt.")
+    default_message = _l("Sie haben in dieser Durchführung bereits einen Platz, stehen auf der Warteliste oder haben angefragt.")
 
 
 class AlreadyInModule(Conflict):
@@ -66,8 +66,9 @@ class AlreadyInModule(Conflict):
     def __init__(self, other: Offering):
         self.other = other
         super().__init__(_l(
-            "Sie sind bereits für eine andere Durchführung dieses Moduls angemeldet, vorgemerkt oder haben sie "
-            "angefragt (Beginn %(date)s). Wenn Sie wechseln möchten, melden Sie sich dort zuerst ab.",
+            "Sie haben bereits in einer anderen Durchführung dieses Moduls einen Platz, stehen dort auf der "
+            "Warteliste oder haben sie angefragt (Beginn %(date)s). Wenn Sie wechseln möchten, geben Sie dort "
+            "zuerst Ihren Platz zurück.",
             date=format_date(other.first_starts_at, "dd.MM.yyyy") if other.first_starts_at else "–",
         ))
 
@@ -394,7 +395,7 @@ def update_offering(actor: User, offering: Offering, data: OfferingInput, *, now
 def open_registration(actor: User, offering: Offering, *, now: datetime) -> None:
     _require_manage(actor, offering)
     if offering.state != OfferingState.PLANNED:
-        raise Conflict(_l("Die Anmeldung kann nur für geplante Durchführungen geöffnet werden."))
+        raise Conflict(_l("Die Buchung kann nur für geplante Durchführungen geöffnet werden."))
     offering.state = OfferingState.OPEN
     offering.updated_at = now
     db.session.flush()
@@ -536,7 +537,7 @@ def _check_open_to(user: User, offering: Offering, *, now: datetime) -> None:
     """What a sign-up and a request for admission both need: the right role, an open registration,
     the target group and no other place in the same module."""
     if not user.is_active or not user.has_role(Role.COORDINATOR, Role.PARTNER, Role.EXPERT):
-        raise PermissionDenied(_l("Anmelden können sich Netzwerkkoordinator*innen, Netzwerkpartner*innen und Fachkräfte."))
+        raise PermissionDenied(_l("Plätze buchen können Netzwerkkoordinator*innen, Netzwerkpartner*innen und Fachkräfte."))
     if not offering.module.is_published or not offering.registration_open(now):
         raise RegistrationClosed()
     if not offering.module.is_for(user):
@@ -634,7 +635,7 @@ def request_admission(user: User, offering: Offering, *, note: str, now: datetim
     _check_open_to(user, offering, now=now)
     missing = missing_prerequisites(user, offering.module)
     if not missing or is_admitted(user, offering):
-        raise DomainError(_l("Sie können sich direkt anmelden; eine Zulassung ist nicht nötig."))
+        raise DomainError(_l("Sie können direkt einen Platz buchen; eine Zulassung ist nicht nötig."))
     enrolment = enrolment_for(user, offering)
     if enrolment is not None and enrolment.is_active:
         raise AlreadyEnrolled()
@@ -789,13 +790,13 @@ def cancel_enrolment(user: User, enrolment: Enrolment, *, now: datetime) -> None
         raise Conflict(_l("Die Durchführung hat bereits begonnen."))
     was = enrolment.status
     if was == EnrolmentStatus.ENROLLED and now >= offering.registration_deadline:
-        raise Conflict(_l("Nach dem Anmeldeschluss ist eine Abmeldung nur über die Referent*innen möglich."))
+        raise Conflict(_l("Nach dem Anmeldeschluss können nur die Referent*innen Ihren Platz freigeben."))
     if not _claim_status(enrolment, was, EnrolmentStatus.CANCELLED, actor=user, now=now,
-                         reason=_l("selbst abgemeldet")):
-        raise Conflict(_l("Ihre Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
+                         reason=_l("selbst zurückgezogen")):
+        raise Conflict(_l("Ihre Teilnahme wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
     _notify(enrolment, "cancelled", now=now, method="CANCEL" if was == EnrolmentStatus.ENROLLED else None)
     if was == EnrolmentStatus.ENROLLED:
-        _hand_on_seat(offering, freed_by=enrolment, cause=_l("Platz frei geworden durch Abmeldung"), now=now)
+        _hand_on_seat(offering, freed_by=enrolment, cause=_l("Platz frei geworden durch Rückgabe"), now=now)
 
 
 def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: datetime) -> None:
@@ -812,7 +813,7 @@ def remove_participant(actor: User, enrolment: Enrolment, *, reason: str, now: d
     if was not in ACTIVE_STATUSES:
         raise Conflict(_l("Diese Person steht nicht mehr auf der Liste."))
     if not _claim_status(enrolment, was, EnrolmentStatus.REMOVED, actor=actor, now=now, reason=reason.strip()):
-        raise Conflict(_l("Die Anmeldung wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
+        raise Conflict(_l("Die Teilnahme wurde in der Zwischenzeit geändert. Bitte laden Sie die Seite neu."))
     _notify(enrolment, "removed", now=now, reason=reason.strip(),
             method="CANCEL" if was == EnrolmentStatus.ENROLLED else None)
     if was == EnrolmentStatus.ENROLLED:
@@ -900,7 +901,7 @@ def record_attendance(actor: User, offering: Offering, marks: dict[tuple[int, in
         )
     }
     if any(eid not in enrolments or did not in dates for eid, did in marks):
-        raise DomainError(_l("Die Anwesenheit kann nur für angemeldete Teilnehmende und Termine dieser Durchführung erfasst werden."))
+        raise DomainError(_l("Die Anwesenheit kann nur für Teilnehmende mit Platz und Termine dieser Durchführung erfasst werden."))
     if any(dates[did].starts_at > now for _eid, did in marks):
         raise DomainError(_l("Die Anwesenheit kann erst ab Beginn eines Termins erfasst werden."))
     existing = {

@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -9,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from lms.auth.models import Role, User
 from lms.auth.permissions import require, role_required
 from lms.auth.services import all_regions, find_user_by_email
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.dimensions import DIMENSION_LABELS
 from lms.errors import DomainError, run_and_flash
 from lms.extensions import db, limiter
 from lms.forms import ActionForm, ReasonForm
-from lms.i18n import _
+from lms.i18n import _, _l, ngettext
 from lms.ical import build_calendar
 from lms.instrumente.models import Instrument, InstrumentState
 from lms.module import exports, queries, services, startpage
@@ -23,6 +25,7 @@ from lms.module.ical import date_event
 from lms.module.forms import AdmissionRequestForm, CertificateCheckForm, ModuleForm, OfferingForm, PersonForm
 from lms.module.models import (
     AUDIENCE_LABELS, Certificate, Enrolment, EnrolmentEvent, EnrolmentStatus, Module, ModuleState, Offering,
+    OfferingState,
 )
 from lms.startpage import register_section_provider
 
@@ -198,7 +201,7 @@ def enrol(offering_id: int):
             flash(services.AlreadyEnrolled().message, "error")
         else:
             messages = {
-                EnrolmentStatus.ENROLLED: _("Sie sind angemeldet. Eine Bestätigung kommt per E-Mail."),
+                EnrolmentStatus.ENROLLED: _("Ihr Platz ist gebucht. Eine Bestätigung kommt per E-Mail."),
                 EnrolmentStatus.WAITLISTED: _("Die Durchführung ist ausgebucht. Sie stehen auf der Warteliste."),
                 EnrolmentStatus.REQUESTED: _("Ihre Anfrage ist eingegangen. Die Referent*innen bestätigen sie."),
             }
@@ -225,24 +228,72 @@ def request_admission(offering_id: int):
     return redirect(url_for("module.offering", offering_id=offering.id))
 
 
+WITHDRAWN = {
+    EnrolmentStatus.ENROLLED: _l("Sie haben Ihren Platz zurückgegeben."),
+    EnrolmentStatus.WAITLISTED: _l("Sie stehen nicht mehr auf der Warteliste."),
+    EnrolmentStatus.REQUESTED: _l("Ihre Anfrage ist zurückgezogen."),
+}
+
+
+def _offering_line(offering: Offering) -> str:
+    """The offering named on a confirmation page: its module and first day."""
+    return _("%(title)s, Beginn am %(date)s", title=offering.module.title,
+             date=format_date(offering.first_starts_at, "dd.MM.yyyy"))
+
+
+def _withdrawal_question(enrolment: Enrolment, back: str) -> Confirmation:
+    """What giving back a seat, leaving the waitlist or withdrawing a request does, in the person's words."""
+    offering = enrolment.offering
+    subject = _offering_line(offering)
+    if enrolment.status == EnrolmentStatus.ENROLLED:
+        waiting = queries.waitlist_length(offering)
+        return Confirmation(
+            title=_("Wirklich Ihren Platz zurückgeben?"), subject=subject, button=_("Platz zurückgeben"),
+            cancel_url=back, consequences=[
+                _("Ihr Platz geht an die erste Person der Warteliste.") if waiting
+                else _("Ihr Platz wird frei, und jemand anderes kann ihn buchen."),
+                _("Die Termine werden aus Ihrem Kalender genommen; Sie erhalten eine Bestätigung per E-Mail."),
+                _("Möchten Sie später doch teilnehmen, buchen Sie neu – sofern dann noch ein Platz frei ist."),
+            ])
+    if enrolment.status == EnrolmentStatus.WAITLISTED:
+        return Confirmation(
+            title=_("Wirklich die Warteliste verlassen?"), subject=subject, button=_("Warteliste verlassen"),
+            cancel_url=back, consequences=[
+                _("Sie verlieren Platz %(position)d auf der Warteliste und rücken nicht mehr nach.",
+                  position=services.waitlist_position(enrolment) or 1),
+                _("Tragen Sie sich später wieder ein, stehen Sie am Ende der Warteliste."),
+            ])
+    return Confirmation(
+        title=_("Wirklich Ihre Anfrage zurückziehen?"), subject=subject, button=_("Anfrage zurückziehen"),
+        cancel_url=back, consequences=[
+            _("Die Referent*innen sehen Ihre Anfrage nicht mehr und entscheiden nicht mehr darüber."),
+            _("Möchten Sie doch teilnehmen, stellen Sie eine neue Anfrage."),
+        ])
+
+
 @bp.post("/qualifizierung/anmeldungen/<int:enrolment_id>/abmelden")
 @login_required
 def cancel(enrolment_id: int):
+    """Give back a seat, leave the waitlist or withdraw a request: after the confirmation page."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if enrolment.user_id != current_user.id:
         abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            services.cancel_enrolment(current_user, enrolment, now=utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("Ihre Anmeldung wurde zurückgenommen."), "success")
-    if request.form.get("back") == "my_learning":
-        return redirect(url_for("module.my_learning"))
-    return redirect(url_for("module.offering", offering_id=enrolment.offering_id))
+    back = url_for("module.my_learning") if request.form.get("back") == "my_learning" \
+        else url_for("module.offering", offering_id=enrolment.offering_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(back)
+    if enrolment.is_active and not is_confirmed():
+        return ask(_withdrawal_question(enrolment, back))
+    was = EnrolmentStatus(enrolment.status)
+    try:
+        services.cancel_enrolment(current_user, enrolment, now=utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(WITHDRAWN[was], "success")
+    return redirect(back)
 
 
 @bp.get("/mein-lernen")
@@ -378,7 +429,9 @@ def new_offering(module_id: int):
     module = db.get_or_404(Module, module_id)
     require(module.can_edit(current_user))
     form = _offering_form()
-    if form.validate_on_submit():
+    if form.add_date.data:  # "Weiteren Termin hinzufügen": the same form with one more row, nothing saved
+        form.add_row()
+    elif form.validate_on_submit():
         try:
             offering = services.create_offering(current_user, module, form.to_input(),
                                                 open_registration=form.open_now.data, now=utcnow())
@@ -398,7 +451,9 @@ def new_offering(module_id: int):
 def edit_offering(offering_id: int):
     offering = _managed_offering(offering_id)
     form = _offering_form(offering)
-    if form.validate_on_submit():
+    if form.add_date.data:
+        form.add_row()
+    elif form.validate_on_submit():
         try:
             services.update_offering(current_user, offering, form.to_input(), now=utcnow())
         except DomainError as error:
@@ -419,7 +474,7 @@ def open_offering(offering_id: int):
     if ActionForm().validate_on_submit():
         run_and_flash(
             lambda: services.open_registration(current_user, offering, now=utcnow()),
-            _("Die Anmeldung ist geöffnet."))
+            _("Die Buchung ist geöffnet."))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -428,12 +483,28 @@ def open_offering(offering_id: int):
 def cancel_offering(offering_id: int):
     offering = _managed_offering(offering_id)
     form = ReasonForm(prefix="cancel")
-    if form.validate_on_submit():
-        run_and_flash(
-            lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
-            _("Die Durchführung wurde abgesagt. Alle Angemeldeten werden benachrichtigt."))
-    else:
+    if not form.validate_on_submit():
         flash(_("Bitte geben Sie einen Grund für die Absage an."), "error")
+        return redirect(url_for("module.edit_offering", offering_id=offering.id))
+    if offering.state != OfferingState.CANCELLED and not is_confirmed():
+        affected = queries.participants(offering)
+        return ask(Confirmation(
+            title=_("Wirklich die Durchführung absagen?"), subject=_offering_line(offering),
+            button=_("Durchführung absagen"), cancel_url=url_for("module.edit_offering", offering_id=offering.id),
+            quoted=form.reason.data, quoted_label=_("Ihre Begründung"), consequences=[
+                ngettext("%(num)d Person mit Platz, auf der Warteliste oder mit Anfrage erhält eine E-Mail mit "
+                         "Ihrer Begründung.",
+                         "%(num)d Personen mit Platz, auf der Warteliste oder mit Anfrage erhalten eine E-Mail mit "
+                         "Ihrer Begründung.", len(affected)) if affected
+                else _("Niemand hat einen Platz, wartet oder fragt an: es geht keine E-Mail hinaus."),
+                _("Alle Plätze, die Warteliste und die Anfragen verfallen; die Termine werden aus den Kalendern "
+                  "genommen."),
+                _("Eine abgesagte Durchführung lässt sich nicht wieder öffnen oder ändern."),
+            ]))
+    run_and_flash(
+        lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
+        _("Die Durchführung wurde abgesagt. Alle mit Platz, auf der Warteliste oder mit Anfrage werden "
+          "benachrichtigt."))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -502,7 +573,7 @@ def admit(offering_id: int):
     elif (person := _person(form)) is not None:
         run_and_flash(
             lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
-            _("%(name)s darf sich trotz fehlender Voraussetzungen anmelden.", name=person.name))
+            _("%(name)s darf trotz fehlender Voraussetzungen einen Platz buchen.", name=person.name))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -523,32 +594,60 @@ def approve(enrolment_id: int):
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
 
 
+def _taking_off_question(enrolment: Enrolment, reason: str) -> Confirmation:
+    """What declining a request or taking someone off the list does."""
+    name, offering = enrolment.user.name, enrolment.offering
+    back = url_for("module.participants", offering_id=offering.id)
+    mail = _("%(name)s erhält eine E-Mail mit Ihrer Begründung.", name=name)
+    if enrolment.status == EnrolmentStatus.REQUESTED:
+        return Confirmation(
+            title=_("Wirklich die Anfrage von %(name)s ablehnen?", name=name), subject=_offering_line(offering),
+            button=_("Anfrage ablehnen"), cancel_url=back, quoted=reason, quoted_label=_("Ihre Begründung"),
+            consequences=[mail, _("Die Anfrage ist damit entschieden; eine neue Anfrage ist möglich.")])
+    consequences = [mail]
+    if enrolment.status == EnrolmentStatus.ENROLLED:
+        consequences += [
+            _("Der Platz geht an die erste Person der Warteliste.") if queries.waitlist_length(offering)
+            else _("Der Platz wird frei, und jemand anderes kann ihn buchen."),
+            _("Die Termine werden aus dem Kalender von %(name)s genommen.", name=name),
+        ]
+    elif enrolment.status == EnrolmentStatus.WAITLISTED:
+        consequences.append(_("%(name)s verliert den Platz auf der Warteliste.", name=name))
+    consequences.append(_("Das lässt sich nicht rückgängig machen: Soll %(name)s doch teilnehmen, tragen Sie die "
+                          "Person neu ein.", name=name))
+    return Confirmation(
+        title=_("Wirklich %(name)s von der Liste nehmen?", name=name), subject=_offering_line(offering),
+        button=_("Von der Liste nehmen"), cancel_url=back, quoted=reason, quoted_label=_("Ihre Begründung"),
+        consequences=consequences)
+
+
+def _take_off(enrolment: Enrolment, action, success: str):
+    """Decline or remove with the reason form: the reason first, then the confirmation page, then *action*."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Bitte geben Sie eine Begründung an."), "error")
+    elif enrolment.is_active and not is_confirmed():
+        return ask(_taking_off_question(enrolment, form.reason.data))
+    else:
+        run_and_flash(lambda: action(form.reason.data), success)
+    return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
+
+
 @bp.post("/qualifizierung/verwaltung/anmeldungen/<int:enrolment_id>/ablehnen")
 @role_required(*MANAGER_ROLES)
 def decline(enrolment_id: int):
     enrolment = _managed_enrolment(enrolment_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        run_and_flash(
-            lambda: services.decline_request(current_user, enrolment, reason=form.reason.data, now=utcnow()),
-            _("Die Anfrage wurde abgelehnt."))
-    else:
-        flash(_("Bitte geben Sie eine Begründung an."), "error")
-    return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
+    return _take_off(enrolment, lambda reason: services.decline_request(
+        current_user, enrolment, reason=reason, now=utcnow()), _("Die Anfrage wurde abgelehnt."))
 
 
 @bp.post("/qualifizierung/verwaltung/anmeldungen/<int:enrolment_id>/entfernen")
 @role_required(*MANAGER_ROLES)
 def remove(enrolment_id: int):
     enrolment = _managed_enrolment(enrolment_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        run_and_flash(
-            lambda: services.remove_participant(current_user, enrolment, reason=form.reason.data, now=utcnow()),
-            _("%(name)s wurde von der Liste genommen.", name=enrolment.user.name))
-    else:
-        flash(_("Bitte geben Sie eine Begründung an."), "error")
-    return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
+    return _take_off(enrolment, lambda reason: services.remove_participant(
+        current_user, enrolment, reason=reason, now=utcnow()),
+        _("%(name)s wurde von der Liste genommen.", name=enrolment.user.name))
 
 
 @bp.get("/qualifizierung/verwaltung/angebote/<int:offering_id>/teilnehmende.xlsx", defaults={"kind": "xlsx"})

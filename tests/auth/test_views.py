@@ -291,3 +291,26 @@ def test_start_page_shows_each_role_its_areas(client, create_user):
     page = other.get("/").get_data(as_text=True)
     assert "Benutzerverwaltung" not in page and "Mein Konto" in page
     assert "buchen Fachberatung" in page
+
+
+def test_revoking_an_invitation_asks_first_and_only_admins_may(client, create_user):
+    from lms.auth import services
+    from tests.conftest import FIXED_NOW
+
+    admin = create_user("admin")
+    invitation = services.invite(admin, email="nora@example.org", name="Nora Neu", roles=["partner"], region=None,
+                                 sector="police", now=FIXED_NOW)
+    db.session.commit()
+    url = f"/verwaltung/einladungen/{invitation.id}/widerrufen"
+    login_as(client, create_user("coordinator"))
+    assert client.post(url).status_code == 403 and client.post(url, data={"bestaetigt": "1"}).status_code == 403
+    login_as(client, admin)
+    asked = client.post(url)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Wirklich die Einladung widerrufen?" in page and "nora@example.org" in page
+    assert "funktioniert sofort nicht mehr" in page
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).revoked_at is None
+    assert client.post(url, data={"bestaetigt": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).revoked_at is not None

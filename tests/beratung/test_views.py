@@ -208,10 +208,12 @@ def test_expert_adds_and_removes_windows_and_absences(client, create_user):
     assert rows(AvailabilityWindow) == 2 and rows(Absence) == 1
 
     window = db.session.scalar(select(AvailabilityWindow).where(AvailabilityWindow.weekday == 1))
-    response = client.post(f"/beratung/verfuegbarkeit/zeitfenster/{window.id}/loeschen", follow_redirects=True)
+    response = client.post(f"/beratung/verfuegbarkeit/zeitfenster/{window.id}/loeschen", data={"bestaetigt": "1"},
+                           follow_redirects=True)
     assert "Das Zeitfenster ist entfernt." in text(response) and "jeden Dienstag" not in text(response)
     absence = db.session.scalar(select(Absence))
-    response = client.post(f"/beratung/verfuegbarkeit/abwesenheiten/{absence.id}/loeschen", follow_redirects=True)
+    response = client.post(f"/beratung/verfuegbarkeit/abwesenheiten/{absence.id}/loeschen", data={"bestaetigt": "1"},
+                           follow_redirects=True)
     assert "Die Abwesenheit ist entfernt." in text(response) and "Keine Abwesenheiten eingetragen." in text(response)
     assert rows(AvailabilityWindow) == 1 and rows(Absence) == 0
 
@@ -461,8 +463,12 @@ def test_every_free_text_of_a_booking_is_checked_on_the_page(client, booker, exp
     assert (row.status, row.sequence) == before and row.decision_reason == ""
     assert db.session.get(CaseContent, consultation.id).outcome == ""
 
-    response = client.post(url, data={field: "Familie Kowalski", "result": "support",
-                                      f"{prefix}confirmed": "surname:Kowalski"})
+    accepted = {field: "Familie Kowalski", "result": "support", f"{prefix}confirmed": "surname:Kowalski"}
+    if path != "ergebnis":  # a decline or cancellation asks first, with the text as it will be kept
+        question = client.post(url, data=accepted)
+        assert question.status_code == 200 and "Wirklich" in text(question) and "Familie Kowalski" in text(question)
+        assert fresh(Consultation, consultation.id).status == before[0]
+    response = client.post(url, data={**accepted, "bestaetigt": "1"})
     assert response.status_code == 302
     row = fresh(Consultation, consultation.id)
     assert "Familie Kowalski" in (row.decision_reason, db.session.get(CaseContent, consultation.id).outcome)
@@ -667,10 +673,11 @@ def test_expert_declines_only_with_a_reason(client, booker, expert_profile, rese
     consultation = reserve(booker, expert_profile)
     login_as(client, expert_profile.user)
     url = f"/beratung/buchungen/{consultation.id}/ablehnen"
-    response = client.post(url, data={"decline-reason": "  "}, follow_redirects=True)
-    assert "Bitte geben Sie einen Grund an." in text(response)
+    response = client.post(url, data={"decline-reason": "  "})
+    assert response.status_code == 422 and "Bitte geben Sie eine Begründung an." in text(response)
+    assert 'href="#decline-reason"' in text(response)  # the error summary leads to the field
     assert fresh(Consultation, consultation.id).status == "requested"
-    response = client.post(url, data={"decline-reason": "Kein Fallbezug zu meinem Schwerpunkt."},
+    response = client.post(url, data={"decline-reason": "Kein Fallbezug zu meinem Schwerpunkt.", "bestaetigt": "1"},
                            follow_redirects=True)
     assert "Die Anfrage ist abgelehnt." in text(response) and "Kein Fallbezug zu meinem Schwerpunkt." in text(response)
     declined = fresh(Consultation, consultation.id)
@@ -692,10 +699,10 @@ def test_booker_cancels_with_a_reason(client, booker, expert_profile, reserve):
     consultation = reserve(booker, expert_profile)
     login_as(client, booker)
     url = f"/beratung/buchungen/{consultation.id}/absagen"
-    response = client.post(url, data={"cancel-reason": ""}, follow_redirects=True)
-    assert "Bitte geben Sie einen Grund an." in text(response)
+    response = client.post(url, data={"cancel-reason": ""})
+    assert response.status_code == 422 and "Bitte geben Sie eine Begründung an." in text(response)
     assert fresh(Consultation, consultation.id).status == "requested"
-    response = client.post(url, data={"cancel-reason": "Die Lage hat sich geklärt."})
+    response = client.post(url, data={"cancel-reason": "Die Lage hat sich geklärt.", "bestaetigt": "1"})
     assert response.status_code == 302
     cancelled = fresh(Consultation, consultation.id)
     assert cancelled.status == "cancelled" and cancelled.cancelled_by_id == booker.id
@@ -723,7 +730,7 @@ def test_booker_moves_the_booking_to_another_free_slot(client, booker, expert_pr
     page = text(client.get(f"/beratung/fachkraefte/{expert_profile.user_id}?verschieben={consultation.id}"))
     assert "Termin verschieben: Ihr bisheriger Termin ist" in page and "hierhin verschieben" in page
     response = client.post(f"/beratung/buchungen/{consultation.id}/verschieben",
-                           data={"starts_at": slot_value(target.starts_at)})
+                           data={"starts_at": slot_value(target.starts_at), "bestaetigt": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/buchungen/{consultation.id}")
     moved = fresh(Consultation, consultation.id)
     assert moved.starts_at == target.starts_at and moved.status == "requested"  # confirmed again by hand
@@ -745,7 +752,10 @@ def test_the_move_form_on_the_week_view_posts_the_chosen_slot(client, booker, ex
         value = re.search(r'value="([^"]*)"', tag)
         data.setdefault(re.search(r'name="([^"]+)"', tag).group(1), []).append(value.group(1) if value else "")
     assert data["starts_at"] and all(data["starts_at"]), data  # no empty start before the chosen one
-    response = client.post(form.group(1), data=data)
+    question = client.post(form.group(1), data=data)
+    assert question.status_code == 200 and "Wirklich den Termin verschieben?" in text(question)
+    assert fresh(Consultation, consultation.id).starts_at == consultation.starts_at
+    response = client.post(form.group(1), data={**data, "bestaetigt": "1"})
     assert response.status_code == 302
     assert fresh(Consultation, consultation.id).starts_at == datetime.fromisoformat(data["starts_at"][0])
 
@@ -975,3 +985,102 @@ def test_start_page_offers_the_consultation_areas_per_role(client, create_user, 
     linked = {label for label in NAV_LABELS if re.search(rf'href="/beratung[^"]*"[^>]*>{label}</a>', page)}
     assert linked == expected
     assert ('href="/beratung/buchungen"' in page) == (role in ("partner", "coordinator", "expert"))
+
+
+# --- what cannot be undone asks first ---------------------------------------------------------
+
+CONFIRMED = {"bestaetigt": "1"}
+
+
+def _mails() -> int:
+    from lms.notifications.models import OutboxMessage
+
+    return db.session.scalar(select(func.count(OutboxMessage.id)))
+
+
+@pytest.mark.parametrize("path,field,who,question,done", [
+    ("ablehnen", "decline-reason", "expert", "Wirklich die Anfrage ablehnen?", "declined"),
+    ("absagen", "cancel-reason", "booker", "Wirklich den Termin absagen?", "cancelled"),
+    ("absagen", "cancel-reason", "expert", "Wirklich den Termin absagen?", "cancelled"),
+])
+def test_declining_and_cancelling_show_the_reason_and_the_consequences_first(client, booker, expert_profile, reserve,
+                                                                             path, field, who, question, done):
+    consultation = reserve(booker, expert_profile)
+    login_as(client, expert_profile.user if who == "expert" else booker)
+    url = f"/beratung/buchungen/{consultation.id}/{path}"
+    before = _mails()
+    asked = client.post(url, data={field: "Der Schwerpunkt passt nicht."})
+    assert asked.status_code == 200
+    page = text(asked)
+    assert question in page and "Der Schwerpunkt passt nicht." in page
+    assert "sieht Ihre Begründung auf der Buchungsseite" in page and "sofort wieder frei" in page
+    assert (fresh(Consultation, consultation.id).status, _mails()) == ("requested", before)
+    assert client.post(url, data={field: "Der Schwerpunkt passt nicht.", **CONFIRMED}).status_code == 302
+    assert fresh(Consultation, consultation.id).status == done and _mails() > before
+
+
+def test_a_move_shows_the_old_and_the_new_time_first(client, booker, expert_profile, reserve):
+    consultation = reserve(booker, expert_profile, days=7)
+    target = slots_on(expert_profile, 9)[1]
+    login_as(client, booker)
+    url = f"/beratung/buchungen/{consultation.id}/verschieben"
+    asked = client.post(url, data={"starts_at": slot_value(target.starts_at)})
+    page = text(asked)
+    assert asked.status_code == 200 and "Wirklich den Termin verschieben?" in page
+    assert "Bisher" in page and "Neu" in page
+    assert target.starts_at.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M") in page
+    assert "Der neue Termin wartet wieder auf die Bestätigung der Fachkraft." in page
+    assert f'href="/beratung/fachkraefte/{expert_profile.user_id}?verschieben={consultation.id}"' in page
+    assert fresh(Consultation, consultation.id).starts_at == consultation.starts_at
+    client.post(url, data={"starts_at": slot_value(target.starts_at), **CONFIRMED})
+    assert fresh(Consultation, consultation.id).starts_at == target.starts_at
+
+
+def test_strangers_get_404_at_either_step(client, create_user, booker, expert_profile, reserve):
+    consultation = reserve(booker, expert_profile)
+    login_as(client, create_user("partner"))
+    for path, data in (("absagen", {"cancel-reason": "weg"}), ("verschieben", {"starts_at": slot_value(
+            slots_on(expert_profile, 9)[0].starts_at)})):
+        url = f"/beratung/buchungen/{consultation.id}/{path}"
+        assert client.post(url, data=data).status_code == 404
+        assert client.post(url, data={**data, **CONFIRMED}).status_code == 404
+    assert fresh(Consultation, consultation.id).status == "requested"
+
+
+def test_removing_a_window_or_an_absence_asks_first(client, expert_profile):
+    expert = expert_profile.user
+    today = utcnow().astimezone(BERLIN).date()
+    absence = services.add_absence(expert, expert, today + timedelta(days=20), today + timedelta(days=21), "Urlaub",
+                                   now=utcnow())
+    db.session.commit()
+    window = services.windows_of(expert)[0]
+    login_as(client, expert)
+    for url, question in ((f"/beratung/verfuegbarkeit/zeitfenster/{window.id}/loeschen",
+                           "Wirklich das Zeitfenster entfernen?"),
+                          (f"/beratung/verfuegbarkeit/abwesenheiten/{absence.id}/loeschen",
+                           "Wirklich die Abwesenheit entfernen?")):
+        asked = client.post(url)
+        assert asked.status_code == 200 and question in text(asked)
+        assert (rows(AvailabilityWindow), rows(Absence)) == (7, 1)
+    assert "Bestehende Buchungen darin bleiben bestehen" in text(client.post(
+        f"/beratung/verfuegbarkeit/zeitfenster/{window.id}/loeschen"))
+    client.post(f"/beratung/verfuegbarkeit/zeitfenster/{window.id}/loeschen", data=CONFIRMED)
+    client.post(f"/beratung/verfuegbarkeit/abwesenheiten/{absence.id}/loeschen", data=CONFIRMED)
+    assert (rows(AvailabilityWindow), rows(Absence)) == (6, 0)
+
+
+def test_the_booking_form_names_every_missing_case_field_at_once(client, booker, expert_profile):
+    slot = slots_on(expert_profile, 8)[0]
+    login_as(client, booker)
+    response = client.post(book_url(expert_profile, slot.starts_at),
+                           data=_booking_form(slot.starts_at, age_band="", concern="", setting=""))
+    assert response.status_code == 422 and rows(Consultation) == 0
+    page = text(response)
+    summary = page.split("lms-error-summary", 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'href="#([^"]+)"', summary) == ["age_band", "concern", "setting"]
+    for field_id, message in (("age_band", "Bitte wählen Sie die Altersgruppe des Kindes."),
+                              ("concern", "Bitte wählen Sie die Art der Sorge."),
+                              ("setting", "Bitte wählen Sie das Umfeld.")):
+        assert re.search(rf'<select[^>]*aria-describedby="{field_id}-error"[^>]*aria-invalid="true"', page) or \
+            re.search(rf'<select[^>]*aria-invalid="true"[^>]*id="{field_id}"', page), field_id
+        assert f'<p class="kern-error" id="{field_id}-error">' in page and message in page

@@ -45,8 +45,8 @@ def test_profile_recommendation_enrolment_attendance_new_level(page, browser, li
     assert a3_row.get_by_role("cell").nth(1).inner_text() == "0"
     card = page.locator(".kern-card", has_text="Gremien wirksam gestalten")
     assert "Hebt „Gremienstruktur gestalten“ von Stufe 0 auf 3" in card.inner_text()
-    card.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
+    card.get_by_role("button", name="Platz buchen").click()
+    expect(page.get_by_text("Ihr Platz ist gebucht.")).to_be_visible()
 
     monkeypatch.setattr("lms.module.views.utcnow", lambda: utcnow() + timedelta(days=3))
     trainer_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
@@ -113,4 +113,4 @@ def test_a_missing_prerequisite_leads_to_a_request_the_trainer_approves(page, br
     trainer_page.context.close()
 
     page.reload()
-    expect(page.locator("#mein-status")).to_contain_text("Angemeldet")
+    expect(page.locator("#mein-status")).to_contain_text("Platz gebucht")

@@ -135,21 +135,29 @@ def test_expert_offers_partner_books_expert_confirms_partner_moves_and_cancels(p
     expect(partner.get_by_text("Termin verschieben: Ihr bisheriger Termin ist", exact=False)).to_be_visible()
     show_week_of(partner, day)
     day_section(partner, day).get_by_role("button", name=re.compile(r"^10:15–11:15 Uhr")).click()
+    expect(partner.get_by_role("heading", name="Wirklich den Termin verschieben?")).to_be_visible()
+    expect(partner.get_by_text("Ihr bisheriger Termin wird sofort frei")).to_be_visible()
+    assert_accessible(partner)
+    partner.get_by_role("button", name="Termin verschieben").click()
     expect(partner.get_by_text("Der Termin ist verschoben.")).to_be_visible()
     assert status_of(partner) == "angefragt"
     expect(partner.get_by_text(f"{day:%d.%m.%Y}, 10:15–11:15 Uhr")).to_be_visible()
     assert case_code in partner.get_by_role("heading", level=1).inner_text()
 
     # The partner cancels with a reason; the expert sees the cancellation.
-    partner.get_by_role("button", name="Termin absagen").click()
-    expect(partner.get_by_text("Bitte geben Sie einen Grund an.")).to_be_visible()
+    partner.get_by_role("button", name="Weiter zur Absage").click()
+    expect(partner.get_by_role("link", name="Begründung: Bitte geben Sie eine Begründung an.")).to_be_visible()
     assert status_of(partner) == "angefragt"
     partner.get_by_label("Begründung").fill("Die Lage hat sich im Gespräch mit der Leitung geklärt.")
+    partner.get_by_role("button", name="Weiter zur Absage").click()
+    expect(partner.get_by_role("heading", name="Wirklich den Termin absagen?")).to_be_visible()
+    expect(partner.get_by_text("Die Lage hat sich im Gespräch mit der Leitung geklärt.")).to_be_visible()
+    assert_accessible(partner)
     partner.get_by_role("button", name="Termin absagen").click()
     expect(partner.get_by_text("Der Termin ist abgesagt.")).to_be_visible()
     assert status_of(partner) == "abgesagt"
     expect(partner.get_by_text("Die Lage hat sich im Gespräch mit der Leitung geklärt.")).to_be_visible()
-    expect(partner.get_by_role("button", name="Termin absagen")).to_have_count(0)
+    expect(partner.get_by_role("button", name="Weiter zur Absage")).to_have_count(0)
     assert_accessible(partner)
     partner.context.close()
 
@@ -172,7 +180,8 @@ def test_an_admin_has_the_booker_shown_only_with_a_reason(page, demo_users):
     booker = page.locator(".kern-description-list-item", has_text="Gebucht von").locator("dd")
     assert_accessible(page)
     page.get_by_role("button", name="Buchende Person anzeigen").click()
-    expect(page.get_by_text("Bitte geben Sie eine Begründung an.")).to_be_visible()
+    expect(page.locator("#reveal-reason-error")).to_have_text("Bitte geben Sie eine Begründung an.")
+    expect(page.get_by_role("link", name="Begründung: Bitte geben Sie eine Begründung an.")).to_be_visible()
     assert booker.inner_text().strip() == "nur mit Begründung sichtbar"
     page.get_by_label("Begründung").fill("Beschwerde über eine missbräuchliche Buchung")
     page.get_by_role("button", name="Buchende Person anzeigen").click()

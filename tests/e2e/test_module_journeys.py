@@ -53,9 +53,9 @@ def test_coordinator_enrols_trainer_records_attendance_coordinator_gets_certific
     page.get_by_role("link", name=offering.first_starts_at.astimezone(services.BERLIN).strftime("%d.%m.%Y"),
                      exact=False).first.click()
     assert_accessible(page)
-    page.get_by_role("button", name="Verbindlich anmelden").click()
-    expect(page.get_by_text("Sie sind angemeldet.")).to_be_visible()
-    assert "Angemeldet" in page.locator("#mein-status").inner_text()
+    page.get_by_role("button", name="Platz buchen").click()
+    expect(page.get_by_text("Ihr Platz ist gebucht.")).to_be_visible()
+    assert "Platz gebucht" in page.locator("#mein-status").inner_text()
     assert_accessible(page)
 
     # Two days later the date has taken place; the trainer records attendance.
@@ -87,8 +87,8 @@ def test_full_offering_waitlist_and_promotion_when_someone_cancels(page, browser
     partner_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
     log_in(partner_page, "partner@example.org", demo_users)
     partner_page.goto(f"/qualifizierung/angebote/{offering.id}")
-    partner_page.get_by_role("button", name="Verbindlich anmelden").click()
-    expect(partner_page.get_by_text("Sie sind angemeldet.")).to_be_visible()
+    partner_page.get_by_role("button", name="Platz buchen").click()
+    expect(partner_page.get_by_text("Ihr Platz ist gebucht.")).to_be_visible()
 
     log_in(page, "koordination@example.org", demo_users)
     page.goto(f"/qualifizierung/angebote/{offering.id}")
@@ -97,11 +97,13 @@ def test_full_offering_waitlist_and_promotion_when_someone_cancels(page, browser
     assert "Platz 1 auf der Warteliste" in page.locator("#mein-status").inner_text()
     assert_accessible(page)
 
-    partner_page.get_by_role("button", name="Teilnahme stornieren").click()
-    expect(partner_page.get_by_text("Ihre Anmeldung wurde zurückgenommen.")).to_be_visible()
+    partner_page.get_by_role("button", name="Platz zurückgeben").click()
+    expect(partner_page.get_by_text("Ihr Platz geht an die erste Person der Warteliste.")).to_be_visible()
+    partner_page.get_by_role("button", name="Platz zurückgeben").click()
+    expect(partner_page.get_by_text("Sie haben Ihren Platz zurückgegeben.")).to_be_visible()
     partner_page.context.close()
 
     page.goto("/mein-lernen")
     assert_accessible(page)
     card = page.locator(".kern-card", has_text="Verfahren im Gefährdungsfall")
-    assert "Angemeldet" in card.inner_text() and "Warteliste" not in card.inner_text()
+    assert "Platz gebucht" in card.inner_text() and "Warteliste" not in card.inner_text()

@@ -483,7 +483,11 @@ def test_editing_through_the_pages_makes_a_proposal_and_another_trainer_is_sent_
 def test_discarding_through_the_pages(client, published, propose, editor):
     propose(published)
     login_as(client, editor)
-    response = client.post(f"/instrumente/{published.id}/neue-fassung/verwerfen", follow_redirects=True)
+    asked = client.post(f"/instrumente/{published.id}/neue-fassung/verwerfen")
+    assert asked.status_code == 200 and "Wirklich die neue Fassung verwerfen?" in asked.get_data(as_text=True)
+    assert services.open_proposal(published) is not None
+    response = client.post(f"/instrumente/{published.id}/neue-fassung/verwerfen", data={"bestaetigt": "1"},
+                           follow_redirects=True)
     assert "Die neue Fassung wurde verworfen." in response.get_data(as_text=True)
     assert services.open_proposal(published) is None
 

@@ -303,7 +303,10 @@ def test_the_settings_page_offers_the_consultations_scope(client, create_user, c
     page = client.get("/konto/kalender").get_data(as_text=True)
     assert address in page and "webcal://" in page and "Neue Adresse für Fachberatungen erzeugen" in page
     assert _booking_events(_fetch(client, address).data, consultation)
-    client.post("/konto/kalender", data={"scope": "consultations"})  # a new address kills the old one
+    asked = client.post("/konto/kalender", data={"scope": "consultations"})  # a new address kills the old one
+    assert "Wirklich eine neue Kalender-Adresse erzeugen?" in asked.get_data(as_text=True)
+    assert client.get(address).status_code == 200  # not before it is confirmed
+    client.post("/konto/kalender", data={"scope": "consultations", "bestaetigt": "1"})
     assert client.get(address).status_code == 404
     assert client.post("/konto/kalender", data={"scope": "anything"}).status_code == 400
     trainer = create_user("trainer")

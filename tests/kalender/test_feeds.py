@@ -156,7 +156,9 @@ def test_a_new_address_kills_the_old_one(client, create_user, create_offering, n
     old = _feed_url(person)
     assert client.get(old).status_code == 200
     login_as(client, person)
-    client.post("/konto/kalender")
+    client.post("/konto/kalender")  # the confirmation page: nothing changes yet
+    assert client.get(old).status_code == 200
+    client.post("/konto/kalender", data={"bestaetigt": "1"})
     assert client.get(old).status_code == 404
     new = f"/kalender/{services.token_value(services.active_token(person))}.ics"
     assert new != old and client.get(new).status_code == 200

@@ -72,7 +72,7 @@ def test_a_revoked_address_stops_at_once_in_this_process(app, client, create_use
         assert calendar.get(old).status_code == 200
     assert statements == []
     login_as(client, person)
-    client.post("/konto/kalender")
+    client.post("/konto/kalender", data={"bestaetigt": "1"})
     assert calendar.get(old).status_code == 404
 
 

@@ -74,7 +74,7 @@ def test_a_missing_prerequisite_is_named_first_and_admission_can_be_asked(client
     login_as(client, person)
     page = client.get("/kompetenzen").get_data(as_text=True)
     card = page.split("Vertiefung</a></h3>", 1)[1].split("</li>", 1)[0]
-    assert "Zuerst:" in card and "Grundlagen</a> (Sie sind angemeldet)" in card
+    assert "Zuerst:" in card and "Grundlagen</a> (Sie haben einen Platz)" in card
     assert "Zulassung anfragen" in card and "Anmelden" not in card
     action = f"/qualifizierung/angebote/{runs[0].id}/zulassung-anfragen"
     assert action in card

@@ -139,3 +139,21 @@ def test_admin_sets_a_regional_target_through_the_page(client, framework, create
     response = client.post(f"/kompetenzen/soll?region={region.id}", data={f"t-{framework['A1'].id}": "4"})
     assert response.status_code == 302
     assert services.target_table(region.id) == {framework["A1"].id: 4}
+
+
+@pytest.mark.parametrize("action,question", [("auslaufen", "Wirklich die Kompetenz auslaufen lassen?"),
+                                             ("loeschen", "Wirklich die Kompetenz löschen?")])
+def test_retiring_or_deleting_a_competence_asks_first(client, framework, create_user, action, question):
+    from lms.kompetenzen.models import Competence
+
+    login_as(client, create_user("admin"))
+    competence_id = framework["B1"].id
+    url = f"/kompetenzen/rahmen/{competence_id}/{action}"
+    page = client.post(url, data={"note": "Zusammengelegt mit B2"}).get_data(as_text=True)
+    assert question in page and "Zusammengelegt mit B2" in page and "neue Version" in page
+    db.session.expire_all()
+    assert db.session.get(Competence, competence_id).is_current
+    assert client.post(url, data={"note": "Zusammengelegt mit B2", "bestaetigt": "1"}).status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Competence, competence_id)
+    assert changed is None or not changed.is_current

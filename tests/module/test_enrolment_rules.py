@@ -46,7 +46,7 @@ def test_nobody_holds_two_places_in_one_module(create_user, create_module, creat
     person = create_user("coordinator")
     assert services.enrol(person, first, now=NOW + timedelta(minutes=1)).status == first_status
     db.session.commit()
-    with pytest.raises(AlreadyInModule, match="bereits für eine andere Durchführung dieses Moduls"):
+    with pytest.raises(AlreadyInModule, match="bereits in einer anderen Durchführung dieses Moduls einen Platz"):
         services.enrol(person, second, now=NOW)
     db.session.rollback()
     assert services.enrolment_for(person, second) is None
@@ -164,7 +164,7 @@ def test_asking_for_admission_goes_to_the_trainers_and_approval_places_the_perso
 
 def test_admission_is_asked_only_where_a_prerequisite_is_missing(create_user, advanced, create_offering):
     person = create_user("coordinator")
-    with pytest.raises(DomainError, match="direkt anmelden"):
+    with pytest.raises(DomainError, match="direkt einen Platz buchen"):
         services.request_admission(person, advanced["basics_run"], note="", now=NOW)
     db.session.rollback()
     second_run = create_offering(advanced["offering"].module, starts_in=timedelta(days=90))
@@ -179,7 +179,7 @@ def test_the_offering_page_offers_the_prerequisite_and_the_request(client, creat
     url = f"/qualifizierung/angebote/{advanced['offering'].id}"
     page = client.get(url).get_data(as_text=True)
     assert "Für dieses Modul fehlt Ihnen noch:" in page and "Grundlagen Kinderschutz</a>" in page
-    assert "Zulassung anfragen" in page and "Verbindlich anmelden" not in page
+    assert "Zulassung anfragen" in page and "Platz buchen" not in page
     answer = client.post(f"{url}/zulassung-anfragen", data={"note": "x" * 501}, follow_redirects=True)
     assert "Höchstens 500 Zeichen." in answer.get_data(as_text=True)
     assert services.enrolment_for(person, advanced["offering"]) is None
@@ -207,13 +207,13 @@ def test_a_promotion_is_recorded_as_the_systems_with_the_seat_it_took(client, cr
     services.cancel_enrolment(holder, seat, now=NOW + timedelta(hours=1))
     promotion = _events(place)[-1]
     assert (promotion.to_status, promotion.actor_id, promotion.freed_by_id) == ("enrolled", None, seat.id)
-    assert promotion.reason == "Platz frei geworden durch Abmeldung"
+    assert promotion.reason == "Platz frei geworden durch Rückgabe"
     assert "Anna" not in promotion.reason  # the name is shown from the enrolment, not copied into the text
     db.session.commit()
     login_as(client, trainer)
     page = client.get(f"/qualifizierung/verwaltung/angebote/{offering.id}/teilnehmende").get_data(as_text=True)
-    assert "Platz frei geworden durch Abmeldung (Anna Abgabe)" in page
-    row = page.split("Platz frei geworden durch Abmeldung (Anna Abgabe)")[0].rsplit("<tr", 1)[1]
+    assert "Platz frei geworden durch Rückgabe (Anna Abgabe)" in page
+    row = page.split("Platz frei geworden durch Rückgabe (Anna Abgabe)")[0].rsplit("<tr", 1)[1]
     assert "System" in row and "Ben Nachrücker" in row
 
 

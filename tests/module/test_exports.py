@@ -100,9 +100,9 @@ def test_xlsx_table_has_typed_attendance_totals_and_completion(client, trainer, 
     ]
     anna, bernd, carla = table[1:]
     completed_on = course.dates[1].ends_at.astimezone(BERLIN).date()
-    assert anna == ["Anna Albers", "anna@example.org", "Jugendamt Görlitz", None, "Görlitz", "Angemeldet", None,
+    assert anna == ["Anna Albers", "anna@example.org", "Jugendamt Görlitz", None, "Görlitz", "Platz gebucht", None,
                     1, 1, 0, None, 2, 2, "ja", datetime.combine(completed_on, datetime.min.time())]
-    assert bernd == ["Bernd Berg", "bernd@example.org", None, "Gesundheitswesen", None, "Angemeldet", None,
+    assert bernd == ["Bernd Berg", "bernd@example.org", None, "Gesundheitswesen", None, "Platz gebucht", None,
                      1, 0, 0, None, 1, 2, "nein", None]
     assert carla == ["Carla Christ", "carla@example.org", None, None, None, "Warteliste", 1,
                      None, None, None, None, 0, 2, "nein", None]
@@ -126,7 +126,7 @@ def test_excel_csv_has_a_bom_semicolons_crlf_and_german_dates(client, trainer, c
     assert rows[0][:8] == ["Name", "E-Mail", "Organisation", "Sektor", "Region", "Status", "Wartelistenplatz",
                            f"Termin 1 ({first:%d.%m.%Y %H:%M})"]
     completed_on = course.dates[1].ends_at.astimezone(BERLIN).date()
-    assert rows[1] == ["Anna Albers", "anna@example.org", "Jugendamt Görlitz", "", "Görlitz", "Angemeldet", "",
+    assert rows[1] == ["Anna Albers", "anna@example.org", "Jugendamt Görlitz", "", "Görlitz", "Platz gebucht", "",
                        "1", "1", "0", "", "2", "2", "ja", f"{completed_on:%d.%m.%Y}"]
     assert rows[3][5:7] == ["Warteliste", "1"]
 

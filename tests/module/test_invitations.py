@@ -71,7 +71,7 @@ def test_an_offering_with_two_dates_is_invited_moved_and_cancelled(client, creat
     title = offering.module.title
 
     enrolled, further = _mails(person)
-    assert enrolled.subject == f"Anmeldung bestätigt: {title}"
+    assert enrolled.subject == f"Platz gebucht: {title}"
     assert further.subject.startswith(f"Einladung: {title} am ")
     assert "Rathaus, Saal 2" in further.body and f"/qualifizierung/angebote/{offering.id}" in further.body
     invited = _invitations([enrolled, further])
@@ -120,7 +120,7 @@ def test_a_withdrawal_takes_back_every_upcoming_date(client, create_user, create
     services.cancel_enrolment(person, enrolment, now=now + timedelta(hours=1))
     db.session.commit()
     withdrawn = _mails(person)[2:]
-    assert [m.subject.split(":")[0] for m in withdrawn] == ["Abmeldung bestätigt", "Termin entfällt"]
+    assert [m.subject.split(":")[0] for m in withdrawn] == ["Teilnahme zurückgezogen", "Termin entfällt"]
     cancels = _invitations(withdrawn)
     assert [(method, uid) for method, uid, _ in cancels] == [("CANCEL", uid) for _, uid, _ in requests]
     assert all(after > before for (*_, after), (*_, before) in zip(cancels, requests))
@@ -137,7 +137,7 @@ def test_a_removal_by_a_trainer_sends_cancel_and_the_next_in_line_is_invited(cli
     services.remove_participant(trainer, enrolment, reason="Doppelt angemeldet", now=now + timedelta(minutes=2))
     db.session.commit()
     (removed,) = _mails(seated)[1:]
-    assert removed.subject.startswith("Änderung Ihrer Anmeldung") and removed.calendar_method == "CANCEL"
+    assert removed.subject.startswith("Änderung Ihrer Teilnahme") and removed.calendar_method == "CANCEL"
     assert str(_event(removed)["STATUS"]) == "CANCELLED"
     assert [uid for *_, uid, _ in _invitations([removed])] == [uid for *_, uid, _ in _invitations(_mails(seated)[:1])]
     _in_step_with_feed(client, seated, [removed])

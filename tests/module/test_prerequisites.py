@@ -112,7 +112,7 @@ def test_a_draft_prerequisite_does_not_block_enrolment(client, create_user, crea
     user = create_user("coordinator")
     login_as(client, user)
     page = client.get(f"/qualifizierung/angebote/{offering.id}").get_data(as_text=True)
-    assert "Verbindlich anmelden" in page and DRAFT_TITLE not in page
+    assert "Platz buchen" in page and DRAFT_TITLE not in page
     assert services.enrol(user, offering, now=now).status == "enrolled"
 
 

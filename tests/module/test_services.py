@@ -38,7 +38,7 @@ def test_enrol_takes_a_free_seat_confirms_by_mail_and_keeps_history(create_user,
     db.session.refresh(offering)
     assert offering.seats_taken == 1
     assert _history(enrolment) == [(None, "enrolled")]
-    assert _mails_to(user) == [f"Anmeldung bestätigt: {offering.module.title}"]
+    assert _mails_to(user) == [f"Platz gebucht: {offering.module.title}"]
 
 
 def test_enrol_full_offering_joins_waitlist_first_come_first_served(create_user, create_offering, now):

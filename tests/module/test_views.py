@@ -97,19 +97,21 @@ def test_enrol_and_cancel_through_the_offering_page(client, create_user, create_
     user = create_user("coordinator")
     login_as(client, user)
     page = client.get(f"/qualifizierung/angebote/{offering.id}").get_data(as_text=True)
-    assert "Verbindlich anmelden" in page and "5 Plätze frei" in page
+    assert "Platz buchen" in page and "5 Plätze frei" in page
     response = client.post(f"/qualifizierung/angebote/{offering.id}/anmelden", follow_redirects=True)
-    assert "Sie sind angemeldet." in response.get_data(as_text=True)
+    assert "Ihr Platz ist gebucht." in response.get_data(as_text=True)
+    assert "Sie sind angemeldet." not in response.get_data(as_text=True)  # that is the sign-in's message
     enrolment = db.session.scalar(select(Enrolment))
-    response = client.post(f"/qualifizierung/anmeldungen/{enrolment.id}/abmelden", follow_redirects=True)
-    assert "Ihre Anmeldung wurde zurückgenommen." in response.get_data(as_text=True)
+    response = client.post(f"/qualifizierung/anmeldungen/{enrolment.id}/abmelden", data={"bestaetigt": "1"},
+                           follow_redirects=True)
+    assert "Sie haben Ihren Platz zurückgegeben." in response.get_data(as_text=True)
 
 
 def test_wrong_sector_sees_why_and_cannot_enrol(client, create_user, create_module, create_offering):
     offering = create_offering(create_module(audiences=["health"]))
     login_as(client, create_user("partner", sector="police"))
     page = client.get(f"/qualifizierung/angebote/{offering.id}").get_data(as_text=True)
-    assert "richtet sich nicht an Ihre Rolle oder Ihren Sektor" in page and "Verbindlich anmelden" not in page
+    assert "richtet sich nicht an Ihre Rolle oder Ihren Sektor" in page and "Platz buchen" not in page
     response = client.post(f"/qualifizierung/angebote/{offering.id}/anmelden", follow_redirects=True)
     assert "richtet sich nicht an Ihre Rolle" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Enrolment.id))) == 0
@@ -211,12 +213,13 @@ def test_offering_form_converts_berlin_wall_clock_to_utc(client, create_module, 
 
 
 @pytest.mark.parametrize("changes,message", [
-    ({"dates-0-end": "08:00"}, "endet vor oder zu seinem Beginn"),
+    ({"dates-0-end": "08:00"}, "Das Ende muss nach dem Beginn liegen."),
     ({"deadline_day": _in_days(21)}, "Anmeldeschluss muss vor dem ersten Termin"),
     ({"dates-1-day": _in_days(20), "dates-1-start": "15:00", "dates-1-end": "17:00", "dates-1-location": "X"},
      "überschneiden sich"),
     ({"dates-0-day": "", "dates-0-start": "", "dates-0-end": "", "dates-0-location": ""}, "mindestens einen Termin"),
-    ({"dates-0-end": ""}, "Datum, Beginn und Ende"),
+    ({"dates-0-end": ""}, "Bitte geben Sie das Ende an."),
+    ({"dates-0-location": ""}, "Bitte geben Sie einen Ort oder einen Online-Link an."),
     ({"capacity": "0"}, "von 1 bis 1000"),
     ({"dates-0-online_url": "javascript:alert(1)"}, "vollständige Adresse"),
 ])
