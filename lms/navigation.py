@@ -29,7 +29,7 @@ AREAS = (
     Area(
         "module.catalogue",
         _l("Qualifizierung"),
-        _l("Qualifizierungsmodule der Binnen- und Leistungsdimension finden und sich anmelden."),
+        _l("Qualifizierungsmodule der Binnen- und Leistungsdimension finden und einen Platz buchen."),
         visitors=True,
     ),
     Area(
@@ -52,7 +52,7 @@ AREAS = (
     Area(
         "module.my_learning",
         _l("Mein Lernen"),
-        _l("Anmeldungen, Wartelistenplätze, nächste Termine und Teilnahmebescheinigungen."),
+        _l("Gebuchte Plätze, Wartelistenplätze, nächste Termine und Teilnahmebescheinigungen."),
         frozenset({"coordinator", "partner", "expert"}),
     ),
     Area(

@@ -14,11 +14,11 @@ LANGUAGE_CHOICES = [
 ]
 
 
-def _email_field(label=_l("E-Mail-Adresse")):
+def _email_field(label=_l("E-Mail-Adresse"), missing=_l("Bitte geben Sie Ihre E-Mail-Adresse an.")):
     return EmailField(
         label,
         validators=[
-            DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse an.")),
+            DataRequired(missing),
             Length(max=254, message=_l("Die E-Mail-Adresse darf höchstens %(max)d Zeichen lang sein.")),
             Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse an."), check_deliverability=False),
         ],
@@ -137,7 +137,7 @@ class _AccountFields(FlaskForm):
 
 
 class InvitationForm(_AccountFields):
-    email = _email_field()
+    email = _email_field(missing=_l("Bitte geben Sie die E-Mail-Adresse der eingeladenen Person an."))
     name = _name_field()
     roles, region, sector = _role_field(), _region_field(), _sector_field()
 

@@ -168,7 +168,7 @@ def _free(profile: ExpertProfile, now: datetime, *, skip: int) -> datetime:
 
 def _history(people: dict[str, User], profiles: dict[str, ExpertProfile], now: datetime) -> None:
     """Past consultations, written directly (see the module docstring): two held ones with case content
-    and outcome, one held without case and one the booker cancelled."""
+    and outcome, one held without case, one the booker cancelled, and held ones of five more bookers."""
     partner, coordinator = people[PARTNER], people[COORDINATOR]
     today = now.astimezone(BERLIN).date()
     held_kita = _past(profiles[EXPERT], partner, "case_consult_8a4", "phone",
@@ -194,6 +194,22 @@ def _history(people: dict[str, User], profiles: dict[str, ExpertProfile], now: d
     _past(profiles[DRESDEN], coordinator, "process_consult", "video",
           day=_on_or_before(today - timedelta(weeks=4), FRI), start=time(8), confirmed_by_hand=True,
           cancelled="Terminüberschneidung mit der Netzwerkkonferenz; ein neuer Termin folgt.")
+    _more_held(profiles, today)
+
+
+# People the qualification demo creates: their held consultations give the history more than two
+# bookers. The statistics still show most cells of so small a demo as "< 5" or withheld, as they must.
+MORE_BOOKERS = ("partnerin.gesundheit@example.org", "partner.schule@example.org", "partnerin.polizei@example.org",
+                "partner.jugendhilfe@example.org", "koordination2@example.org")
+
+
+def _more_held(profiles: dict[str, ExpertProfile], today: date) -> None:
+    bookers = [find_user_by_email(email) for email in MORE_BOOKERS]
+    experts = (EXPERT, LEIPZIG, DRESDEN)
+    for index, booker in enumerate(person for person in bookers if person is not None):
+        _past(profiles[experts[index % 3]], booker, "case_consult_8a4", ("phone", "video")[index % 2],
+              day=_on_or_before(today - timedelta(weeks=1 + index), (WED, THU)[index % 2]), start=time(10),
+              confirmed_by_hand=True)
 
 
 def _past(profile: ExpertProfile, booker: User, type_code: str, format_code: str, *, day: date, start: time,

@@ -174,13 +174,23 @@ def module_panel(module: Module) -> list[tuple[str, str]]:
 
 # --- framework, targets and instrument links (admins; trainers for instruments) ---------------
 
+def _new_competence_form(area_id: int) -> NewCompetenceForm:
+    """Each area's form has its own field names, so that labels, hints and errors belong to one area."""
+    return NewCompetenceForm(prefix=f"bereich{area_id}")
+
+
+def _framework_page(failed: NewCompetenceForm | None = None, failed_area_id: int | None = None):
+    areas = db.session.scalars(select(CompetenceArea).order_by(CompetenceArea.position)).unique().all()
+    versions = db.session.scalars(select(FrameworkVersion).order_by(FrameworkVersion.number.desc())).all()
+    new_forms = {area.id: failed if area.id == failed_area_id else _new_competence_form(area.id) for area in areas}
+    return render_template("kompetenzen/framework.html", areas=areas, versions=versions,
+                           new_forms=new_forms, note_form=NoteForm())
+
+
 @bp.get("/kompetenzen/rahmen")
 @role_required(Role.ADMIN)
 def framework():
-    areas = db.session.scalars(select(CompetenceArea).order_by(CompetenceArea.position)).unique().all()
-    versions = db.session.scalars(select(FrameworkVersion).order_by(FrameworkVersion.number.desc())).all()
-    return render_template("kompetenzen/framework.html", areas=areas, versions=versions,
-                           new_form=NewCompetenceForm(), note_form=NoteForm())
+    return _framework_page()
 
 
 @bp.route("/kompetenzen/rahmen/<int:competence_id>", methods=["GET", "POST"])
@@ -210,7 +220,7 @@ def edit_competence(competence_id: int):
 @role_required(Role.ADMIN)
 def add_competence(area_id: int):
     area = db.get_or_404(CompetenceArea, area_id)
-    form = NewCompetenceForm()
+    form = _new_competence_form(area.id)
     if form.validate_on_submit():
         try:
             services.add_competence(current_user, area, code=form.code.data, name=form.name.data,
@@ -218,13 +228,12 @@ def add_competence(area_id: int):
                                     target=form.target.data, note=form.note.data, now=utcnow())
         except DomainError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            form.form_errors.append(error.message)
         else:
             db.session.commit()
             flash(_("Die Kompetenz wurde aufgenommen (neue Version)."), "success")
-    else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("kompetenzen.framework"))
+            return redirect(url_for("kompetenzen.framework"))
+    return _framework_page(failed=form, failed_area_id=area.id), 422
 
 
 @bp.post("/kompetenzen/rahmen/<int:competence_id>/<any(auslaufen, loeschen):action>")

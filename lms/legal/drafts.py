@@ -16,7 +16,7 @@ Nach § 5 Digitale-Dienste-Gesetz (DDG) nennt das Impressum:
 Nach Art. 13 DSGVO informiert die Datenschutzerklärung über:
 
 - den Verantwortlichen und die behördliche Datenschutzbeauftragte oder den Datenschutzbeauftragten mit Kontaktdaten,
-- die Zwecke und Rechtsgrundlagen der Verarbeitung: Konten, Anmeldungen zu Qualifizierungsmodulen, Anwesenheit und Bescheinigungen, Kompetenzprofile, Instrumente, pseudonyme Fachberatung (§ 8a Abs. 4, § 8b Abs. 1 SGB VIII, § 4 Abs. 2 KKG, § 64 Abs. 2a SGB VIII),
+- die Zwecke und Rechtsgrundlagen der Verarbeitung: Konten, Buchungen von Qualifizierungsmodulen, Anwesenheit und Bescheinigungen, Kompetenzprofile, Instrumente, pseudonyme Fachberatung (§ 8a Abs. 4, § 8b Abs. 1 SGB VIII, § 4 Abs. 2 KKG, § 64 Abs. 2a SGB VIII),
 - die Empfänger, die Speicherdauer (Falldaten der Fachberatung werden nach der eingestellten Frist gelöscht) und die Rechte der betroffenen Personen (Auskunft, Berichtigung, Löschung, Einschränkung, Widerspruch, Beschwerde bei der Aufsichtsbehörde),
 - die technisch notwendigen Cookies (Anmeldung und Schutz vor gefälschten Formularen); die Plattform setzt keine Tracking-Dienste ein.
 """),

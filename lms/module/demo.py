@@ -1,5 +1,7 @@
 """Demo qualification: the starter catalogue, offerings over the coming months (some full, with a
-waitlist) and a few completed modules with certificates. Creates nothing that already exists."""
+waitlist, one moderated with a request to decide) and a few completed modules with certificates.
+The demo coordinator holds a place, waits on a waitlist and has completed two modules, so that her
+start page and "Meine Termine" show something. Creates nothing that already exists."""
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from lms.extensions import db
 from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
 from lms.module import services
-from lms.module.models import Module, ModuleState
+from lms.module.models import Module, ModuleState, Offering
 from lms.module.services import DateInput, ModuleInput, OfferingInput
 from lms.module.starter import MODULES
 
@@ -41,7 +43,8 @@ def _at(day: datetime, hour: int) -> datetime:
     return datetime.combine(day.astimezone(BERLIN).date(), time(hour), tzinfo=BERLIN)
 
 
-def _offering(module, trainer, *, first_day, days, capacity, region, now, created=None) -> "services.Offering":
+def _offering(module, trainer, *, first_day, days, capacity, region, now, created=None,
+              moderated=False) -> "services.Offering":
     dates = [
         DateInput(starts_at=_at(first_day + timedelta(days=index), 9), ends_at=_at(first_day + timedelta(days=index), 16),
                   location=PLACES[(module.id + index) % len(PLACES)])
@@ -49,7 +52,7 @@ def _offering(module, trainer, *, first_day, days, capacity, region, now, create
     ]
     return services.create_offering(trainer, module, OfferingInput(
         capacity=capacity, registration_deadline=dates[0].starts_at - timedelta(days=7), region_id=region.id,
-        moderated=False, trainer_ids=[trainer.id], dates=dates,
+        moderated=moderated, trainer_ids=[trainer.id], dates=dates,
     ), open_registration=True, now=created or now)
 
 
@@ -84,6 +87,7 @@ def seed(*, now: datetime) -> list[tuple[str, str]]:
                       capacity=16, region=regions[(index + run) % len(regions)], now=now)
     _full_offering_with_waitlist(modules.get("M07"), trainer, people, regions, now)
     _completions(modules, trainer, regions, now)
+    _places_ahead(modules, trainer, people, regions, now)
     return logins
 
 
@@ -109,3 +113,21 @@ def _completions(modules, trainer, regions, now) -> None:
         enrolment = services.enrol(coordinator, offering, now=planned_at)
         services.record_attendance(trainer, offering, {(enrolment.id, date.id): True for date in offering.dates},
                                    now=now)
+
+
+def _places_ahead(modules, trainer, people, regions, now) -> None:
+    """The demo coordinator books a place and waits for one; the demo partner asks for a place in a
+    moderated offering that the demo trainer decides on."""
+    coordinator, partner = find_user_by_email("koordination@example.org"), find_user_by_email("partner@example.org")
+    if coordinator is None or partner is None or not {"M02", "M13", "M09"} <= modules.keys():
+        return
+    first_run = db.session.scalars(select(Offering).where(Offering.module_id == modules["M02"].id)
+                                   .order_by(Offering.id)).first()
+    services.enrol(coordinator, first_run, now=now)
+    small = _offering(modules["M13"], trainer, first_day=now + timedelta(weeks=5), days=1, capacity=2,
+                      region=regions[0], now=now)
+    for person in (people["partnerin.gesundheit@example.org"], people["partner.schule@example.org"], coordinator):
+        services.enrol(person, small, now=now)
+    moderated = _offering(modules["M09"], trainer, first_day=now + timedelta(weeks=6), days=1, capacity=12,
+                          region=regions[0], now=now, moderated=True)
+    services.enrol(partner, moderated, now=now)

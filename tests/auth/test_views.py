@@ -271,6 +271,7 @@ def test_user_list_filters_and_paginates_with_bounded_queries(client, create_use
     assert "Seite 1 von 3" in page
     filtered = client.get("/verwaltung/konten?rolle=partner").get_data(as_text=True)
     assert filtered.count("Netzwerkpartner*in</td>") == 5
+    assert 'lms-filter-disclosure__active">: Netzwerkpartner*in</span>' in filtered
     assert "Derzeit sind keine passenden Konten vorhanden." in client.get("/verwaltung/konten?q=zzzz").get_data(
         as_text=True)
 

@@ -133,6 +133,29 @@ def test_admin_renames_a_competence_through_the_page(client, framework, create_u
     assert competence.name == "Sitzungen moderieren"
 
 
+def test_adding_a_competence_keeps_the_input_and_shows_errors_at_the_fields(client, framework, create_user):
+    from lms.kompetenzen.models import Competence
+
+    login_as(client, create_user("admin"))
+    area = framework["B1"].area
+    url = f"/kompetenzen/rahmen/bereiche/{area.id}/kompetenzen"
+    prefix = f"bereich{area.id}-"
+    data = {prefix + name: value for name, value in {
+        "code": "", "name": "Netzwerk digital pflegen", "dimension": "internal", "level_1": "a", "level_2": "b",
+        "level_3": "c", "level_4": "d", "target": "2", "note": "neu"}.items()}
+    count = db.session.scalar(db.select(db.func.count()).select_from(Competence))
+    refused = client.post(url, data=data)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert f'id="{prefix}code-error"' in page and f'href="#{prefix}code"' in page
+    assert 'value="Netzwerk digital pflegen"' in page and "<details class=\"lms-details\" open>" in page
+    taken = client.post(url, data={**data, prefix + "code": "B1"})
+    assert taken.status_code == 422 and "Das Kürzel B1 ist bereits vergeben." in taken.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Competence)) == count
+    assert client.post(url, data={**data, prefix + "code": "B9"}).status_code == 302
+    assert db.session.scalar(db.select(Competence).where(Competence.code == "B9")).name == "Netzwerk digital pflegen"
+
+
 def test_admin_sets_a_regional_target_through_the_page(client, framework, create_user, create_region):
     region = create_region("Leipzig")
     login_as(client, create_user("admin"))
