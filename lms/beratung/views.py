@@ -330,22 +330,28 @@ def confirm(consultation_id: int):
     return _back(consultation)
 
 
+def _reason_question(consultation: Consultation, form: CaseReasonForm, title: str, button: str,
+                     consequences: list[str]) -> Confirmation:
+    """The confirmation step of an action that ends a booking with the person's reason."""
+    return Confirmation(
+        title=title, button=button, consequences=consequences,
+        subject=_("Fachberatung %(code)s am %(when)s", code=consultation.case_code,
+                  when=_when(consultation.starts_at, consultation.ends_at)),
+        cancel_url=url_for("beratung.consultation", consultation_id=consultation.id),
+        quoted=form.reason.data or "", quoted_label=_("Ihre Begründung"))
+
+
 @bp.post("/beratung/buchungen/<int:consultation_id>/ablehnen")
 @role_required(Role.EXPERT)
 def decline(consultation_id: int):
     consultation = _own(consultation_id)
     form = CaseReasonForm(prefix="decline")
-    question = Confirmation(
-        title=_("Wirklich die Anfrage ablehnen?"),
-        subject=_("Fachberatung %(code)s am %(when)s", code=consultation.case_code,
-                  when=_when(consultation.starts_at, consultation.ends_at)),
-        button=_("Anfrage ablehnen"), cancel_url=url_for("beratung.consultation", consultation_id=consultation.id),
-        quoted=form.reason.data or "", quoted_label=_("Ihre Begründung"), consequences=[
-            _("Die buchende Person erhält eine E-Mail, dass Sie abgelehnt haben, und sieht Ihre Begründung auf "
-              "der Buchungsseite."),
-            _("Der Termin ist sofort wieder frei und wird aus den Kalendern genommen."),
-            _("Eine Ablehnung lässt sich nicht zurücknehmen."),
-        ]) if consultation.status == "requested" and consultation.starts_at > utcnow() else None
+    question = _reason_question(consultation, form, _("Wirklich die Anfrage ablehnen?"), _("Anfrage ablehnen"), [
+        _("Die buchende Person erhält eine E-Mail, dass Sie abgelehnt haben, und sieht Ihre Begründung auf "
+          "der Buchungsseite."),
+        _("Der Termin ist sofort wieder frei und wird aus den Kalendern genommen."),
+        _("Eine Ablehnung lässt sich nicht zurücknehmen."),
+    ]) if consultation.status == "requested" and consultation.starts_at > utcnow() else None
     return _with_reason(consultation, "decline", form, question, lambda: services.decline(
         current_user, consultation, reason=form.reason.data or "", now=utcnow(), confirmed=form.confirmed.confirmed()),
         _("Die Anfrage ist abgelehnt."))
@@ -357,17 +363,12 @@ def cancel(consultation_id: int):
     consultation = _own(consultation_id)
     form = CaseReasonForm(prefix="cancel")
     other = _("Die Fachkraft") if current_user.id == consultation.booker_id else _("Die buchende Person")
-    question = Confirmation(
-        title=_("Wirklich den Termin absagen?"),
-        subject=_("Fachberatung %(code)s am %(when)s", code=consultation.case_code,
-                  when=_when(consultation.starts_at, consultation.ends_at)),
-        button=_("Termin absagen"), cancel_url=url_for("beratung.consultation", consultation_id=consultation.id),
-        quoted=form.reason.data or "", quoted_label=_("Ihre Begründung"), consequences=[
-            _("%(other)s erhält eine E-Mail über die Absage und sieht Ihre Begründung auf der Buchungsseite.",
-              other=other),
-            _("Der Termin ist sofort wieder frei, auch für andere, und wird aus den Kalendern genommen."),
-            _("Eine Absage lässt sich nicht zurücknehmen: Für eine Beratung buchen Sie einen neuen Termin."),
-        ]) if consultation.holds_slot and consultation.starts_at > utcnow() else None
+    question = _reason_question(consultation, form, _("Wirklich den Termin absagen?"), _("Termin absagen"), [
+        _("%(other)s erhält eine E-Mail über die Absage und sieht Ihre Begründung auf der Buchungsseite.",
+          other=other),
+        _("Der Termin ist sofort wieder frei, auch für andere, und wird aus den Kalendern genommen."),
+        _("Eine Absage lässt sich nicht zurücknehmen: Für eine Beratung buchen Sie einen neuen Termin."),
+    ]) if consultation.holds_slot and consultation.starts_at > utcnow() else None
     return _with_reason(consultation, "cancel", form, question, lambda: services.cancel(
         current_user, consultation, reason=form.reason.data or "", now=utcnow(), confirmed=form.confirmed.confirmed()),
         _("Der Termin ist abgesagt."))

@@ -13,6 +13,17 @@ from lms.pdf import new_document
 from tests.conftest import FIXED_NOW
 
 
+def input_of(instrument, **changes) -> InstrumentInput:
+    """The instrument's current fields as a service input, with *changes* applied."""
+    data = InstrumentInput(title=instrument.title, kind=instrument.kind, summary=instrument.summary,
+                           description=instrument.description, dimension=instrument.dimension,
+                           topics=instrument.topics, sectors=instrument.sectors, licence_note=instrument.licence_note,
+                           visibility=instrument.visibility, link_url=instrument.link_url, code=instrument.code)
+    for key, value in changes.items():
+        setattr(data, key, value)
+    return data
+
+
 def pdf_bytes(text="Checkliste") -> bytes:
     """A small real PDF; the same text gives the same bytes."""
     pdf = new_document(title=text, author="Test")

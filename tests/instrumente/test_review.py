@@ -14,17 +14,7 @@ from lms.instrumente.search import SearchFilters
 from lms.instrumente.services import InstrumentInput
 from lms.notifications.models import OutboxMessage
 from tests.conftest import in_parallel, login_as
-from tests.instrumente.conftest import pdf_bytes
-
-
-def _input(instrument, **changes) -> InstrumentInput:
-    data = InstrumentInput(title=instrument.title, kind=instrument.kind, summary=instrument.summary,
-                           description=instrument.description, dimension=instrument.dimension,
-                           topics=instrument.topics, sectors=instrument.sectors, licence_note=instrument.licence_note,
-                           visibility=instrument.visibility, link_url=instrument.link_url, code=instrument.code)
-    for key, value in changes.items():
-        setattr(data, key, value)
-    return data
+from tests.instrumente.conftest import input_of, pdf_bytes
 
 
 def _titles(query) -> list[str]:
@@ -52,7 +42,7 @@ def propose(editor, upload, now):
     def _propose(instrument, *, author=None, note="Abschnitt Einwilligung ergänzt", file_text="Fassung 2", **changes):
         changes.setdefault("summary", "Vor, während und nach der Konferenz, mit Einwilligung")
         version = services.update_instrument(
-            author or editor, instrument, _input(instrument, **changes), note=note,
+            author or editor, instrument, input_of(instrument, **changes), note=note,
             upload=upload("liste-v2.pdf", pdf_bytes(file_text)) if file_text else None, now=now)
         db.session.commit()
         return version
@@ -156,7 +146,7 @@ def test_reworking_a_pending_proposal_updates_it_in_place_and_stops_a_review_of_
 
 
 def test_saving_the_published_state_again_changes_nothing(published, editor, now):
-    assert services.update_instrument(editor, published, _input(published), note="", upload=None, now=now) is None
+    assert services.update_instrument(editor, published, input_of(published), note="", upload=None, now=now) is None
     assert services.open_proposal(published) is None
 
 
@@ -167,7 +157,7 @@ def test_a_proposal_needs_a_change_note(published, propose):
 
 def test_drafts_change_at_once_as_before(create_instrument, editor, now):
     draft = create_instrument(state=InstrumentState.DRAFT)
-    version = services.update_instrument(editor, draft, _input(draft, title="Besserer Titel"), note="Titel",
+    version = services.update_instrument(editor, draft, input_of(draft, title="Besserer Titel"), note="Titel",
                                          upload=None, now=now)
     assert version.proposal_state is None and (draft.title, draft.version_count) == ("Besserer Titel", 2)
 
@@ -181,7 +171,7 @@ def test_the_author_cannot_review_their_own_version(published, propose, editor, 
         services.review_proposal(editor, proposal, approve=True, comment="", now=now)
     db.session.rollback()
     with pytest.raises(Conflict, match="bereits eine neue Fassung"):  # one open proposal, reworked by its author
-        services.update_instrument(create_user("admin"), published, _input(published, title="Anders"), note="x",
+        services.update_instrument(create_user("admin"), published, input_of(published, title="Anders"), note="x",
                                    upload=None, now=now)
 
 
@@ -218,7 +208,7 @@ def test_a_second_open_proposal_is_refused_by_the_database(published, propose, n
 def test_another_trainer_editing_during_a_proposal_is_told_to_review_instead(published, propose, reviewer, now):
     propose(published)
     with pytest.raises(Conflict, match="Renate Referentin"):
-        services.update_instrument(reviewer, published, _input(published, title="Meins"), note="x", upload=None,
+        services.update_instrument(reviewer, published, input_of(published, title="Meins"), note="x", upload=None,
                                    now=now)
 
 
@@ -500,7 +490,7 @@ def test_a_rework_and_a_decision_at_once_leave_one_consistent_history(app, publi
     def rework():
         instrument = db.session.get(Instrument, ids[0])
         services.update_instrument(db.session.get(User, ids[2]), instrument,
-                                   _input(instrument, summary="Nachgebessert"), note="Nachgebessert", upload=None,
+                                   input_of(instrument, summary="Nachgebessert"), note="Nachgebessert", upload=None,
                                    now=app.config["PINNED_NOW"])
 
     def approve():

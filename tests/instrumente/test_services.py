@@ -12,17 +12,7 @@ from lms.instrumente.models import Instrument, InstrumentState, InstrumentVersio
 from lms.instrumente.search import SearchFilters
 from lms.instrumente.services import InstrumentInput, Upload
 from lms.notifications.models import OutboxMessage
-from tests.instrumente.conftest import JPEG_BYTES, PNG_BYTES, odf_bytes, ooxml_bytes, pdf_bytes
-
-
-def _input(instrument, **changes):
-    data = InstrumentInput(title=instrument.title, kind=instrument.kind, summary=instrument.summary,
-                           description=instrument.description, dimension=instrument.dimension,
-                           topics=instrument.topics, sectors=instrument.sectors, licence_note=instrument.licence_note,
-                           visibility=instrument.visibility, link_url=instrument.link_url, code=instrument.code)
-    for key, value in changes.items():
-        setattr(data, key, value)
-    return data
+from tests.instrumente.conftest import JPEG_BYTES, PNG_BYTES, input_of, odf_bytes, ooxml_bytes, pdf_bytes
 
 
 # --- versions -------------------------------------------------------------------------------
@@ -30,7 +20,7 @@ def _input(instrument, **changes):
 def test_every_change_makes_a_version_with_note_author_and_what_changed(create_instrument, editor, reviewer,
                                                                          upload, now):
     instrument = create_instrument(upload=upload())
-    version = services.update_instrument(reviewer, instrument, _input(instrument, title="Neuer Titel"),
+    version = services.update_instrument(reviewer, instrument, input_of(instrument, title="Neuer Titel"),
                                          note="Titel geschärft", upload=upload("v2.pdf", pdf_bytes("Zwei")),
                                          now=now + timedelta(days=1))
     assert (version.number, version.change_note, version.author_id) == (2, "Titel geschärft", reviewer.id)
@@ -42,20 +32,20 @@ def test_every_change_makes_a_version_with_note_author_and_what_changed(create_i
 
 def test_saving_without_changes_makes_no_version(create_instrument, editor, now):
     instrument = create_instrument()
-    assert services.update_instrument(editor, instrument, _input(instrument), note="", upload=None, now=now) is None
+    assert services.update_instrument(editor, instrument, input_of(instrument), note="", upload=None, now=now) is None
     assert instrument.version_count == 1
 
 
 def test_a_change_needs_a_change_note(create_instrument, editor, now):
     instrument = create_instrument()
     with pytest.raises(services.DomainError, match="was sich geändert hat"):
-        services.update_instrument(editor, instrument, _input(instrument, summary="anders"), note=" ", upload=None,
+        services.update_instrument(editor, instrument, input_of(instrument, summary="anders"), note=" ", upload=None,
                                    now=now)
 
 
 def test_a_content_change_keeps_the_previous_file(create_instrument, editor, upload, now):
     instrument = create_instrument(upload=upload())
-    version = services.update_instrument(editor, instrument, _input(instrument, summary="präziser"), note="Text",
+    version = services.update_instrument(editor, instrument, input_of(instrument, summary="präziser"), note="Text",
                                          upload=None, now=now)
     assert version.filename == "checkliste.pdf" and version.changes == "Kurzbeschreibung"
 
@@ -199,7 +189,7 @@ def test_bookmarkers_learn_of_new_versions_on_their_page_and_by_mail_if_they_wis
     services.bookmark(quiet, instrument, notify_by_mail=False, now=now)
     services.bookmark(by_mail, instrument, notify_by_mail=True, now=now)
     assert not any(entry.has_news for entry in services.bookmarks_of(quiet))
-    proposal = services.update_instrument(editor, instrument, _input(instrument, summary="neu"),
+    proposal = services.update_instrument(editor, instrument, input_of(instrument, summary="neu"),
                                           note="Beispiele ergänzt", upload=None, now=now)
     assert not any(entry.has_news for entry in services.bookmarks_of(quiet))  # not before the review
     services.review_proposal(reviewer, proposal, approve=True, comment="", now=now)
