@@ -16,6 +16,7 @@ from lms.auth import demo as auth_demo
 from lms.auth.models import Region, Role, Sector, User
 from lms.auth.services import create_user, find_user_by_email
 from lms.beratung import services
+from lms.beratung.services.booking import new_case_code
 from lms.beratung.models import (
     CaseAccess,
     CaseContent,
@@ -219,7 +220,7 @@ def _past(profile: ExpertProfile, booker: User, type_code: str, format_code: str
     ends_at = starts_at + timedelta(minutes=profile.slot_minutes)
     booked_at = starts_at - timedelta(days=10)
     consultation = Consultation(
-        case_code=services._new_case_code(booked_at), expert_id=profile.user_id, booker_id=booker.id,
+        case_code=new_case_code(booked_at), expert_id=profile.user_id, booker_id=booker.id,
         type_code=type_code, format=format_code,
         location={"in_person": profile.place, "phone": profile.phone, "video": profile.video_link}[format_code],
         starts_at=starts_at, ends_at=ends_at, booker_sector=booker.sector, booker_region_id=booker.region_id,

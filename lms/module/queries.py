@@ -1,5 +1,7 @@
 """Read models for the catalogue, participant lists, "Mein Lernen" and the start page; each a fixed number of
-queries."""
+queries. At the end, the plain reads of an offering's attendance and completions, of the modules that use an
+instrument, and of certificates (a person's own standing is in `lms.module.standing`)."""
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -9,9 +11,10 @@ from sqlalchemy.orm import aliased, joinedload, raiseload
 from lms.auth.models import User
 from lms.extensions import db
 from lms.ical import BERLIN
+from lms.instrumente.models import Instrument
 from lms.module.models import (
-    ACTIVE_STATUSES, Attendance, Enrolment, EnrolmentStatus, Module, ModuleAudience, ModuleState, Offering,
-    OfferingDate, OfferingState, module_trainer, offering_trainer,
+    ACTIVE_STATUSES, Attendance, Certificate, Completion, Enrolment, EnrolmentStatus, Module, ModuleAudience,
+    ModuleState, Offering, OfferingDate, OfferingState, module_material, module_trainer, offering_trainer,
 )
 from lms.textsearch import word_match, query_terms
 
@@ -384,3 +387,57 @@ def attendance_due(user, *, now: datetime, limit: int = 5) -> tuple[list[Attenda
     ).all()
     total = rows[0][-1] if rows else 0
     return [AttendanceDue(*row[:-1]) for row in rows], total
+
+
+# --- an offering's attendance and completions, a module's use, certificates -------------------
+
+
+def attendance_map(offering: Offering) -> dict[tuple[int, int], bool]:
+    """The recorded presence per (enrolment id, date id) of *offering*'s dates, for the attendance form."""
+    return {
+        (a.enrolment_id, a.date_id): a.present for a in db.session.scalars(
+            select(Attendance).where(Attendance.date_id.in_([d.id for d in offering.dates]))
+        )
+    }
+
+
+def required_dates(offering: Offering) -> int:
+    """How many of *offering*'s dates a participant must attend to complete (at least one)."""
+    return max(1, math.ceil(len(offering.dates) * offering.module.required_attendance / 100))
+
+
+def completions_of(offering: Offering) -> list[Completion]:
+    """The completions (not revoked) that *offering*'s participants earned there."""
+    return list(db.session.scalars(
+        select(Completion).where(Completion.offering_id == offering.id, Completion.revoked_at.is_(None))
+    ).unique())
+
+
+def modules_using(instrument: Instrument) -> list[Module]:
+    """Published modules that list *instrument* as course material."""
+    return list(db.session.scalars(
+        select(Module).join(module_material, module_material.c.module_id == Module.id)
+        .where(module_material.c.instrument_id == instrument.id, Module.state == ModuleState.PUBLISHED)
+        .order_by(Module.title)
+    ))
+
+
+def certificate_by_token(token: str) -> Certificate | None:
+    """The certificate behind a verification link, or None."""
+    return db.session.scalar(select(Certificate).where(Certificate.verification_token == token))
+
+
+def _folded_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def certificate_by_number(number: str, holder_name: str) -> Certificate | None:
+    """The certificate a reader holds in hand: its number and the name on it must both match.
+
+    Numbers count up (TB-2026-17), so a number alone would let anyone list who completed what; the
+    name printed on the certificate is the second key. Case and spacing of either do not matter."""
+    certificate = db.session.scalar(select(Certificate).where(
+        func.upper(Certificate.number) == " ".join(number.split()).upper()))
+    if certificate is None or _folded_name(certificate.holder_name) != _folded_name(holder_name):
+        return None
+    return certificate

@@ -194,7 +194,8 @@ def test_when_the_index_refuses_a_parallel_booking_the_booker_gets_alternatives(
     nine = at(day_ahead(1), "09:00")
     book(expert_profile, nine, booker=create_user("partner"))
     db.session.commit()
-    monkeypatch.setattr(services, "check_slot", lambda profile, starts_at, **_: Slot(starts_at, starts_at + HOUR))
+    monkeypatch.setattr("lms.beratung.services.booking.check_slot",  # where booking and moving look it up
+                        lambda profile, starts_at, **_: Slot(starts_at, starts_at + HOUR))
     before = footprint()
     with pytest.raises(SlotUnavailable) as refused:
         book(expert_profile, nine)
@@ -831,7 +832,8 @@ def test_rescheduling_into_a_slot_taken_in_parallel_is_refused(monkeypatch, expe
     book(expert_profile, at(day_ahead(3), "10:15"), booker=create_user("partner"))
     db.session.commit()
     cid = consultation.id
-    monkeypatch.setattr(services, "check_slot", lambda profile, starts_at, **_: Slot(starts_at, starts_at + HOUR))
+    monkeypatch.setattr("lms.beratung.services.booking.check_slot",  # where booking and moving look it up
+                        lambda profile, starts_at, **_: Slot(starts_at, starts_at + HOUR))
     before = footprint()
     with pytest.raises(SlotUnavailable) as refused:
         services.reschedule(partner, consultation, at(day_ahead(3), "10:15"), now=FIXED_NOW)

@@ -9,7 +9,7 @@ from lms.auth.models import User
 from lms.db import utcnow
 from lms.extensions import db
 from lms.ical import BERLIN
-from lms.module import services
+from lms.module import services, tasks
 from lms.module.models import (
     Admission,
     Enrolment,
@@ -120,7 +120,7 @@ def test_a_reminder_states_the_time_of_a_date_moved_while_the_job_ran(app, creat
 
     event.listen(db.engine, "after_cursor_execute", move_after_the_job_chose_its_dates)
     try:
-        sent = services.send_date_reminders(now=now)
+        sent = tasks.send_date_reminders(now=now)
         db.session.commit()
     finally:
         event.remove(db.engine, "after_cursor_execute", move_after_the_job_chose_its_dates)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
-from lms.module import services
+from lms.module import services, tasks
 from lms.module.models import (
     Completion, Enrolment, EnrolmentEvent, EnrolmentStatus, ModuleState, Offering, OfferingState,
 )
@@ -111,7 +111,7 @@ def test_registration_closes_at_the_deadline(create_user, create_offering, now):
     late = now + timedelta(days=2, minutes=1)
     with pytest.raises(RegistrationClosed):
         services.enrol(create_user("coordinator"), offering, now=late)
-    assert services.close_due_registrations(now=late) == 1
+    assert tasks.close_due_registrations(now=late) == 1
     db.session.refresh(offering)
     assert offering.registration_closed
 
@@ -403,11 +403,11 @@ def test_reminders_go_out_once_per_date(create_user, create_offering, app, now):
     offering = create_offering(starts_in=timedelta(hours=20), deadline_before=timedelta(hours=1))
     person = create_user("coordinator")
     services.enrol(person, offering, now=now - timedelta(days=1))
-    assert services.send_date_reminders(now=now) == 1
+    assert tasks.send_date_reminders(now=now) == 1
     db.session.commit()
     email = person.email
     db.session.remove()  # a scheduler restart: a fresh session reads the claim from the database
-    assert services.send_date_reminders(now=now + timedelta(minutes=5)) == 0
+    assert tasks.send_date_reminders(now=now + timedelta(minutes=5)) == 0
     subjects = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.recipient == email))
     assert sum(subject.startswith("Erinnerung") for subject in subjects) == 1
 
@@ -415,7 +415,7 @@ def test_reminders_go_out_once_per_date(create_user, create_offering, app, now):
 def test_reminders_wait_until_a_day_before(create_user, create_offering, now):
     offering = create_offering(starts_in=timedelta(days=3), deadline_before=timedelta(days=1))
     services.enrol(create_user("coordinator"), offering, now=now)
-    assert services.send_date_reminders(now=now) == 0
+    assert tasks.send_date_reminders(now=now) == 0
 
 
 # --- races ----------------------------------------------------------------------------------
