@@ -5,7 +5,6 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_babel import format_date
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
 from lms.auth.permissions import require, role_required
@@ -13,7 +12,7 @@ from lms.auth.services import all_regions, find_user_by_email
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.dimensions import DIMENSION_LABELS
-from lms.errors import DomainError, run_and_flash
+from lms.errors import DomainError
 from lms.extensions import db, limiter
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _, _l, ngettext
@@ -28,6 +27,7 @@ from lms.module.models import (
     OfferingState,
 )
 from lms.startpage import register_section_provider
+from lms.submit import submit
 
 bp = Blueprint("module", __name__)
 PER_PAGE = 20
@@ -189,23 +189,14 @@ def verify_certificate(token: str):
 @role_required(*PARTICIPANT_ROLES)
 def enrol(offering_id: int):
     offering = _visible_offering(offering_id)
-    if ActionForm().validate_on_submit():
-        try:
-            enrolment = services.enrol(current_user, offering, now=utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        except IntegrityError:  # a parallel request signed the same person up first
-            db.session.rollback()
-            flash(services.AlreadyEnrolled().message, "error")
-        else:
-            messages = {
-                EnrolmentStatus.ENROLLED: _("Ihr Platz ist gebucht. Eine Bestätigung kommt per E-Mail."),
-                EnrolmentStatus.WAITLISTED: _("Die Durchführung ist ausgebucht. Sie stehen auf der Warteliste."),
-                EnrolmentStatus.REQUESTED: _("Ihre Anfrage ist eingegangen. Die Referent*innen bestätigen sie."),
-            }
-            flash(messages[EnrolmentStatus(enrolment.status)], "success")
+    if ActionForm().validate_on_submit() and (outcome := submit(
+            lambda: services.enrol(current_user, offering, now=utcnow()))):
+        messages = {
+            EnrolmentStatus.ENROLLED: _("Ihr Platz ist gebucht. Eine Bestätigung kommt per E-Mail."),
+            EnrolmentStatus.WAITLISTED: _("Die Durchführung ist ausgebucht. Sie stehen auf der Warteliste."),
+            EnrolmentStatus.REQUESTED: _("Ihre Anfrage ist eingegangen. Die Referent*innen bestätigen sie."),
+        }
+        flash(messages[EnrolmentStatus(outcome.value.status)], "success")
     return redirect(url_for("module.offering", offering_id=offering.id))
 
 
@@ -218,13 +209,9 @@ def request_admission(offering_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form), "error")
     else:
-        try:
-            run_and_flash(
-                lambda: services.request_admission(current_user, offering, note=form.note.data or "", now=utcnow()),
-                _("Ihre Anfrage ist bei den Referent*innen. Sie erhalten eine E-Mail, sobald sie entschieden haben."))
-        except IntegrityError:  # a parallel request for the same person came first
-            db.session.rollback()
-            flash(services.AlreadyEnrolled().message, "error")
+        submit(lambda: services.request_admission(current_user, offering, note=form.note.data or "", now=utcnow()),
+               success=_("Ihre Anfrage ist bei den Referent*innen. Sie erhalten eine E-Mail, sobald sie entschieden "
+                         "haben."))
     return redirect(url_for("module.offering", offering_id=offering.id))
 
 
@@ -285,14 +272,7 @@ def cancel(enrolment_id: int):
     if enrolment.is_active and not is_confirmed():
         return ask(_withdrawal_question(enrolment, back))
     was = EnrolmentStatus(enrolment.status)
-    try:
-        services.cancel_enrolment(current_user, enrolment, now=utcnow())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(WITHDRAWN[was], "success")
+    submit(lambda: services.cancel_enrolment(current_user, enrolment, now=utcnow()), success=WITHDRAWN[was])
     return redirect(back)
 
 
@@ -359,16 +339,10 @@ def new_module():
     form = _module_form()
     if request.method == "GET" and current_user.has_role(Role.TRAINER):
         form.trainers.data = [current_user.id]
-    if form.validate_on_submit():
-        try:
-            module = services.create_module(current_user, form.to_input(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Das Modul wurde als Entwurf angelegt."), "success")
-            return redirect(url_for("module.edit_module", module_id=module.id))
+    if form.validate_on_submit() and (outcome := submit(
+            lambda: services.create_module(current_user, form.to_input(), now=utcnow()), form=form,
+            success=_("Das Modul wurde als Entwurf angelegt."))):
+        return redirect(url_for("module.edit_module", module_id=outcome.value.id))
     return render_template("module/module_form.html", form=form, module=None), 422 if form.errors else 200
 
 
@@ -378,16 +352,10 @@ def edit_module(module_id: int):
     module = db.get_or_404(Module, module_id)
     require(module.can_edit(current_user))
     form = _module_form(module)
-    if form.validate_on_submit():
-        try:
-            services.update_module(current_user, module, form.to_input(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Das Modul wurde gespeichert."), "success")
-            return redirect(url_for("module.edit_module", module_id=module.id))
+    if form.validate_on_submit() and submit(
+            lambda: services.update_module(current_user, module, form.to_input(), now=utcnow()), form=form,
+            success=_("Das Modul wurde gespeichert.")):
+        return redirect(url_for("module.edit_module", module_id=module.id))
     offerings = queries.offerings_of_module(module, now=utcnow(), include_past=True)
     return render_template("module/module_form.html", form=form, module=module, offerings=offerings,
                            state_form=ActionForm(), now=utcnow()), 422 if form.errors else 200
@@ -398,15 +366,9 @@ def edit_module(module_id: int):
 def module_state(module_id: int):
     module = db.get_or_404(Module, module_id)
     require(module.can_edit(current_user))
-    if ActionForm().validate_on_submit():
-        try:
-            services.set_module_state(current_user, module, request.form.get("state", ""), now=utcnow())
-        except (DomainError, ValueError) as error:
-            db.session.rollback()
-            flash(getattr(error, "message", _("Dieser Statuswechsel ist nicht möglich.")), "error")
-        else:
-            db.session.commit()
-            flash(_("Der Status des Moduls ist jetzt: %(state)s.", state=module.state_label), "success")
+    if ActionForm().validate_on_submit() and submit(
+            lambda: services.set_module_state(current_user, module, request.form.get("state", ""), now=utcnow())):
+        flash(_("Der Status des Moduls ist jetzt: %(state)s.", state=module.state_label), "success")
     return redirect(url_for("module.edit_module", module_id=module.id))
 
 
@@ -431,17 +393,11 @@ def new_offering(module_id: int):
     form = _offering_form()
     if form.add_date.data:  # "Weiteren Termin hinzufügen": the same form with one more row, nothing saved
         form.add_row()
-    elif form.validate_on_submit():
-        try:
-            offering = services.create_offering(current_user, module, form.to_input(),
-                                                open_registration=form.open_now.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Die Durchführung wurde angelegt."), "success")
-            return redirect(url_for("module.participants", offering_id=offering.id))
+    elif form.validate_on_submit() and (outcome := submit(
+            lambda: services.create_offering(current_user, module, form.to_input(),
+                                             open_registration=form.open_now.data, now=utcnow()),
+            form=form, success=_("Die Durchführung wurde angelegt."))):
+        return redirect(url_for("module.participants", offering_id=outcome.value.id))
     return render_template("module/offering_form.html", form=form, module=module, offering=None), \
         422 if form.errors else 200
 
@@ -453,16 +409,10 @@ def edit_offering(offering_id: int):
     form = _offering_form(offering)
     if form.add_date.data:
         form.add_row()
-    elif form.validate_on_submit():
-        try:
-            services.update_offering(current_user, offering, form.to_input(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Die Durchführung wurde gespeichert."), "success")
-            return redirect(url_for("module.participants", offering_id=offering.id))
+    elif form.validate_on_submit() and submit(
+            lambda: services.update_offering(current_user, offering, form.to_input(), now=utcnow()), form=form,
+            success=_("Die Durchführung wurde gespeichert.")):
+        return redirect(url_for("module.participants", offering_id=offering.id))
     return render_template("module/offering_form.html", form=form, module=offering.module, offering=offering,
                            cancel_form=ReasonForm(prefix="cancel")), 422 if form.errors else 200
 
@@ -472,9 +422,8 @@ def edit_offering(offering_id: int):
 def open_offering(offering_id: int):
     offering = _managed_offering(offering_id)
     if ActionForm().validate_on_submit():
-        run_and_flash(
-            lambda: services.open_registration(current_user, offering, now=utcnow()),
-            _("Die Buchung ist geöffnet."))
+        submit(lambda: services.open_registration(current_user, offering, now=utcnow()),
+               success=_("Die Buchung ist geöffnet."))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -501,10 +450,9 @@ def cancel_offering(offering_id: int):
                   "genommen."),
                 _("Eine abgesagte Durchführung lässt sich nicht wieder öffnen oder ändern."),
             ]))
-    run_and_flash(
-        lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
-        _("Die Durchführung wurde abgesagt. Alle mit Platz, auf der Warteliste oder mit Anfrage werden "
-          "benachrichtigt."))
+    submit(lambda: services.cancel_offering(current_user, offering, reason=form.reason.data, now=utcnow()),
+           success=_("Die Durchführung wurde abgesagt. Alle mit Platz, auf der Warteliste oder mit Anfrage werden "
+                     "benachrichtigt."))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -552,14 +500,9 @@ def add_participant(offering_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form), "error")
     elif (person := _person(form)) is not None:
-        try:
-            run_and_flash(
-                lambda: services.enrol(person, offering, actor=current_user, reason=form.reason.data or "",
-                                       now=utcnow()),
-                _("%(name)s wurde eingetragen.", name=person.name))
-        except IntegrityError:
-            db.session.rollback()
-            flash(services.AlreadyEnrolled().message, "error")
+        submit(lambda: services.enrol(person, offering, actor=current_user, reason=form.reason.data or "",
+                                      now=utcnow()),
+               success=_("%(name)s wurde eingetragen.", name=person.name))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -571,9 +514,8 @@ def admit(offering_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form), "error")
     elif (person := _person(form)) is not None:
-        run_and_flash(
-            lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
-            _("%(name)s darf trotz fehlender Voraussetzungen einen Platz buchen.", name=person.name))
+        submit(lambda: services.admit(current_user, offering, person, reason=form.reason.data or "", now=utcnow()),
+               success=_("%(name)s darf trotz fehlender Voraussetzungen einen Platz buchen.", name=person.name))
     return redirect(url_for("module.participants", offering_id=offering.id))
 
 
@@ -588,9 +530,8 @@ def _managed_enrolment(enrolment_id: int) -> Enrolment:
 def approve(enrolment_id: int):
     enrolment = _managed_enrolment(enrolment_id)
     if ActionForm().validate_on_submit():
-        run_and_flash(
-            lambda: services.approve_request(current_user, enrolment, now=utcnow()),
-            _("Die Anfrage wurde angenommen."))
+        submit(lambda: services.approve_request(current_user, enrolment, now=utcnow()),
+               success=_("Die Anfrage wurde angenommen."))
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
 
 
@@ -629,7 +570,7 @@ def _take_off(enrolment: Enrolment, action, success: str):
     elif enrolment.is_active and not is_confirmed():
         return ask(_taking_off_question(enrolment, form.reason.data))
     else:
-        run_and_flash(lambda: action(form.reason.data), success)
+        submit(lambda: action(form.reason.data), success=success)
     return redirect(url_for("module.participants", offering_id=enrolment.offering_id))
 
 
@@ -678,9 +619,8 @@ def attendance(offering_id: int):
             (row.enrolment.id, date.id): f"a-{row.enrolment.id}-{date.id}" in request.form
             for row in rows for date in started
         }
-        if run_and_flash(
-            lambda: services.record_attendance(current_user, offering, marks, now=now),
-            _("Die Anwesenheit wurde gespeichert.")):
+        if submit(lambda: services.record_attendance(current_user, offering, marks, now=now),
+                  success=_("Die Anwesenheit wurde gespeichert.")):
             return redirect(url_for("module.attendance", offering_id=offering.id))
     return render_template(
         "module/attendance.html", offering=offering, module=offering.module, rows=rows, started=started,

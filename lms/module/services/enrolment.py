@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import format_date
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
 from lms.errors import Conflict, DomainError, PermissionDenied
@@ -69,6 +70,21 @@ def _lock_person(user: User) -> None:
         db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
+def _first_enrolment(user: User, offering: Offering, *, queued_at: datetime, now: datetime) -> Enrolment:
+    """The first enrolment row of *user* in *offering*, written at once: the unique (offering, user)
+    constraint stops a parallel double sign-up here, which the person is told as AlreadyEnrolled
+    (the row is written in a SAVEPOINT, so only it is undone and the caller sees a DomainError)."""
+    try:
+        with db.session.begin_nested():
+            enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED,
+                                  queued_at=queued_at, created_at=now, updated_at=now)
+            db.session.add(enrolment)
+            db.session.flush()
+    except IntegrityError:
+        raise AlreadyEnrolled() from None
+    return enrolment
+
+
 def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None = None, reason: str = "") -> Enrolment:
     """Sign *user* up: a seat if one is free, else the waitlist; a request in moderated offerings.
 
@@ -100,10 +116,7 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
         raise AlreadyEnrolled()
     queued_at = _queue_time(offering, now=now)
     if enrolment is None:
-        enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED, queued_at=queued_at,
-                              created_at=now, updated_at=now)
-        db.session.add(enrolment)
-        db.session.flush()  # the unique (offering, user) constraint stops a parallel double sign-up here
+        enrolment = _first_enrolment(user, offering, queued_at=queued_at, now=now)
         previous = None
     else:
         previous = enrolment.status
@@ -135,10 +148,7 @@ def request_admission(user: User, offering: Offering, *, note: str, now: datetim
     reason = _l("Zulassung angefragt, es fehlt: %(titles)s", titles=", ".join(module.title for module in missing))
     queued_at = _queue_time(offering, now=now)
     if enrolment is None:
-        enrolment = Enrolment(offering=offering, user=user, status=EnrolmentStatus.REQUESTED, queued_at=queued_at,
-                              created_at=now, updated_at=now)
-        db.session.add(enrolment)
-        db.session.flush()
+        enrolment = _first_enrolment(user, offering, queued_at=queued_at, now=now)
         previous = None
     else:
         previous = enrolment.status

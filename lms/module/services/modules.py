@@ -145,7 +145,10 @@ def set_module_state(actor: User, module: Module, state: str, *, now: datetime) 
     shown as a prerequisite. The link stays, so publishing the module again makes it count again.
     """
     _require_edit(actor, module)
-    state = ModuleState(state)
+    try:
+        state = ModuleState(state)
+    except ValueError:  # no state at all (a forged form)
+        raise Conflict(_l("Dieser Statuswechsel ist nicht möglich.")) from None
     if state not in MODULE_TRANSITIONS[ModuleState(module.state)]:
         raise Conflict(_l("Dieser Statuswechsel ist nicht möglich."))
     if state == ModuleState.ARCHIVED and db.session.scalar(
