@@ -5,15 +5,15 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from lms import create_app
 from lms.auth import demo as auth_demo
-from lms.beratung import demo as consultation_demo
-from lms.instrumente import demo as instrument_demo
-from lms.kompetenzen import demo as competence_demo
-from lms.module import demo as module_demo
 from lms.auth.models import Role, Sector
 from lms.auth.services import create_user, get_region
+from lms.beratung import demo as consultation_demo
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.instrumente import demo as instrument_demo
+from lms.kompetenzen import demo as competence_demo
+from lms.module import demo as module_demo
 
 # Each package's demo seeder, in dependency order.
 DEMO_SEEDERS = (auth_demo.seed, instrument_demo.seed, module_demo.seed, competence_demo.seed,
@@ -70,7 +70,7 @@ def demo_command():
     for seed in DEMO_SEEDERS:
         logins.extend(seed(now=now) or [])
     db.session.commit()
-    click.echo("Demo-Daten sind angelegt. Anmeldungen (Passwort für alle: %s):" % auth_demo.DEMO_PASSWORD)
+    click.echo(f"Demo-Daten sind angelegt. Anmeldungen (Passwort für alle: {auth_demo.DEMO_PASSWORD}):")
     for email, roles in logins:
         click.echo(f"  {email:<34} {roles}")
 

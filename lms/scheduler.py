@@ -4,8 +4,8 @@ Jobs read their work from the database, so a restart loses nothing. In productio
 `lms scheduler` process runs them; on PostgreSQL an advisory lock keeps any second one idle.
 """
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler

@@ -11,7 +11,8 @@ CATALOGUE = ROOT / "lms" / "translations" / "en" / "LC_MESSAGES"
 
 
 def _source_messages() -> set[str]:
-    method_map, options_map = parse_mapping_cfg(open(ROOT / "babel.cfg"))
+    with open(ROOT / "babel.cfg") as config:
+        method_map, options_map = parse_mapping_cfg(config)
     keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
@@ -32,10 +33,11 @@ def _complete(message) -> bool:
 
 
 def test_every_interface_text_has_an_english_translation():
-    catalogue = read_po(open(CATALOGUE / "messages.po", "rb"))
+    with open(CATALOGUE / "messages.po", "rb") as po_file:
+        catalogue = read_po(po_file)
     translated = {_singular(message.id) for message in catalogue if _complete(message)}
     missing = sorted(_source_messages() - translated)
-    assert not missing, "run the commands in README (Übersetzungen) and translate: " + repr(missing)
+    assert not missing, "run the commands in docs/development.md (Translations) and translate: " + repr(missing)
 
 
 def test_compiled_catalogue_matches_the_po_file():
@@ -43,6 +45,6 @@ def test_compiled_catalogue_matches_the_po_file():
         return {_singular(m.id): tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
                 for m in catalogue if m.id}
 
-    po = entries(read_po(open(CATALOGUE / "messages.po", "rb")))
-    mo = entries(read_mo(open(CATALOGUE / "messages.mo", "rb")))
+    with open(CATALOGUE / "messages.po", "rb") as po_file, open(CATALOGUE / "messages.mo", "rb") as mo_file:
+        po, mo = entries(read_po(po_file)), entries(read_mo(mo_file))
     assert po == mo, "run: pybabel compile -d lms/translations"

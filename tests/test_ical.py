@@ -4,9 +4,7 @@ from zoneinfo import ZoneInfo
 
 import vobject
 from icalendar import Calendar, Event
-from icalendar.prop import vDuration
-
-from icalendar.prop import vCalAddress
+from icalendar.prop import vCalAddress, vDuration
 
 from lms.ical import BERLIN, BERLIN_VTIMEZONE, PRODID, Attendee, CalendarEvent, Organizer, build_calendar
 

@@ -1,8 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe."""
+import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
-import flask_migrate
 from sqlalchemy import inspect
 
 from lms.db import include_name

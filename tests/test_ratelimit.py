@@ -1,4 +1,5 @@
 """The sign-in throttle's store: counters in the app's database, shared by processes, safe when down."""
+import contextlib
 import http.client
 import os
 import re
@@ -266,10 +267,8 @@ def _wait_for_workers(port, process, access_log, *, count, seconds):
     while len(_worker_pids(access_log, "GET", "/healthz")) < count:
         assert process.poll() is None, "gunicorn exited"
         assert time.monotonic() < deadline, "gunicorn's workers did not answer in time"
-        try:
+        with contextlib.suppress(OSError):
             _request(port, "GET", "/healthz")
-        except OSError:
-            pass
         time.sleep(0.05)
 
 

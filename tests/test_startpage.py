@@ -20,7 +20,14 @@ from lms.module import services as module_services
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.startpage import TODO, Section, grouped, register_section_provider, sections_for
 from tests.beratung.conftest import (  # noqa: F401 - shared fixtures
-    VIGNETTE, at, book, day_ahead, expert, expert_profile, make_expert, partner,
+    VIGNETTE,
+    at,
+    book,
+    day_ahead,
+    expert,
+    expert_profile,
+    make_expert,
+    partner,
 )
 from tests.conftest import FIXED_NOW, login_as
 from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures

@@ -16,7 +16,6 @@ from lms.auth import demo as auth_demo
 from lms.auth.models import Region, Role, Sector, User
 from lms.auth.services import create_user, find_user_by_email
 from lms.beratung import services
-from lms.beratung.services.booking import new_case_code
 from lms.beratung.models import (
     CaseAccess,
     CaseContent,
@@ -25,6 +24,7 @@ from lms.beratung.models import (
     ExpertProfile,
 )
 from lms.beratung.services import BookingInput, CaseInput, ProfileInput, WindowInput
+from lms.beratung.services.booking import new_case_code
 from lms.beratung.slots import berlin
 from lms.extensions import db
 from lms.ical import BERLIN

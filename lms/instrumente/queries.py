@@ -9,8 +9,15 @@ from sqlalchemy import CTE, Select, String, cast, exists, func, literal, or_, se
 from lms.extensions import db
 from lms.instrumente import search
 from lms.instrumente.models import (
-    REVIEWER_ROLES, Bookmark, Instrument, InstrumentSector, InstrumentState, InstrumentTopic, InstrumentVersion,
-    ProposalState, Visibility,
+    REVIEWER_ROLES,
+    Bookmark,
+    Instrument,
+    InstrumentSector,
+    InstrumentState,
+    InstrumentTopic,
+    InstrumentVersion,
+    ProposalState,
+    Visibility,
 )
 from lms.instrumente.search import SearchFilters, SearchResult
 

@@ -3,8 +3,19 @@ from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, EmailField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
-    StringField, SubmitField, TextAreaField, TimeField,
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError

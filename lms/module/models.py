@@ -3,7 +3,16 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -13,10 +13,23 @@ from lms.extensions import db
 from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
 from lms.module.models import (
-    ACTIVE_STATUSES, Attendance, Certificate, Completion, Enrolment, EnrolmentStatus, Module, ModuleAudience,
-    ModuleState, Offering, OfferingDate, OfferingState, module_material, module_trainer, offering_trainer,
+    ACTIVE_STATUSES,
+    Attendance,
+    Certificate,
+    Completion,
+    Enrolment,
+    EnrolmentStatus,
+    Module,
+    ModuleAudience,
+    ModuleState,
+    Offering,
+    OfferingDate,
+    OfferingState,
+    module_material,
+    module_trainer,
+    offering_trainer,
 )
-from lms.textsearch import word_match, query_terms
+from lms.textsearch import query_terms, word_match
 
 
 @dataclass

@@ -11,7 +11,14 @@ from lms.auth.models import User
 from lms.dimensions import Dimension
 from lms.extensions import db
 from lms.module.models import (
-    ACTIVE_STATUSES, Admission, Completion, Enrolment, EnrolmentStatus, Module, Offering, OfferingState,
+    ACTIVE_STATUSES,
+    Admission,
+    Completion,
+    Enrolment,
+    EnrolmentStatus,
+    Module,
+    Offering,
+    OfferingState,
 )
 
 

@@ -115,7 +115,7 @@ def test_watching_twice_keeps_one_request_and_a_past_slot_frees_nothing(expert_p
     consultation = book(expert_profile, at(day_ahead(3), "09:00"))
     services.decline(expert, consultation, reason="Nicht zuständig", now=consultation.starts_at.replace(
         year=consultation.starts_at.year + 1))  # long after its time: no slot is freed
-    assert [m for m in outbox(watcher.email)] == []
+    assert list(outbox(watcher.email)) == []
     assert db.session.get(SlotWatch, first.id).notified_at is None
 
 

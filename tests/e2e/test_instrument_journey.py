@@ -107,7 +107,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
         partner.get_by_role("link", name="Herunterladen", exact=False).click()
     download = download_info.value
     assert download.suggested_filename == "Checkliste v2.pdf"
-    assert open(download.path(), "rb").read() == pdf_bytes("Fassung 2")
+    assert download.path().read_bytes() == pdf_bytes("Fassung 2")
     partner.get_by_role("button", name="Merken").click()
     expect(partner.get_by_text("Das Instrument steht auf Ihrer Merkliste.").first).to_be_visible()
     partner.goto("/merkliste")

@@ -106,7 +106,7 @@ def test_every_page_looks_finished_on_desktop_and_phone(browser, live_server, la
     who = email.split("@")[0] if email else "visitor"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems = []
-    for width_name, viewport in WIDTHS.items():
+    for viewport in WIDTHS.values():
         context = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True, viewport=viewport)
         page = context.new_page()
         page.set_default_timeout(10_000)

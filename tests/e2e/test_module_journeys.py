@@ -78,7 +78,7 @@ def test_coordinator_enrols_trainer_records_attendance_coordinator_gets_certific
         page.get_by_role("link", name="PDF herunterladen").click()
     download = download_info.value
     assert download.suggested_filename.startswith("teilnahmebescheinigung-TB-")
-    assert open(download.path(), "rb").read(4) == b"%PDF"
+    assert download.path().read_bytes()[:4] == b"%PDF"
 
 
 def test_full_offering_waitlist_and_promotion_when_someone_cancels(page, browser, live_server, published_offering,

@@ -1,5 +1,6 @@
 """Office uploads are zip archives: bombs are refused with a German message, in bounded memory, and
 real documents still pass."""
+import contextlib
 import io
 import random
 import struct
@@ -220,10 +221,8 @@ def test_broken_archives_are_refused_with_a_message_never_an_error(app):
         for _ in range(rng.randint(1, 4)):
             data[rng.randrange(4, len(data))] = rng.randrange(256)
         cut = bytes(data[:rng.randint(4, len(data))]) if rng.random() < 0.3 else bytes(data)
-        try:
+        with contextlib.suppress(UnsupportedFile):
             detect(cut)
-        except UnsupportedFile:
-            pass
 
 
 # Plain text is the other format checked beyond its first bytes: in chunks, not decoded at once.

@@ -7,13 +7,12 @@ from sqlalchemy import func, select, text, update
 from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.instrumente import queries, search, services
-from lms.instrumente.filetypes import UnsupportedFile, safe_filename, PDF
+from lms.instrumente.filetypes import PDF, UnsupportedFile, safe_filename
 from lms.instrumente.models import Instrument, InstrumentState, InstrumentVersion, StoredFile
 from lms.instrumente.search import SearchFilters
 from lms.instrumente.services import InstrumentInput, Upload
 from lms.notifications.models import OutboxMessage
 from tests.instrumente.conftest import JPEG_BYTES, PNG_BYTES, input_of, odf_bytes, ooxml_bytes, pdf_bytes
-
 
 # --- versions -------------------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from lms.extensions import db
-from lms.kalender import services
-from lms.kalender import polling
+from lms.kalender import polling, services
 from lms.kalender.polling import EXTENSION
 from lms.module import services as module_services
 from lms.module.models import OfferingDate

@@ -1,9 +1,9 @@
 """English readers see the starter framework in English, as long as an admin has not changed a text."""
 from flask_babel import force_locale
 
+from lms.extensions import db
 from lms.kompetenzen import services, starter_en
 from lms.kompetenzen.models import Competence
-from lms.extensions import db
 from tests.conftest import FIXED_NOW, login_as
 
 

@@ -120,7 +120,7 @@ def test_gaps_come_largest_first(framework, create_user, now):
 
 def test_dimension_summary_shows_which_dimension_lags(framework, create_user, now):
     person, trainer = create_user("coordinator"), create_user("trainer")
-    for code, competence in framework.items():
+    for competence in framework.values():
         if competence.dimension == "internal":
             services.confirm(trainer, person, competence, level=3, comment="", now=now)
     summary = services.dimension_summary(services.profile(person, now=now))

@@ -8,7 +8,6 @@ from lms.extensions import db
 from lms.module import services
 from tests.conftest import FIXED_NOW
 
-
 CODES = ("M01", "M04", "M08", "M11")
 
 

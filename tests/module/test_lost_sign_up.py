@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.module import services
 from lms.module.models import Enrolment
-from lms.module.services import AlreadyEnrolled, enrolment as enrolment_services
+from lms.module.services import AlreadyEnrolled
+from lms.module.services import enrolment as enrolment_services
 from tests.conftest import FIXED_NOW, login_as
 
 NOW = FIXED_NOW

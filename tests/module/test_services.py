@@ -9,10 +9,21 @@ from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.module import services, tasks
 from lms.module.models import (
-    Completion, Enrolment, EnrolmentEvent, EnrolmentStatus, ModuleState, Offering, OfferingState,
+    Completion,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    ModuleState,
+    Offering,
+    OfferingState,
 )
 from lms.module.services import (
-    AlreadyEnrolled, InvalidDates, NotInTargetGroup, OfferingInput, PrerequisitesMissing, RegistrationClosed,
+    AlreadyEnrolled,
+    InvalidDates,
+    NotInTargetGroup,
+    OfferingInput,
+    PrerequisitesMissing,
+    RegistrationClosed,
 )
 from lms.notifications.models import OutboxMessage
 from lms.signals import completion_recorded, completion_revoked

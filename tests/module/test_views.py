@@ -259,7 +259,7 @@ def test_offering_page_offers_the_dates_as_icalendar(client, create_offering):
     response = client.get(f"/qualifizierung/angebote/{offering.id}/termine.ics")
     assert response.mimetype == "text/calendar"
     calendar = Calendar.from_ical(response.data)
-    events = [component for component in calendar.walk("VEVENT")]
+    events = list(calendar.walk("VEVENT"))
     assert len(events) == 2 and str(events[0]["SUMMARY"]) == offering.module.title
     assert events[0]["DTSTART"].dt.tzinfo is not None
 

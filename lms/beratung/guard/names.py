@@ -186,7 +186,7 @@ def _in_context(tokens_: list[Token], index: int) -> str | None:
     token = tokens_[index]
     if not token.capitalised or token.key in ROLES or token.key in TITLES or token.key in SALUTATIONS:
         return None
-    before = [candidate for candidate in tokens_[max(index - 3, 0):index]]
+    before = list(tokens_[max(index - 3, 0):index])
     while before and before[-1].key in TITLES and before[-1].capitalised:
         before.pop()
     previous = before[-1] if before else None

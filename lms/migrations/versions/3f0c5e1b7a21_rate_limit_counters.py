@@ -8,8 +8,8 @@ Revision ID: 3f0c5e1b7a21
 Revises: 5d1c0e7a9b42
 Create Date: 2026-11-24 10:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '3f0c5e1b7a21'
 down_revision = '5d1c0e7a9b42'

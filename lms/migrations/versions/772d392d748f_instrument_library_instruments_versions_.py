@@ -5,9 +5,8 @@ Revises: f91d7a2410f1
 Create Date: 2026-11-22 22:00:55.772387
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '772d392d748f'

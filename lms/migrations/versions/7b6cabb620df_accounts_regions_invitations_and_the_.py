@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 21:17:50.311370
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7b6cabb620df'

@@ -6,9 +6,8 @@ Create Date: 2026-12-01 20:40:00.000000
 
 Sessions signed in before this revision carry no key and end: everyone signs in once more.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8d2a4c6e9b13'

@@ -5,9 +5,8 @@ Revises: c39c33e31a3a
 Create Date: 2026-11-22 22:45:51.320615
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9644118838b8'

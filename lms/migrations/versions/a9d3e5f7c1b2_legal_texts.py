@@ -4,9 +4,8 @@ Revision ID: a9d3e5f7c1b2
 Revises: f2c8a4d6b1e3
 Create Date: 2026-12-02 05:00:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a9d3e5f7c1b2'

@@ -11,9 +11,8 @@ their UIDs; a new one gets a generated domain when it first needs one (lms/insta
 import os
 from urllib.parse import urlsplit
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2d4a9c1f3'

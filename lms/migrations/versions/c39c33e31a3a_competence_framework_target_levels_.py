@@ -5,9 +5,8 @@ Revises: 772d392d748f
 Create Date: 2026-11-22 22:39:32.318361
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c39c33e31a3a'

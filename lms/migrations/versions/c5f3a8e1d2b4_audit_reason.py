@@ -4,9 +4,8 @@ Revision ID: c5f3a8e1d2b4
 Revises: b7e2d4a9c1f3
 Create Date: 2026-12-02 00:50:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5f3a8e1d2b4'

@@ -9,9 +9,8 @@ A change to a published instrument is stored as a version with `proposal_state` 
 person approves it. One open proposal per instrument (a partial unique index). Reviews name the
 version they decided. Existing versions are all part of their instruments' history (NULL).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4e7b2c9a6f1'

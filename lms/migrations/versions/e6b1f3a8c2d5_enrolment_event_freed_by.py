@@ -4,9 +4,8 @@ Revision ID: e6b1f3a8c2d5
 Revises: d4e7b2c9a6f1
 Create Date: 2026-12-02 04:10:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e6b1f3a8c2d5'

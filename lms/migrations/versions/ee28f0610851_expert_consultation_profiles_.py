@@ -5,9 +5,8 @@ Revises: 9644118838b8
 Create Date: 2026-11-22 23:33:18.716871
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ee28f0610851'

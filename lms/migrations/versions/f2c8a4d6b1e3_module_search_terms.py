@@ -4,11 +4,10 @@ Revision ID: f2c8a4d6b1e3
 Revises: e6b1f3a8c2d5
 Create Date: 2026-12-02 04:40:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from lms.textsearch import term_line
-
 
 # revision identifiers, used by Alembic.
 revision = 'f2c8a4d6b1e3'

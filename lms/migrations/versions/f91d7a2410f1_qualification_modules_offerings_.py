@@ -5,9 +5,8 @@ Revises: 7b6cabb620df
 Create Date: 2026-11-22 21:34:10.350698
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f91d7a2410f1'

@@ -28,27 +28,63 @@ from lms.errors import DomainError
 from lms.ical import BERLIN
 from lms.module.models import Module, Offering
 from lms.module.queries import (
-    attendance_map, certificate_by_number, certificate_by_token, completions_of, modules_using, required_dates,
+    attendance_map,
+    certificate_by_number,
+    certificate_by_token,
+    completions_of,
+    modules_using,
+    required_dates,
 )
 from lms.module.services.completion import record_attendance
 from lms.module.services.enrolment import (
-    admit, approve_request, cancel_enrolment, check_can_enrol, decline_request, enrol, may_request_admission,
-    remove_participant, request_admission,
+    admit,
+    approve_request,
+    cancel_enrolment,
+    check_can_enrol,
+    decline_request,
+    enrol,
+    may_request_admission,
+    remove_participant,
+    request_admission,
 )
 from lms.module.services.errors import (
-    AlreadyEnrolled, AlreadyInModule, InvalidDates, NotInTargetGroup, PrerequisitesMissing, RegistrationClosed,
+    AlreadyEnrolled,
+    AlreadyInModule,
+    InvalidDates,
+    NotInTargetGroup,
+    PrerequisitesMissing,
+    RegistrationClosed,
 )
 from lms.module.services.mail import INVITATION_TEMPLATES
 from lms.module.services.modules import (
-    MODULE_TRANSITIONS, ModuleInput, create_module, search_lines, set_module_state, update_module,
+    MODULE_TRANSITIONS,
+    ModuleInput,
+    create_module,
+    search_lines,
+    set_module_state,
+    update_module,
 )
 from lms.module.services.offerings import (
-    DateChanges, DateInput, OfferingInput, cancel_offering, create_offering, open_registration, update_offering,
+    DateChanges,
+    DateInput,
+    OfferingInput,
+    cancel_offering,
+    create_offering,
+    open_registration,
+    update_offering,
 )
 from lms.module.services.seats import QUEUE_STEP
 from lms.module.standing import (
-    admitted_offering_ids, completed_module_ids, completions_for, enrolment_for, is_admitted, missing_prerequisites,
-    modules_in_progress, other_place_in_module, units_by_dimension, waitlist_position,
+    admitted_offering_ids,
+    completed_module_ids,
+    completions_for,
+    enrolment_for,
+    is_admitted,
+    missing_prerequisites,
+    modules_in_progress,
+    other_place_in_module,
+    units_by_dimension,
+    waitlist_position,
 )
 
 __all__ = [

@@ -15,7 +15,6 @@ from lms.module.ical import date_event
 from lms.module.models import Enrolment, EnrolmentEvent, EnrolmentStatus, Offering, OfferingDate, OfferingState
 from lms.notifications.services import queue_mail
 
-
 #
 # Invitations (RFC 5546 iTIP). A person holds an offering's dates in their calendar exactly while
 # their enrolment has a seat: the "enrolled" and "promoted" mails carry METHOD:REQUEST (CONFIRMED,

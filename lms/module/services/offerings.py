@@ -13,7 +13,15 @@ from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.module.models import (
-    ACTIVE_STATUSES, Attendance, Enrolment, EnrolmentStatus, Module, ModuleState, Offering, OfferingDate, OfferingState,
+    ACTIVE_STATUSES,
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    Module,
+    ModuleState,
+    Offering,
+    OfferingDate,
+    OfferingState,
 )
 from lms.module.services.errors import InvalidDates
 from lms.module.services.mail import _date_mail, _invitation, _notify, _participants
