@@ -1,5 +1,5 @@
 """Domain errors and the German error pages."""
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
@@ -8,7 +8,10 @@ from lms.i18n import _l
 
 
 class DomainError(Exception):
-    """A rule of the domain was broken; `message` is shown to the user as it is."""
+    """A rule of the domain was broken; `message` is shown to the user as it is, by a page through
+    `lms.submit.submit` (at the form field named by `form_field`, if the error names one)."""
+
+    form_field: str | None = None
 
     default_message = _l("Die Aktion ist nicht möglich.")
 
@@ -27,20 +30,6 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     default_message = _l("Die Aktion steht im Widerspruch zum aktuellen Stand.")
-
-
-def run_and_flash(action, success) -> bool:
-    """Call one service action for a page: commit and flash *success*, or roll back and flash the
-    domain error's German message."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 ERROR_PAGES = {

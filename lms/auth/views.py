@@ -34,6 +34,7 @@ from lms.extensions import db, limiter, login_manager
 from lms.i18n import _, _l
 from lms.redirects import safe_target
 from lms.startpage import register_section_provider
+from lms.submit import submit
 
 bp = Blueprint("auth", __name__)
 PER_PAGE = 25
@@ -122,16 +123,12 @@ def account():
 def change_password():
     profile = ProfileForm(obj=current_user, prefix="profile", formdata=None)
     password = ChangePasswordForm(prefix="password")
-    if password.validate_on_submit():
-        try:
-            services.change_password(current_user, current=password.current.data, new=password.password.data)
-        except DomainError as error:
-            password.current.errors.append(error.message)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session alive under the new stamp
-            flash(_("Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet."), "success")
-            return redirect(url_for("auth.account"))
+    if password.validate_on_submit() and submit(
+            lambda: services.change_password(current_user, current=password.current.data, new=password.password.data),
+            form=password, field="current"):
+        login_user(current_user._get_current_object())  # keep this session alive under the new stamp
+        flash(_("Ihr Passwort wurde geändert. Andere Sitzungen wurden abgemeldet."), "success")
+        return redirect(url_for("auth.account"))
     return render_template("auth/account.html", profile=profile, password=password), 422
 
 
@@ -173,18 +170,19 @@ def accept_invitation(token: str):
     except DomainError as error:
         return render_template("auth/link_invalid.html", message=error.message), 400
     form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            user = services.accept_invitation(token, password=form.password.data, now=now)
-        except DomainError as error:
-            db.session.rollback()
-            return render_template("auth/link_invalid.html", message=error.message), 400
+    def accept():
+        user = services.accept_invitation(token, password=form.password.data, now=now)
         if current_user.is_authenticated:
             services.end_session(current_user)
         services.start_session(user, now=now)
-        db.session.commit()
+        return user
+
+    if form.validate_on_submit():
+        outcome = submit(accept, view_handles=DomainError)  # a refusal is the invalid link's page
+        if not outcome:
+            return render_template("auth/link_invalid.html", message=outcome.error.message), 400
         logout_user()
-        login_user(user)
+        login_user(outcome.value)
         flash(_("Willkommen! Ihr Konto ist eingerichtet."), "success")
         return redirect(url_for("core.home"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)
@@ -218,20 +216,12 @@ def edit_user(user_id: int):
         form.roles.data = sorted(user.roles)
         form.region.data = user.region_id
         form.sector.data = user.sector or ""
-    if form.validate_on_submit():
-        try:
-            services.update_account(
-                current_user, user, name=form.name.data, roles=form.roles.data,
-                region=services.get_region(form.region.data), sector=form.sector.data or None,
-                organisation=form.organisation.data, active=form.active.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Das Konto wurde gespeichert."), "success")
-            return redirect(url_for("auth.users"))
+    if form.validate_on_submit() and submit(lambda: services.update_account(
+            current_user, user, name=form.name.data, roles=form.roles.data,
+            region=services.get_region(form.region.data), sector=form.sector.data or None,
+            organisation=form.organisation.data, active=form.active.data,
+    ), success=_("Das Konto wurde gespeichert.")):
+        return redirect(url_for("auth.users"))
     return render_template("auth/edit_user.html", form=form, user=user)
 
 
@@ -240,19 +230,11 @@ def edit_user(user_id: int):
 def invitations():
     now = utcnow()
     form = InvitationForm(regions=services.all_regions())
-    if form.validate_on_submit():
-        try:
-            services.invite(
-                current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
-                region=services.get_region(form.region.data), sector=form.sector.data or None, now=now,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Die Einladung an %(email)s wurde verschickt.", email=form.email.data), "success")
-            return redirect(url_for("auth.invitations"))
+    if form.validate_on_submit() and submit(lambda: services.invite(
+            current_user, email=form.email.data, name=form.name.data, roles=form.roles.data,
+            region=services.get_region(form.region.data), sector=form.sector.data or None, now=now,
+    ), form=form, field="email", success=_("Die Einladung an %(email)s wurde verschickt.", email=form.email.data)):
+        return redirect(url_for("auth.invitations"))
     page = db.paginate(open_invitations_query(now=now), per_page=PER_PAGE, error_out=False)
     status = 422 if form.errors else 200
     return render_template("auth/invitations.html", form=form, page=page), status
@@ -281,14 +263,8 @@ def revoke_invitation(invitation_id: int):
 @role_required(Role.ADMIN)
 def regions():
     form = RegionForm()
-    if form.validate_on_submit():
-        try:
-            services.create_region(current_user, name=form.name.data, kind=form.kind.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Die Region wurde angelegt."), "success")
-            return redirect(url_for("auth.regions"))
+    if form.validate_on_submit() and submit(
+            lambda: services.create_region(current_user, name=form.name.data, kind=form.kind.data),
+            form=form, field="name", success=_("Die Region wurde angelegt.")):
+        return redirect(url_for("auth.regions"))
     return render_template("auth/regions.html", form=form, regions=services.all_regions()), 422 if form.errors else 200

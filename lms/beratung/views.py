@@ -41,12 +41,12 @@ from lms.beratung.models import Absence, AvailabilityWindow, CaseAccess, Consult
 from lms.beratung.statistics import statistics
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
-from lms.errors import DomainError, run_and_flash
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _, _l
 from lms.ical import BERLIN
 from lms.startpage import register_section_provider
+from lms.submit import submit
 
 bp = Blueprint("beratung", __name__)
 PER_PAGE = 20
@@ -175,9 +175,8 @@ def expert(expert_id: int):
 @role_required(*services.BOOKER_ROLES)
 def watch(expert_id: int):
     profile = _profile_or_404(expert_id)
-    run_and_flash(
-        lambda: services.watch(current_user, profile, now=utcnow()),
-        _("Sie erhalten eine E-Mail, sobald bei dieser Fachkraft ein Termin frei wird."))
+    submit(lambda: services.watch(current_user, profile, now=utcnow()),
+           success=_("Sie erhalten eine E-Mail, sobald bei dieser Fachkraft ein Termin frei wird."))
     return redirect(url_for("beratung.expert", expert_id=expert_id))
 
 
@@ -190,21 +189,16 @@ def book(expert_id: int):
     if form.start() is None:
         abort(404)
     if form.validate_on_submit():
-        try:
-            consultation = services.book(current_user, profile, form.to_input(), now=now)
-        except services.IdentifiersFound as error:
-            db.session.rollback()
-            check = error
-        except services.SlotUnavailable as error:
-            db.session.rollback()
-            alternatives, errors = error.alternatives, [error.message]
-        except DomainError as error:
-            db.session.rollback()
-            errors = [error.message]
-        else:
-            db.session.commit()
+        outcome = submit(lambda: services.book(current_user, profile, form.to_input(), now=now), errors=errors,
+                         view_handles=services.IdentifiersFound)  # the guard's findings, shown at the text
+        if outcome:
+            consultation = outcome.value
             flash(_("Ihre Buchung ist eingegangen. Fallcode: %(code)s", code=consultation.case_code), "success")
             return redirect(url_for("beratung.consultation", consultation_id=consultation.id))
+        if isinstance(outcome.error, services.IdentifiersFound):
+            check = outcome.error
+        elif isinstance(outcome.error, services.SlotUnavailable):
+            alternatives = outcome.error.alternatives
     return render_template(
         "beratung/book.html", form=form, profile=profile, starts_at=form.start(),
         ends_at=form.start() + timedelta(minutes=profile.slot_minutes), check=check, alternatives=alternatives,
@@ -270,17 +264,9 @@ def _refused(consultation: Consultation, name: str, form, check=None):
 def _save_free_text(consultation: Consultation, name: str, form, action, success: str):
     """Run *action*; when the guard refuses the form's free text, show the page again (422) with
     the text and its findings, saving nothing. Other refusals are flashed, as elsewhere."""
-    try:
-        action()
-    except services.IdentifiersFound as error:
-        db.session.rollback()
-        return _refused(consultation, name, form, error)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(consultation)
-    db.session.commit()
-    flash(success, "success")
+    outcome = submit(action, success=success, view_handles=services.IdentifiersFound)
+    if isinstance(outcome.error, services.IdentifiersFound):
+        return _refused(consultation, name, form, outcome.error)
     return _back(consultation)
 
 
@@ -326,7 +312,7 @@ def _back(consultation: Consultation):
 @role_required(Role.EXPERT)
 def confirm(consultation_id: int):
     consultation = _own(consultation_id)
-    run_and_flash(lambda: services.confirm(current_user, consultation, now=utcnow()), _("Der Termin ist bestätigt."))
+    submit(lambda: services.confirm(current_user, consultation, now=utcnow()), success=_("Der Termin ist bestätigt."))
     return _back(consultation)
 
 
@@ -397,17 +383,12 @@ def reschedule(consultation_id: int):
     if starts_at is None:
         abort(400)
     choose_again = url_for("beratung.expert", expert_id=consultation.expert_id, verschieben=consultation.id)
-    try:
-        if not is_confirmed():
-            slot = services.check_move(current_user, consultation, starts_at, now=utcnow())
-            return ask(_move_question(consultation, slot, choose_again))
-        services.reschedule(current_user, consultation, starts_at, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not is_confirmed():
+        outcome = submit(lambda: services.check_move(current_user, consultation, starts_at, now=utcnow()))
+        return ask(_move_question(consultation, outcome.value, choose_again)) if outcome else redirect(choose_again)
+    if not submit(lambda: services.reschedule(current_user, consultation, starts_at, now=utcnow()),
+                  success=_("Der Termin ist verschoben.")):
         return redirect(choose_again)
-    db.session.commit()
-    flash(_("Der Termin ist verschoben."), "success")
     return _back(consultation)
 
 
@@ -434,16 +415,10 @@ def profile():
     if request.method == "GET" and existing is not None:
         form.fill(existing)
     errors = []
-    if form.validate_on_submit():
-        try:
-            services.save_profile(current_user, current_user, form.to_input(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Ihr Profil ist gespeichert."), "success")
-            return redirect(url_for("beratung.availability"))
+    if form.validate_on_submit() and submit(
+            lambda: services.save_profile(current_user, current_user, form.to_input(), now=utcnow()), errors=errors,
+            success=_("Ihr Profil ist gespeichert.")):
+        return redirect(url_for("beratung.availability"))
     return render_template("beratung/profile_form.html", form=form, errors=errors, profile=existing), \
         422 if (form.errors or errors) else 200
 
@@ -468,16 +443,10 @@ def availability():
 def _save_availability(form_name: str, form, save, saved: str):
     """Validate an availability form and run *save* with it; bad input or a refused rule re-renders
     the page with the form, its errors at their fields and the service's reason, saving nothing."""
-    if form.validate_on_submit():
-        try:
-            save(form)
-        except DomainError as error:
-            db.session.rollback()
-            return _availability_page(**{form_name: form}, errors=[error.message], failed=form_name)
-        db.session.commit()
-        flash(saved, "success")
+    errors = []
+    if form.validate_on_submit() and submit(lambda: save(form), errors=errors, success=saved):
         return redirect(url_for("beratung.availability"))
-    return _availability_page(**{form_name: form}, failed=form_name)
+    return _availability_page(**{form_name: form}, errors=errors, failed=form_name)
 
 
 @bp.post("/beratung/verfuegbarkeit/zeitfenster")
@@ -506,9 +475,8 @@ def remove_window(window_id: int):
                 _("Bestehende Buchungen darin bleiben bestehen und erscheinen als Konflikt; sagen Sie sie "
                   "gegebenenfalls einzeln ab."),
             ]))
-    run_and_flash(
-        lambda: services.remove_window(current_user, window, now=utcnow()),
-        _("Das Zeitfenster ist entfernt."))
+    submit(lambda: services.remove_window(current_user, window, now=utcnow()),
+           success=_("Das Zeitfenster ist entfernt."))
     return redirect(url_for("beratung.availability"))
 
 
@@ -537,9 +505,8 @@ def remove_absence(absence_id: int):
                 _("Bis Sie die Abwesenheit wieder eintragen, kann jemand an diesen Tagen einen Termin bei Ihnen "
                   "buchen."),
             ]))
-    run_and_flash(
-        lambda: services.remove_absence(current_user, absence, now=utcnow()),
-        _("Die Abwesenheit ist entfernt."))
+    submit(lambda: services.remove_absence(current_user, absence, now=utcnow()),
+           success=_("Die Abwesenheit ist entfernt."))
     return redirect(url_for("beratung.availability"))
 
 

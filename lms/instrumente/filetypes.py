@@ -7,6 +7,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+from lms.errors import DomainError
 from lms.i18n import _l
 
 
@@ -52,12 +53,10 @@ ARCHIVE_SIZES_WRONG = _l("Dieses Archiv ist beschädigt oder manipuliert: Seine 
                          "stimmen nicht. Es wird nicht angenommen.")
 
 
-class UnsupportedFile(ValueError):
-    """The message says, in German, why the file was refused."""
+class UnsupportedFile(DomainError, ValueError):
+    """The message says, in German, why the file was refused; a form shows it at its file field."""
 
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
+    form_field = "file"
 
 
 def detect(data: bytes) -> FileType:

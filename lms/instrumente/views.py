@@ -13,18 +13,18 @@ from lms.auth.models import SECTOR_LABELS, Role
 from lms.auth.permissions import require, role_required
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
-from lms.errors import Conflict, DomainError, PermissionDenied
+from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _, ngettext
 from lms.instrumente import queries, search, services
-from lms.instrumente.filetypes import UnsupportedFile
 from lms.instrumente.forms import BookmarkForm, InstrumentForm, ReviewForm
 from lms.instrumente.models import (
     DIMENSION_CHOICES, KIND_LABELS, REVIEWER_ROLES, Instrument, InstrumentReview, InstrumentState, InstrumentVersion,
     Visibility,
 )
 from lms.navigation import Notice, register_notice_provider
+from lms.submit import submit as submit_action
 
 bp = Blueprint("instrumente", __name__)
 PER_PAGE = 20
@@ -132,19 +132,9 @@ def download(instrument_id: int, number: int):
 
 
 def _save_form(form: InstrumentForm, action) -> tuple[bool, object]:
-    """Run *action* (one service call) and commit; a refused file or rule becomes a form error."""
-    try:
-        result = action()
-    except UnsupportedFile as error:
-        db.session.rollback()
-        form.file.errors = [*form.file.errors, error.message]
-        return False, None
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return False, None
-    db.session.commit()
-    return True, result
+    """Run *action* (one service call) and commit; a refused file (at the file field) or rule becomes a form error."""
+    outcome = submit_action(action, form=form)
+    return bool(outcome), outcome.value
 
 
 @bp.route("/instrumente/neu", methods=["GET", "POST"])
@@ -198,14 +188,7 @@ def edit(instrument_id: int):
 
 
 def _act(instrument: Instrument, action, success: str):
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    submit_action(action, success=success)
     return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
 
 
@@ -272,21 +255,16 @@ def review_proposal(instrument_id: int):
         flash(services.DECIDED_MEANWHILE, "error")
         return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
     approve = request.form.get("decision") == "approve"
-    try:
-        services.review_proposal(current_user, proposal, approve=approve, comment=form.comment.data or "",
-                                 now=utcnow(), seen_revision=form.seen.data)
-    except PermissionDenied:
-        db.session.rollback()
-        raise  # a German 403 page with the reason (the author cannot review their own version)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    outcome = submit_action(lambda: services.review_proposal(
+        current_user, proposal, approve=approve, comment=form.comment.data or "", now=utcnow(),
+        seen_revision=form.seen.data), form=form, field="comment", view_handles=(PermissionDenied, Conflict))
+    if isinstance(outcome.error, PermissionDenied):
+        raise outcome.error  # a German 403 page with the reason (the author cannot review their own version)
+    if isinstance(outcome.error, Conflict):
+        flash(outcome.error.message, "error")
         return redirect(url_for("instrumente.proposal", instrument_id=instrument.id))
-    except DomainError as error:
-        db.session.rollback()
-        form.comment.errors = [*form.comment.errors, error.message]
+    if not outcome:
         return _proposal_page(instrument, db.session.get(InstrumentVersion, proposal.id), form, 422)
-    db.session.commit()
     if approve:
         flash(_("Die neue Fassung ist freigegeben: Version %(number)d ist jetzt die aktuelle.",
                 number=proposal.number), "success")

@@ -10,7 +10,6 @@ from lms.auth.permissions import require, role_required
 from lms.auth.services import all_regions, find_user_by_email
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
-from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
@@ -23,6 +22,7 @@ from lms.kompetenzen.record import record_data, record_pdf
 from lms.module.models import Module
 from lms.module.services import completions_for
 from lms.startpage import register_section_provider
+from lms.submit import submit
 
 bp = Blueprint("kompetenzen", __name__)
 
@@ -102,15 +102,9 @@ def self_assessment():
     form = SelfAssessmentForm(competences=services.competences())
     if form.validate_on_submit():
         competence = db.get_or_404(Competence, form.competence.data)
-        try:
-            services.self_assess(current_user, current_user, competence, level=form.level.data,
-                                 comment=form.comment.data or "", now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Ihre Selbsteinschätzung wurde gespeichert."), "success")
+        submit(lambda: services.self_assess(current_user, current_user, competence, level=form.level.data,
+                                            comment=form.comment.data or "", now=utcnow()),
+               success=_("Ihre Selbsteinschätzung wurde gespeichert."))
     else:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("kompetenzen.my_profile"))
@@ -125,17 +119,10 @@ def confirmations():
         competence = db.session.get(Competence, form.competence.data)
         if person is None or not person.is_active:
             form.email.errors.append(_("Unter dieser E-Mail-Adresse gibt es kein aktives Konto."))
-        else:
-            try:
-                services.confirm(current_user, person, competence, level=form.level.data,
-                                 comment=form.comment.data or "", now=utcnow())
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-            else:
-                db.session.commit()
-                flash(_("Die Bestätigung für %(name)s wurde gespeichert.", name=person.name), "success")
-                return redirect(url_for("kompetenzen.confirmations"))
+        elif submit(lambda: services.confirm(current_user, person, competence, level=form.level.data,
+                                             comment=form.comment.data or "", now=utcnow()),
+                    form=form, success=_("Die Bestätigung für %(name)s wurde gespeichert.", name=person.name)):
+            return redirect(url_for("kompetenzen.confirmations"))
     return render_template("kompetenzen/confirmations.html", form=form,
                            given=services.confirmations_given_by(current_user)), 422 if form.errors else 200
 
@@ -152,14 +139,8 @@ def module_mapping(module_id: int):
                       if key.startswith("c-") and value not in ("", "0")}
         except ValueError:
             abort(400)
-        try:
-            services.map_module(current_user, module, levels)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Die Kompetenzen des Moduls wurden gespeichert."), "success")
+        if submit(lambda: services.map_module(current_user, module, levels),
+                  success=_("Die Kompetenzen des Moduls wurden gespeichert.")):
             return redirect(url_for("module.edit_module", module_id=module.id))
     current = {row.competence_id: row.level for row in services.module_mapping(module)}
     return render_template("kompetenzen/module_mapping.html", module=module, competences=services.competences(),
@@ -200,18 +181,13 @@ def edit_competence(competence_id: int):
     form = CompetenceForm(obj=competence)
     if request.method == "GET":
         form.note.data = ""
-    if form.validate_on_submit():
-        try:
-            services.edit_competence(current_user, competence, name=form.name.data, dimension=form.dimension.data,
-                                     descriptors=form.descriptors, validity_months=form.validity_months.data,
-                                     note=form.note.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Der Kompetenzrahmen wurde geändert (neue Version)."), "success")
-            return redirect(url_for("kompetenzen.framework"))
+    if form.validate_on_submit() and submit(
+            lambda: services.edit_competence(current_user, competence, name=form.name.data,
+                                             dimension=form.dimension.data, descriptors=form.descriptors,
+                                             validity_months=form.validity_months.data, note=form.note.data,
+                                             now=utcnow()),
+            form=form, success=_("Der Kompetenzrahmen wurde geändert (neue Version).")):
+        return redirect(url_for("kompetenzen.framework"))
     return render_template("kompetenzen/competence_form.html", form=form, competence=competence), \
         422 if form.errors else 200
 
@@ -221,18 +197,12 @@ def edit_competence(competence_id: int):
 def add_competence(area_id: int):
     area = db.get_or_404(CompetenceArea, area_id)
     form = _new_competence_form(area.id)
-    if form.validate_on_submit():
-        try:
-            services.add_competence(current_user, area, code=form.code.data, name=form.name.data,
-                                    dimension=form.dimension.data, descriptors=form.descriptors,
-                                    target=form.target.data, note=form.note.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Die Kompetenz wurde aufgenommen (neue Version)."), "success")
-            return redirect(url_for("kompetenzen.framework"))
+    if form.validate_on_submit() and submit(
+            lambda: services.add_competence(current_user, area, code=form.code.data, name=form.name.data,
+                                            dimension=form.dimension.data, descriptors=form.descriptors,
+                                            target=form.target.data, note=form.note.data, now=utcnow()),
+            form=form, success=_("Die Kompetenz wurde aufgenommen (neue Version).")):
+        return redirect(url_for("kompetenzen.framework"))
     return _framework_page(failed=form, failed_area_id=area.id), 422
 
 
@@ -258,14 +228,8 @@ def end_competence(competence_id: int, action: str):
                 _("Das lässt sich nicht rückgängig machen."),
             ]))
     change = services.retire_competence if action == "auslaufen" else services.remove_competence
-    try:
-        change(current_user, competence, note=form.note.data, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Der Kompetenzrahmen wurde geändert (neue Version)."), "success")
+    submit(lambda: change(current_user, competence, note=form.note.data, now=utcnow()),
+           success=_("Der Kompetenzrahmen wurde geändert (neue Version)."))
     return redirect(url_for("kompetenzen.framework"))
 
 
@@ -277,19 +241,14 @@ def targets():
     if region_id is not None and region_id not in {r.id for r in regions}:
         abort(404)
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            for competence in services.competences():
-                raw = request.form.get(f"t-{competence.id}", "")
-                level = int(raw) if raw.isdigit() else None
-                services.set_target(current_user, competence, level=level, region_id=region_id)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Die Sollstufen wurden gespeichert."), "success")
-            return redirect(url_for("kompetenzen.targets", region=region_id))
+    def save():
+        for competence in services.competences():
+            raw = request.form.get(f"t-{competence.id}", "")
+            services.set_target(current_user, competence, level=int(raw) if raw.isdigit() else None,
+                                region_id=region_id)
+
+    if form.validate_on_submit() and submit(save, success=_("Die Sollstufen wurden gespeichert.")):
+        return redirect(url_for("kompetenzen.targets", region=region_id))
     return render_template("kompetenzen/targets.html", competences=services.competences(), regions=regions,
                            region_id=region_id, general=services.target_table(None),
                            overrides=services.target_table(region_id) if region_id else {}, levels=LEVELS, form=form)
@@ -301,19 +260,14 @@ def instrument_links(instrument_id: int):
     instrument = db.get_or_404(Instrument, instrument_id)
     require(instrument.is_editor(current_user))
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            for competence in services.competences():
-                raw = request.form.get(f"c-{competence.id}", "0")
-                services.link_instrument(current_user, instrument, competence,
-                                         level=int(raw) if raw.isdigit() and raw != "0" else None)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Die Verknüpfungen wurden gespeichert."), "success")
-            return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
+    def save():
+        for competence in services.competences():
+            raw = request.form.get(f"c-{competence.id}", "0")
+            services.link_instrument(current_user, instrument, competence,
+                                     level=int(raw) if raw.isdigit() and raw != "0" else None)
+
+    if form.validate_on_submit() and submit(save, success=_("Die Verknüpfungen wurden gespeichert.")):
+        return redirect(url_for("instrumente.detail", instrument_id=instrument.id))
     return render_template("kompetenzen/instrument_links.html", instrument=instrument,
                            competences=services.competences(), current=services.instrument_links(instrument),
                            levels=LEVELS, form=form)

@@ -1,17 +1,16 @@
 """Impressum, Datenschutzerklärung and Erklärung zur Barrierefreiheit: public pages linked from the
 footer of every page, their texts set by admins."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
 from lms.db import utcnow
-from lms.errors import DomainError
-from lms.extensions import db
 from lms.i18n import _
 from lms.legal import services
 from lms.legal.forms import LegalTextForm
 from lms.legal.models import PAGES
+from lms.submit import submit
 
 bp = Blueprint("legal", __name__)
 
@@ -28,16 +27,10 @@ def edit(slug: str):
         abort(404)
     page = services.page(slug)
     form = LegalTextForm(data={"body": "" if page.is_draft else page.body})
-    if form.validate_on_submit():
-        try:
-            services.save(current_user, slug, form.body.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("„%(title)s“ ist gespeichert.", title=page.title), "success")
-            return redirect(url_for("legal.show", slug=slug))
+    if form.validate_on_submit() and submit(lambda: services.save(current_user, slug, form.body.data, now=utcnow()),
+                                            form=form, field="body",
+                                            success=_("„%(title)s“ ist gespeichert.", title=page.title)):
+        return redirect(url_for("legal.show", slug=slug))
     return render_template("legal/edit.html", page=page, form=form, pages=PAGES), 422 if form.errors else 200
 
 
