@@ -25,11 +25,11 @@ from lms.auth.models import Region, RegionKind
 from lms.config import TestConfig
 from lms.extensions import db, limiter
 
-# "Now" for the tests: 09:00 UTC today, fixed for the whole run, and the app's clock (`lms.db.utcnow`)
-# is pinned to it (PINNED_NOW), so pages, jobs and the tests' own data share one instant at whatever
-# hour the suite runs. It still follows the calendar because a few things read the real clock: the
-# browser, the age of signed tokens and cookies, and the sign-in throttle.
-FIXED_NOW = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+# "Now" for the tests: one constant instant, and the app's clock (`lms.db.utcnow`) is pinned to it
+# (PINNED_NOW), so pages, jobs, signed links and the tests' own data share it whatever the day and hour
+# the suite runs. Only what must follow the real clock does: the browser, Flask's session cookie and
+# the sign-in throttle's windows (Flask-Limiter).
+FIXED_NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 PASSWORD = "Richtig-Geheim-42"
 
 

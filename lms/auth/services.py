@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,6 +18,7 @@ from lms.auth.models import (
     UserRole,
 )
 from lms.auth.permissions import ensure_role
+from lms.db import utcnow
 from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.i18n import _l
@@ -184,8 +185,16 @@ def update_profile(user: User, *, name: str, locale: str | None) -> None:
 
 # --- password reset -------------------------------------------------------------------------
 
+class _AppClockSigner(TimestampSigner):
+    """Signs and ages tokens on the app's clock (`utcnow`), as every other deadline is reckoned."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms.password-reset")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms.password-reset",
+                                  signer=_AppClockSigner)
 
 
 def _password_fingerprint(user: User) -> str:
