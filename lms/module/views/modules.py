@@ -1,0 +1,88 @@
+"""The trainers' overview and the module form, with its state."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from lms.auth.models import Role, User
+from lms.auth.permissions import require, role_required
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.i18n import _
+from lms.instrumente.models import Instrument, InstrumentState
+from lms.module import queries, services
+from lms.module.forms import ModuleForm
+from lms.module.models import Module, ModuleState
+from lms.module.views import MANAGER_ROLES, PER_PAGE, bp, clock
+from lms.submit import submit
+
+
+@bp.get("/qualifizierung/verwaltung")
+@role_required(*MANAGER_ROLES)
+def manage():
+    now = clock()
+    modules = db.paginate(queries.managed_modules_query(current_user), per_page=PER_PAGE, error_out=False,
+                          page=request.args.get("module_seite", 1, type=int))
+    offerings = db.paginate(queries.managed_offerings_query(current_user, now=now), per_page=PER_PAGE,
+                            error_out=False, page=request.args.get("seite", 1, type=int))
+    return render_template("module/manage.html", modules=modules, offerings=offerings, now=now)
+
+
+def _module_form(module: Module | None = None) -> ModuleForm:
+    # Only published modules can be chosen as prerequisites (never someone's draft); an archived one
+    # the module already requires stays in the list so that saving the form keeps it.
+    linked = [m.id for m in module.prerequisites if m.state == ModuleState.ARCHIVED] if module is not None else []
+    others = db.session.scalars(
+        select(Module).where(or_(Module.state == ModuleState.PUBLISHED, Module.id.in_(linked)))
+        .order_by(Module.title, Module.id))
+    trainers = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
+    )
+    instruments = db.session.scalars(
+        select(Instrument).where(Instrument.state == InstrumentState.PUBLISHED).order_by(Instrument.title))
+    form = ModuleForm(obj=module, modules=[m for m in others if module is None or m.id != module.id],
+                      trainers=list(trainers), instruments=list(instruments))
+    if module is not None and request.method == "GET":
+        form.audiences.data = sorted(module.audiences)
+        form.prerequisites.data = [m.id for m in module.prerequisites]
+        form.trainers.data = [t.id for t in module.trainers]
+        form.materials.data = [i.id for i in module.materials]
+    return form
+
+
+@bp.route("/qualifizierung/verwaltung/module/neu", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def new_module():
+    form = _module_form()
+    if request.method == "GET" and current_user.has_role(Role.TRAINER):
+        form.trainers.data = [current_user.id]
+    if form.validate_on_submit() and (outcome := submit(
+            lambda: services.create_module(current_user, form.to_input(), now=clock()), form=form,
+            success=_("Das Modul wurde als Entwurf angelegt."))):
+        return redirect(url_for("module.edit_module", module_id=outcome.value.id))
+    return render_template("module/module_form.html", form=form, module=None), 422 if form.errors else 200
+
+
+@bp.route("/qualifizierung/verwaltung/module/<int:module_id>", methods=["GET", "POST"])
+@role_required(*MANAGER_ROLES)
+def edit_module(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    require(module.can_edit(current_user))
+    form = _module_form(module)
+    if form.validate_on_submit() and submit(
+            lambda: services.update_module(current_user, module, form.to_input(), now=clock()), form=form,
+            success=_("Das Modul wurde gespeichert.")):
+        return redirect(url_for("module.edit_module", module_id=module.id))
+    offerings = queries.offerings_of_module(module, now=clock(), include_past=True)
+    return render_template("module/module_form.html", form=form, module=module, offerings=offerings,
+                           state_form=ActionForm(), now=clock()), 422 if form.errors else 200
+
+
+@bp.post("/qualifizierung/verwaltung/module/<int:module_id>/status")
+@role_required(*MANAGER_ROLES)
+def module_state(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    require(module.can_edit(current_user))
+    if ActionForm().validate_on_submit() and submit(
+            lambda: services.set_module_state(current_user, module, request.form.get("state", ""), now=clock())):
+        flash(_("Der Status des Moduls ist jetzt: %(state)s.", state=module.state_label), "success")
+    return redirect(url_for("module.edit_module", module_id=module.id))
