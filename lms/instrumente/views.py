@@ -20,7 +20,13 @@ from lms.i18n import _, ngettext
 from lms.instrumente import queries, search, services
 from lms.instrumente.forms import BookmarkForm, InstrumentForm, ReviewForm
 from lms.instrumente.models import (
-    DIMENSION_CHOICES, KIND_LABELS, REVIEWER_ROLES, Instrument, InstrumentReview, InstrumentState, InstrumentVersion,
+    DIMENSION_CHOICES,
+    KIND_LABELS,
+    REVIEWER_ROLES,
+    Instrument,
+    InstrumentReview,
+    InstrumentState,
+    InstrumentVersion,
     Visibility,
 )
 from lms.navigation import Notice, register_notice_provider

@@ -16,12 +16,21 @@ from lms.i18n import _l
 from lms.links import external_url
 from lms.module.models import ACTIVE_STATUSES, Admission, Enrolment, EnrolmentStatus, Offering, OfferingState
 from lms.module.services.errors import (
-    AlreadyEnrolled, AlreadyInModule, NotInTargetGroup, PrerequisitesMissing, RegistrationClosed,
+    AlreadyEnrolled,
+    AlreadyInModule,
+    NotInTargetGroup,
+    PrerequisitesMissing,
+    RegistrationClosed,
 )
 from lms.module.services.mail import _notify
 from lms.module.services.offerings import _require_manage
 from lms.module.services.seats import (
-    _claim_status, _hand_on_seat, _lock_offering, _place, _queue_time, _record,
+    _claim_status,
+    _hand_on_seat,
+    _lock_offering,
+    _place,
+    _queue_time,
+    _record,
 )
 from lms.module.standing import enrolment_for, is_admitted, missing_prerequisites, other_place_in_module
 from lms.notifications.services import queue_mail
