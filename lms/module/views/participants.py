@@ -1,4 +1,5 @@
-"""An offering's participant list: adding, admitting, approving, declining and removing people, and the export."""
+"""An offering's participant list: adding, admitting, approving, declining and removing people,
+and the export."""
 from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
