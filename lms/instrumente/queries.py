@@ -3,9 +3,13 @@
 One statement answers a search: the full-text match and the listed instruments it finds are read
 once (materialised), the filters, the counts per filter value and the requested page are all
 computed from that set, and only the page's instruments are loaded afterwards.
+
+At the end, the plain reads of one instrument and of a person's Merkliste: its current version,
+its open proposal, a bookmark and all of a person's bookmarks.
 """
 from sqlalchemy import CTE, Select, String, cast, exists, func, literal, or_, select, union_all
 
+from lms.auth.models import User
 from lms.extensions import db
 from lms.instrumente import search
 from lms.instrumente.models import (
@@ -184,3 +188,39 @@ def open_proposals(instrument_ids) -> dict[int, InstrumentVersion]:
 def bookmark_count(instrument: Instrument) -> int:
     """On how many Merklisten *instrument* stands."""
     return db.session.scalar(select(func.count()).select_from(Bookmark).where(Bookmark.instrument_id == instrument.id))
+
+
+# --- an instrument's current version, its open proposal, the Merkliste ---------------------------
+
+
+def current_version(instrument: Instrument) -> InstrumentVersion | None:
+    """The version everybody sees: the newest that is not a proposal."""
+    if instrument.id is None:
+        return None
+    return db.session.scalar(
+        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id,
+                                        InstrumentVersion.proposal_state.is_(None))
+        .order_by(InstrumentVersion.number.desc()).limit(1)
+    )
+
+
+def open_proposal(instrument: Instrument) -> InstrumentVersion | None:
+    """The proposed new version of *instrument* that waits for review or for its author, if any."""
+    if instrument.id is None:
+        return None
+    return db.session.scalar(select(InstrumentVersion).where(
+        InstrumentVersion.instrument_id == instrument.id, InstrumentVersion.proposal_state.is_not(None)))
+
+
+def bookmark_of(user: User, instrument: Instrument) -> Bookmark | None:
+    """*user*'s bookmark of *instrument* (None for visitors): the page shows its notice and mail choice."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.get(Bookmark, (user.id, instrument.id))
+
+
+def bookmarks_of(user: User) -> list[Bookmark]:
+    """*user*'s Merkliste by title, so that they find again what they kept."""
+    return list(db.session.scalars(
+        select(Bookmark).join(Bookmark.instrument).where(Bookmark.user_id == user.id).order_by(Instrument.title)
+    ).unique())
