@@ -19,7 +19,9 @@ class Area:
     endpoint: str
     label: object
     description: object
-    roles: frozenset[str] | None = None  # None: every signed-in user; empty: nobody signed in
+    # Who sees it when signed in. None: whom the view's `role_required` admits (every signed-in user
+    # if it names no roles), so the rule is written once, at the view; empty: nobody signed in.
+    roles: frozenset[str] | None = None
     visitors: bool = False  # shown to visitors who have not signed in
     account: bool = False  # about the person's own account: beside their name in the header
     administration: bool = False  # in the header's "Verwaltung" menu, when a person has two or more of them
@@ -47,83 +49,71 @@ AREAS = (
         "kalender.agenda",
         _l("Meine Termine"),
         _l("Alle eigenen Qualifizierungstermine und Fachberatungen nach Tagen, mit Kalender-Abonnement."),
-        frozenset({"coordinator", "partner", "expert", "trainer"}),
     ),
     Area(
         "module.my_learning",
         _l("Mein Lernen"),
         _l("Gebuchte Plätze, Wartelistenplätze, nächste Termine und Teilnahmebescheinigungen."),
-        frozenset({"coordinator", "partner", "expert"}),
     ),
     Area(
         "beratung.find",
         _l("Fachberatung"),
         _l("Insoweit erfahrene Fachkräfte finden und eine pseudonyme Beratung buchen."),
-        frozenset({"partner", "coordinator"}),
+        frozenset({"partner", "coordinator"}),  # narrower than the page: the area is there to book
     ),
     Area(
         "beratung.mine",
         _l("Meine Beratungen"),
         _l("Gebuchte und angefragte Beratungen, Absagen und Verschiebungen."),
-        frozenset({"partner", "coordinator", "expert"}),
     ),
     Area(
         "beratung.availability",
         _l("Beratungszeiten"),
         _l("Profil, wöchentliche Zeitfenster und Abwesenheiten pflegen."),
-        frozenset({"expert"}),
     ),
     Area(
         "beratung.overview",
         _l("Beratungsstatistik"),
         _l("Beratungen je Monat, Art, Sektor, Region und Format, ohne Falldaten."),
-        frozenset({"admin", "coordinator"}),
     ),
     Area(
         "kompetenzen.my_profile",
         _l("Kompetenzprofil"),
         _l("Soll und Ist je Kompetenz, Lücken und passende nächste Module."),
-        frozenset({"coordinator"}),
     ),
     Area(
         "kompetenzen.framework",
         _l("Kompetenzrahmen"),
         _l("Kompetenzbereiche, Kompetenzen, Stufen und Sollstufen pflegen."),
-        frozenset({"admin"}),
         administration=True,
     ),
     Area(
         "kompetenzen.overview",
         _l("Kompetenzen je Region"),
         _l("Wie viele Koordinator*innen ihre Sollstufen erreichen, und welche Kompetenzen kein Angebot abdeckt."),
-        frozenset({"admin"}),
         administration=True,
     ),
     Area(
         "kompetenzen.confirmations",
         _l("Kompetenzen bestätigen"),
         _l("In der Praxis gezeigte Kompetenzstufen von Teilnehmenden bestätigen."),
-        frozenset({"admin", "trainer"}),
     ),
     Area(
         "module.manage",
         _l("Module verwalten"),
         _l("Module und Durchführungen planen, Teilnehmende und Anwesenheit pflegen."),
-        frozenset({"admin", "trainer"}),
         administration=True,
     ),
     Area(
         "auth.users",
         _l("Benutzerverwaltung"),
         _l("Konten einladen, Rollen und Regionen zuweisen, Konten deaktivieren."),
-        frozenset({"admin"}),
         administration=True,
     ),
     Area(
         "auth.regions",
         _l("Regionen"),
         _l("Landkreise und kreisfreie Städte der Netzwerke pflegen."),
-        frozenset({"admin"}),
         administration=True,
     ),
     Area(
@@ -151,7 +141,10 @@ AREAS = (
 def _may_open(area: Area, user) -> bool:
     if not user.is_authenticated:
         return area.visitors
-    return area.roles is None or user.has_role(*area.roles)
+    roles = area.roles
+    if roles is None:
+        roles = getattr(current_app.view_functions[area.endpoint], "required_roles", None)
+    return roles is None or user.has_role(*roles)
 
 
 def areas_for(user) -> list[Area]:

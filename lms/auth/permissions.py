@@ -23,6 +23,7 @@ def role_required(*roles: str):
             require(current_user.has_role(*roles))
             return view(*args, **kwargs)
 
+        wrapped.required_roles = frozenset(roles)  # the one record of who may open it (navigation reads it)
         return wrapped
 
     return decorator

@@ -7,7 +7,8 @@ second is read through one service that checks need-to-know and writes the audit
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, or_, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import Role, User
@@ -161,9 +162,15 @@ class Consultation(db.Model):
     # metadata (time, expert, type, format, state) and the booker's name only with a logged reason;
     # coordinators see the statistics, never a single booking that is not their own.
 
+    @hybrid_method
     def is_party(self, user) -> bool:
-        """The booker or the booked expert."""
+        """The booker or the booked expert; on the class the same rule as a SQL condition (lists, feeds)."""
         return user.is_authenticated and user.id in (self.booker_id, self.expert_id)
+
+    @is_party.expression
+    def is_party(cls, user):
+        user_id = getattr(user, "id", user)  # a user, or a SQL value such as the feeds' bound parameter
+        return or_(cls.booker_id == user_id, cls.expert_id == user_id)
 
     def can_view(self, user) -> bool:
         """Whether *user* may open the booking's page at all (404 otherwise)."""

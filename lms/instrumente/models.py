@@ -86,7 +86,8 @@ PROPOSAL_LABELS = {
     ProposalState.PENDING: _l("Neue Fassung in Prüfung"),
     ProposalState.RETURNED: _l("Neue Fassung zur Überarbeitung zurückgegeben"),
 }
-REVIEWER_ROLES = (Role.ADMIN, Role.TRAINER)
+REVIEWER_ROLES = (Role.ADMIN, Role.TRAINER)  # review proposals, publish and withdraw directly
+EDITOR_ROLES = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)  # add instruments (coordinators as proposals)
 
 
 class StoredFile(db.Model):

@@ -21,6 +21,7 @@ from lms.instrumente import queries, search, services
 from lms.instrumente.forms import BookmarkForm, InstrumentForm, ReviewForm
 from lms.instrumente.models import (
     DIMENSION_CHOICES,
+    EDITOR_ROLES,
     KIND_LABELS,
     REVIEWER_ROLES,
     Instrument,
@@ -35,7 +36,12 @@ from lms.submit import submit as submit_action
 bp = Blueprint("instrumente", __name__)
 PER_PAGE = 20
 SORTS = {"relevance", "newest", "title"}
-EDITOR_ROLES = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
+
+
+@bp.context_processor
+def _role_groups():
+    """The library's role groups, so that its templates ask the rule, not role names."""
+    return {"editor_roles": EDITOR_ROLES, "reviewer_roles": REVIEWER_ROLES}
 
 
 def usages(instrument: Instrument) -> list[tuple[str, str]]:
@@ -305,7 +311,7 @@ def discard_proposal(instrument_id: int):
 
 
 @bp.post("/instrumente/<int:instrument_id>/zurueckziehen")
-@role_required(Role.ADMIN, Role.TRAINER)
+@role_required(*REVIEWER_ROLES)
 def withdraw(instrument_id: int):
     instrument = db.get_or_404(Instrument, instrument_id)
     form = ReasonForm()
@@ -331,7 +337,7 @@ def withdraw(instrument_id: int):
 
 
 @bp.post("/instrumente/<int:instrument_id>/wiederveroeffentlichen")
-@role_required(Role.ADMIN, Role.TRAINER)
+@role_required(*REVIEWER_ROLES)
 def republish(instrument_id: int):
     instrument = db.get_or_404(Instrument, instrument_id)
     if not ActionForm().validate_on_submit():

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from math import ceil
 
-from sqlalchemy import Integer, String, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, String, cast, func, literal, null, select, union_all
 
 from lms.beratung.models import HOLDING, Consultation
 from lms.extensions import db
 from lms.i18n import _l
 from lms.ical import BERLIN
 from lms.module.models import ACTIVE_STATUSES, Enrolment, EnrolmentStatus, Module, Offering, OfferingDate, OfferingState
-from lms.module.queries import taught_by
 
 WEEK, MONTH, ALL = "woche", "monat", "alle"
 VIEWS = {WEEK: _l("Diese Woche"), MONTH: _l("Dieser Monat"), ALL: _l("Alle kommenden")}
@@ -115,7 +114,7 @@ def _rows(user, *, now: datetime, until: datetime | None):
     def window(starts_at, ends_at):
         return (ends_at > now, *(() if until is None else (starts_at < until,)))
 
-    taught = taught_by(user)
+    taught = Offering.taught_by(user)
     date_columns = (OfferingDate.id, OfferingDate.starts_at, OfferingDate.ends_at)
     place = (Offering.id, Module.title, OfferingDate.location, OfferingDate.online_url != "", literal(""),
              Offering.state)
@@ -136,7 +135,7 @@ def _rows(user, *, now: datetime, until: datetime | None):
         select(literal(CONSULTATION), Consultation.id, Consultation.starts_at, Consultation.ends_at,
                Consultation.status, cast(null(), Integer), literal(""), Consultation.format, literal(False),
                Consultation.case_code, cast(null(), String))
-        .where(or_(Consultation.booker_id == user.id, Consultation.expert_id == user.id),
+        .where(Consultation.is_party(user),
                Consultation.status.in_(HOLDING), *window(Consultation.starts_at, Consultation.ends_at))
     )
     return union_all(attended, teaching, bookings).subquery("agenda")

@@ -63,8 +63,6 @@ from lms.module.models import (
     Offering,
     OfferingDate,
     OfferingState,
-    module_trainer,
-    offering_trainer,
 )
 
 CANCELLED_KEPT = timedelta(days=30)  # cancelled events stay in feeds, as CANCELLED, this long
@@ -236,9 +234,7 @@ def _personal_dates() -> Select:
                or_(Enrolment.status.in_(ACTIVE_STATUSES), Enrolment.updated_at > CUTOFF), kept,
                *_in_window(OfferingDate.starts_at, OfferingDate.ends_at))
     )
-    taught = select(Offering.id).where(or_(
-        Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == USER)),
-        Offering.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == USER))))
+    taught = select(Offering.id).where(Offering.taught_by(USER))
     as_trainer = (
         select(OfferingDate.id, literal("trainer").label("role"), literal(None, type_=Enrolment.updated_at.type),
                literal(0))
@@ -262,7 +258,7 @@ def _dates(kind: str) -> Select:
 
 def _consultations() -> ColumnElement[bool]:
     """The person's bookings as booker or expert; declined and cancelled ones for 30 days after the change."""
-    return and_(or_(Consultation.booker_id == USER, Consultation.expert_id == USER),
+    return and_(Consultation.is_party(USER),
                 or_(Consultation.status.not_in(WITHDRAWN), Consultation.updated_at > CUTOFF),
                 *_in_window(Consultation.starts_at, Consultation.ends_at))
 

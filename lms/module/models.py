@@ -12,8 +12,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
+    select,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import SECTOR_LABELS, Region, Role, User
@@ -270,14 +274,25 @@ class Offering(db.Model):
             and now < self.registration_deadline and not self.has_started(now)
         )
 
-    def is_trainer(self, user) -> bool:
+    @hybrid_method
+    def taught_by(self, user) -> bool:
+        """*user* teaches the offering: as one of its trainers or of its module's. The one rule for
+        pages, lists, start page and feeds; on the class it is the same rule as a SQL condition."""
         return any(t.id == user.id for t in self.trainers) or any(t.id == user.id for t in self.module.trainers)
+
+    @taught_by.expression
+    def taught_by(cls, user):
+        user_id = getattr(user, "id", user)  # a user, or a SQL value such as the feeds' bound parameter
+        return or_(
+            cls.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == user_id)),
+            cls.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == user_id)),
+        )
 
     def can_manage(self, user) -> bool:
         """Admins and the trainers of the offering or its module manage participants and attendance."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return False
-        return user.has_role(Role.ADMIN) or (user.has_role(Role.TRAINER) and self.is_trainer(user))
+        return user.has_role(Role.ADMIN) or (user.has_role(Role.TRAINER) and self.taught_by(user))
 
     def can_view(self, user) -> bool:
         return self.module.is_published or self.can_manage(user)
@@ -325,6 +340,10 @@ STATUS_LABELS = {
 ACTIVE_STATUSES = (EnrolmentStatus.REQUESTED, EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED)
 
 
+# Who takes part in qualification (books places, sits the dates): the one list for pages and services.
+PARTICIPANT_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT)
+
+
 class Enrolment(db.Model):
     """A person's place in an offering: one row per person and offering, whatever its history."""
 
@@ -358,6 +377,19 @@ class Enrolment(db.Model):
 
     def can_cancel(self, user) -> bool:
         return user.is_authenticated and self.user_id == user.id and self.is_active
+
+    @staticmethod
+    def queue_order(entity=None) -> tuple:
+        """The order of an offering's line: first come (`queued_at`), then first written (`id`)."""
+        entity = entity if entity is not None else Enrolment
+        return entity.queued_at, entity.id
+
+    @staticmethod
+    def ahead_in_line(first, second):
+        """SQL condition: *first* stands before *second* in the line (in `queue_order`); each is the
+        class, an alias of it or a loaded enrolment."""
+        return or_(first.queued_at < second.queued_at,
+                   and_(first.queued_at == second.queued_at, first.id < second.id))
 
 
 class EnrolmentEvent(db.Model):

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from lms.auth.models import User
@@ -27,7 +27,6 @@ from lms.module.models import (
     OfferingState,
     module_material,
     module_trainer,
-    offering_trainer,
 )
 from lms.textsearch import query_terms, word_match
 
@@ -134,8 +133,7 @@ def _count_ahead_column():
     count_ahead = (
         select(func.count(ahead.id))
         .where(ahead.offering_id == Enrolment.offering_id, ahead.status == EnrolmentStatus.WAITLISTED,
-               or_(ahead.queued_at < Enrolment.queued_at,
-                   and_(ahead.queued_at == Enrolment.queued_at, ahead.id < Enrolment.id)))
+               Enrolment.ahead_in_line(ahead, Enrolment))
         .correlate(Enrolment)
         .scalar_subquery()
     )
@@ -155,7 +153,7 @@ def participants(offering: Offering, *, statuses=ACTIVE_STATUSES) -> list[Partic
     rows = db.session.execute(
         select(Enrolment, _count_ahead_column())
         .where(Enrolment.offering_id == offering.id, Enrolment.status.in_(statuses))
-        .order_by(Enrolment.status, Enrolment.queued_at, Enrolment.id)
+        .order_by(Enrolment.status, *Enrolment.queue_order())
     ).unique().all()
     attended = dict(db.session.execute(
         select(Attendance.enrolment_id, func.count(Attendance.id))
@@ -195,10 +193,7 @@ def managed_offerings_query(user, *, now: datetime) -> Select:
     """Offerings a trainer manages (all for admins), upcoming first."""
     query = select(Offering).order_by(Offering.first_starts_at.desc(), Offering.id.desc())
     if not user.has_role("admin"):
-        query = query.where(or_(
-            Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == user.id)),
-            Offering.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == user.id)),
-        ))
+        query = query.where(Offering.taught_by(user))
     return query
 
 
@@ -223,14 +218,6 @@ def waitlist_lengths(offering_ids) -> dict[int, int]:
 
 
 # --- the start page: one statement each, plain rows (a template cannot load more) ------------------
-
-def taught_by(user):
-    """Offerings *user* teaches: as a trainer of the offering or of its module (see `Offering.is_trainer`)."""
-    return or_(
-        Offering.id.in_(select(offering_trainer.c.offering_id).where(offering_trainer.c.user_id == user.id)),
-        Offering.module_id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == user.id)),
-    )
-
 
 def _not_over(now: datetime):
     return or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now)
@@ -317,7 +304,7 @@ def taught_offerings(user, *, now: datetime, limit: int = 5) -> list[TaughtOffer
     rows = db.session.execute(
         select(Offering, waiting(EnrolmentStatus.WAITLISTED), waiting(EnrolmentStatus.REQUESTED))
         .options(raiseload("*"), joinedload(Offering.module).raiseload("*"), joinedload(Offering.region))
-        .where(taught_by(user), Offering.state != OfferingState.CANCELLED, _not_over(now))
+        .where(Offering.taught_by(user), Offering.state != OfferingState.CANCELLED, _not_over(now))
         .order_by(Offering.first_starts_at.is_(None), Offering.first_starts_at, Offering.id).limit(limit)
     ).unique().all()
     return [TaughtOffering(offering, waitlist, requests) for offering, waitlist, requests in rows]
@@ -344,8 +331,7 @@ def requests_to_approve(user, *, now: datetime, limit: int = 10) -> tuple[list[R
     ahead = (
         select(func.count(earlier.id))
         .where(earlier.offering_id == Enrolment.offering_id, earlier.status == EnrolmentStatus.REQUESTED,
-               or_(earlier.queued_at < Enrolment.queued_at,
-                   and_(earlier.queued_at == Enrolment.queued_at, earlier.id < Enrolment.id)))
+               Enrolment.ahead_in_line(earlier, Enrolment))
         .correlate(Enrolment).scalar_subquery()
     )
     person = aliased(User)
@@ -356,9 +342,9 @@ def requests_to_approve(user, *, now: datetime, limit: int = 10) -> tuple[list[R
         .join(Offering, Enrolment.offering_id == Offering.id)
         .join(Module, Offering.module_id == Module.id)
         .join(person, Enrolment.user_id == person.id)
-        .where(Enrolment.status == EnrolmentStatus.REQUESTED, taught_by(user),
+        .where(Enrolment.status == EnrolmentStatus.REQUESTED, Offering.taught_by(user),
                Offering.state != OfferingState.CANCELLED, _not_over(now))
-        .order_by(Offering.first_starts_at, Offering.id, Enrolment.queued_at, Enrolment.id).limit(limit)
+        .order_by(Offering.first_starts_at, Offering.id, *Enrolment.queue_order()).limit(limit)
     ).all()
     total = rows[0][-1] if rows else 0
     return [RequestRow(enrolment_id, offering_id, name, title, first_starts_at, queued_at, not ahead_count,
@@ -394,7 +380,7 @@ def attendance_due(user, *, now: datetime, limit: int = 5) -> tuple[list[Attenda
                func.count().over())
         .join(Offering, OfferingDate.offering_id == Offering.id)
         .join(Module, Offering.module_id == Module.id)
-        .where(OfferingDate.starts_at <= now, taught_by(user), Offering.state != OfferingState.CANCELLED,
+        .where(OfferingDate.starts_at <= now, Offering.taught_by(user), Offering.state != OfferingState.CANCELLED,
                missing > 0)
         .order_by(OfferingDate.starts_at, OfferingDate.id).limit(limit)
     ).all()

@@ -5,7 +5,7 @@ profiles ask them.
 """
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from lms.auth.models import User
 from lms.dimensions import Dimension
@@ -86,8 +86,7 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
     return 1 + db.session.scalar(
         select(func.count(Enrolment.id)).where(
             Enrolment.offering_id == enrolment.offering_id, Enrolment.status == EnrolmentStatus.WAITLISTED,
-            or_(Enrolment.queued_at < enrolment.queued_at,
-                and_(Enrolment.queued_at == enrolment.queued_at, Enrolment.id < enrolment.id)),
+            Enrolment.ahead_in_line(Enrolment, enrolment),
         )
     )
 

@@ -8,9 +8,8 @@ from flask import url_for
 from lms.auth.models import Role
 from lms.i18n import _
 from lms.module import queries
+from lms.module.models import PARTICIPANT_ROLES
 from lms.startpage import AHEAD, TODO, Link, Section
-
-PARTICIPANT_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT)
 
 
 def sections(user, *, now: datetime) -> list[Section]:

@@ -56,7 +56,7 @@ class CaseView:
 
 def read_case(user: User, consultation: Consultation, *, now: datetime) -> CaseView:
     """The case content for its booker or expert (the outcome for the expert alone); every read is logged."""
-    if user.id not in (consultation.booker_id, consultation.expert_id):
+    if not consultation.is_party(user):
         raise PermissionDenied()
     content = db.session.get(CaseContent, consultation.id)
     if content is not None:

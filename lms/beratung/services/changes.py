@@ -67,7 +67,7 @@ def decline(actor: User, consultation: Consultation, *, reason: str, now: dateti
 def cancel(actor: User, consultation: Consultation, *, reason: str, now: datetime,
            confirmed: frozenset[str] = frozenset()) -> None:
     """Booker or expert call off a booking before it starts; the slot is free at once."""
-    if actor.id not in (consultation.booker_id, consultation.expert_id):
+    if not consultation.is_party(actor):
         raise PermissionDenied()
     if not consultation.holds_slot or consultation.starts_at <= now:
         raise Conflict(_l("Diese Beratung kann nicht mehr abgesagt werden."))

@@ -40,7 +40,7 @@ def _register_start_sections(state) -> None:
 
 @bp.context_processor
 def _labels():
-    return {"labels": LABELS}
+    return {"labels": LABELS, "booker_roles": services.BOOKER_ROLES}
 
 
 def _profile_or_404(expert_id: int):

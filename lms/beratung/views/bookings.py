@@ -59,7 +59,7 @@ def _consultation_page(consultation: Consultation, *, case=None, now: datetime, 
         cancel_form=forms.get("cancel") or CaseReasonForm(prefix="cancel"), action_form=ActionForm(),
         reveal_form=reveal_form or ReasonForm(prefix="reveal"), outcome_form=outcome_form, checks=checks or {},
         is_expert=current_user.id == consultation.expert_id, is_booker=current_user.id == consultation.booker_id,
-        booker_shown=booker_shown or consultation.is_party(current_user),
+        is_party=consultation.is_party(current_user), booker_shown=booker_shown or consultation.is_party(current_user),
     ), status
 
 

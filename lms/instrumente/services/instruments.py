@@ -11,7 +11,7 @@ from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.instrumente import search
-from lms.instrumente.models import Bookmark, Instrument, InstrumentState, InstrumentVersion
+from lms.instrumente.models import EDITOR_ROLES, Bookmark, Instrument, InstrumentState, InstrumentVersion
 from lms.instrumente.queries import current_version
 from lms.instrumente.services.content import InstrumentInput, _apply, _check_input, _new_version, _require_note
 from lms.instrumente.services.files import Upload, store_upload
@@ -20,7 +20,7 @@ from lms.instrumente.services.proposals import _propose
 
 def create_instrument(actor: User, data: InstrumentInput, *, upload: Upload | None, now: datetime) -> Instrument:
     """Trainers and admins create drafts; coordinators propose them."""
-    ensure_role(actor, Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
+    ensure_role(actor, *EDITOR_ROLES)
     _check_input(data, None)
     stored, filename = store_upload(upload) if upload else (None, None)
     instrument = Instrument(state=InstrumentState.DRAFT, created_by_id=actor.id, created_at=now, updated_at=now,

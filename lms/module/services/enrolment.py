@@ -6,15 +6,23 @@ The seats and the waitlist behind these steps are in `seats`, the mails in `mail
 from datetime import datetime
 
 from flask_babel import format_date
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.auth.models import Role, User
+from lms.auth.models import User
 from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.links import external_url
-from lms.module.models import ACTIVE_STATUSES, Admission, Enrolment, EnrolmentStatus, Offering, OfferingState
+from lms.module.models import (
+    ACTIVE_STATUSES,
+    PARTICIPANT_ROLES,
+    Admission,
+    Enrolment,
+    EnrolmentStatus,
+    Offering,
+    OfferingState,
+)
 from lms.module.services.errors import (
     AlreadyEnrolled,
     AlreadyInModule,
@@ -39,7 +47,7 @@ from lms.notifications.services import queue_mail
 def _check_open_to(user: User, offering: Offering, *, now: datetime) -> None:
     """What a sign-up and a request for admission both need: the right role, an open registration,
     the target group and no other place in the same module."""
-    if not user.is_active or not user.has_role(Role.COORDINATOR, Role.PARTNER, Role.EXPERT):
+    if not user.is_active or not user.has_role(*PARTICIPANT_ROLES):
         raise PermissionDenied(_l("Plätze buchen können Netzwerkkoordinator*innen, Netzwerkpartner*innen und Fachkräfte."))
     if not offering.module.is_published or not offering.registration_open(now):
         raise RegistrationClosed()
@@ -233,8 +241,7 @@ def approve_request(actor: User, enrolment: Enrolment, *, now: datetime) -> None
     earlier = db.session.scalar(
         select(func.count(Enrolment.id)).where(
             Enrolment.offering_id == enrolment.offering_id, Enrolment.status == EnrolmentStatus.REQUESTED,
-            or_(Enrolment.queued_at < enrolment.queued_at,
-                and_(Enrolment.queued_at == enrolment.queued_at, Enrolment.id < enrolment.id)),
+            Enrolment.ahead_in_line(Enrolment, enrolment),
         )
     )
     if earlier:

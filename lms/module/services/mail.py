@@ -46,7 +46,7 @@ def _participants(offering: Offering) -> list[tuple[Enrolment, int]]:
         .where(Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.ENROLLED)
         .order_by(Enrolment.id)
     ).all()
-    return [(enrolment, count) for enrolment, count in rows if not offering.is_trainer(enrolment.user)]
+    return [(enrolment, count) for enrolment, count in rows if not offering.taught_by(enrolment.user)]
 
 
 def _invitation(enrolment: Enrolment, date: OfferingDate, method: str, *, changes: int,
@@ -84,7 +84,7 @@ def _notify(enrolment: Enrolment, template: str, *, now: datetime, method: str |
     offering = enrolment.offering
     user = enrolment.user
     upcoming = []
-    if method and not offering.is_trainer(user):
+    if method and not offering.taught_by(user):
         upcoming = sorted((date for date in offering.dates if date.ends_at > now), key=lambda date: date.starts_at)
     changes = _status_changes(enrolment) if upcoming else 0
     calendars = [_invitation(enrolment, date, method, changes=changes) for date in upcoming]

@@ -138,7 +138,7 @@ def _next_waiting(offering: Offering) -> Enrolment | None:
     return db.session.scalar(
         select(Enrolment)
         .where(Enrolment.offering_id == offering.id, Enrolment.status == EnrolmentStatus.WAITLISTED)
-        .order_by(Enrolment.queued_at, Enrolment.id)
+        .order_by(*Enrolment.queue_order())
         .limit(1)
     )
 

@@ -19,7 +19,6 @@ from lms.startpage import register_section_provider
 
 bp = Blueprint("module", __name__)
 PER_PAGE = 20
-PARTICIPANT_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT)
 MANAGER_ROLES = (Role.ADMIN, Role.TRAINER)
 
 

@@ -10,8 +10,8 @@ from lms.forms import ActionForm
 from lms.i18n import _, _l
 from lms.module import queries, services
 from lms.module.forms import AdmissionRequestForm
-from lms.module.models import Enrolment, EnrolmentStatus
-from lms.module.views import PARTICIPANT_ROLES, _form_errors, _offering_line, _visible_offering, bp, clock
+from lms.module.models import PARTICIPANT_ROLES, Enrolment, EnrolmentStatus
+from lms.module.views import _form_errors, _offering_line, _visible_offering, bp, clock
 from lms.submit import submit
 
 
