@@ -70,9 +70,14 @@ def add_window(actor: User, expert: User, data: WindowInput, *, now: datetime) -
 
 def remove_window(actor: User, window: AvailabilityWindow, *, now: datetime) -> None:
     """Remove a window. Bookings in it stay; they show up as conflicts."""
-    expert = db.session.get(User, window.expert_id)
+    _remove(actor, window, now=now)
+
+
+def _remove(actor: User, row: AvailabilityWindow | Absence, *, now: datetime) -> None:
+    """Delete one of an expert's windows or absences, by the expert or an admin; the slots change."""
+    expert = db.session.get(User, row.expert_id)
     _require_self_or_admin(actor, expert)
-    db.session.delete(window)
+    db.session.delete(row)
     _touch(expert, now)
     db.session.flush()
 
@@ -95,11 +100,7 @@ def add_absence(actor: User, expert: User, first_day: date, last_day: date, note
 
 def remove_absence(actor: User, absence: Absence, *, now: datetime) -> None:
     """Remove an absence; its days offer slots again."""
-    expert = db.session.get(User, absence.expert_id)
-    _require_self_or_admin(actor, expert)
-    db.session.delete(absence)
-    _touch(expert, now)
-    db.session.flush()
+    _remove(actor, absence, now=now)
 
 
 def _touch(expert: User, now: datetime) -> None:

@@ -128,16 +128,7 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
                 if other.offering.first_starts_at else "–"))
     else:
         check_can_enrol(user, offering, now=now)
-    enrolment = enrolment_for(user, offering)
-    if enrolment is not None and enrolment.is_active:
-        raise AlreadyEnrolled()
-    queued_at = _queue_time(offering, now=now)
-    if enrolment is None:
-        enrolment = _first_enrolment(user, offering, queued_at=queued_at, now=now)
-        previous = None
-    else:
-        previous = enrolment.status
-        enrolment.queued_at = queued_at
+    enrolment, previous = _join_line(user, offering, now=now)
     if offering.moderated and not by_trainer:
         _record(enrolment, EnrolmentStatus.REQUESTED, actor=actor, now=now, previous=previous)
         _notify(enrolment, "request_received", now=now)
@@ -145,6 +136,21 @@ def enrol(user: User, offering: Offering, *, now: datetime, actor: User | None =
         _place(enrolment, actor=actor, now=now, previous=previous,
                reason=(reason.strip() or _l("durch Referent*in hinzugefügt")) if by_trainer else "")
     return enrolment
+
+
+def _join_line(user: User, offering: Offering, *, now: datetime) -> tuple[Enrolment, str | None]:
+    """*user*'s enrolment in *offering*, new or taken up again, with a place in line after every
+    place given before; and its status before (None when new). A person holding a place already
+    gets AlreadyEnrolled."""
+    enrolment = enrolment_for(user, offering)
+    if enrolment is not None and enrolment.is_active:
+        raise AlreadyEnrolled()
+    queued_at = _queue_time(offering, now=now)
+    if enrolment is None:
+        return _first_enrolment(user, offering, queued_at=queued_at, now=now), None
+    previous = enrolment.status
+    enrolment.queued_at = queued_at
+    return enrolment, previous
 
 
 def request_admission(user: User, offering: Offering, *, note: str, now: datetime) -> Enrolment:
@@ -159,17 +165,8 @@ def request_admission(user: User, offering: Offering, *, note: str, now: datetim
     missing = missing_prerequisites(user, offering.module)
     if not missing or is_admitted(user, offering):
         raise DomainError(_l("Sie können direkt einen Platz buchen; eine Zulassung ist nicht nötig."))
-    enrolment = enrolment_for(user, offering)
-    if enrolment is not None and enrolment.is_active:
-        raise AlreadyEnrolled()
+    enrolment, previous = _join_line(user, offering, now=now)
     reason = _l("Zulassung angefragt, es fehlt: %(titles)s", titles=", ".join(module.title for module in missing))
-    queued_at = _queue_time(offering, now=now)
-    if enrolment is None:
-        enrolment = _first_enrolment(user, offering, queued_at=queued_at, now=now)
-        previous = None
-    else:
-        previous = enrolment.status
-        enrolment.queued_at = queued_at
     _record(enrolment, EnrolmentStatus.REQUESTED, actor=user, now=now, previous=previous,
             reason=f"{reason}. {note.strip()}" if note.strip() else reason)
     _notify(enrolment, "request_received", now=now)
