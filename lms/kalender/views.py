@@ -32,6 +32,7 @@ from lms.kalender import services
 from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
 from lms.module.models import OfferingDate
+from lms.submit import submit
 
 bp = Blueprint("kalender", __name__)
 AGENDA_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT, Role.TRAINER)
@@ -50,7 +51,7 @@ def _serve(feed: services.Feed, *, private: bool) -> Response:
     if not_modified(request.environ, version, last_modified):
         return Response(status=304, headers=headers)
     body = services.feed_body(feed, version=version, last_modified=last_modified, now=utcnow())
-    db.session.commit()
+    db.session.commit()  # a poll changes nothing but the shared cache row it may have written
     return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
 
 
@@ -146,8 +147,8 @@ def new_address():
                   "keine neuen Termine mehr."),
                 _("Abonnieren Sie danach die neue Adresse in jedem Kalenderprogramm, das Ihre Termine zeigen soll."),
             ]))
-    services.new_token(current_user, scope=scope, now=utcnow())
-    db.session.commit()
+    if not submit(lambda: services.new_token(current_user, scope=scope, now=utcnow())):
+        return redirect(url_for("kalender.settings"))
     if scope == "consultations":
         flash(_("Ihre neue Kalender-Adresse für Fachberatungen ist bereit. Die bisherige funktioniert nicht mehr.")
               if had_one else _("Ihre Kalender-Adresse für Fachberatungen ist bereit."), "success")
