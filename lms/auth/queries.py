@@ -22,6 +22,7 @@ def users_query(*, search: str = "", role: str = "", region_id: int | None = Non
 
 
 def open_invitations_query(*, now: datetime) -> Select:
+    """Invitations neither accepted, revoked nor expired, newest first (the accounts page lists them)."""
     return (
         select(Invitation)
         .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > now)

@@ -43,10 +43,12 @@ class EmailTaken(Conflict):
 
 
 def normalize_email(email: str) -> str:
+    """The form an address is stored and looked up in: addresses differ in case only by accident."""
     return email.strip().lower()
 
 
 def hash_password(password: str) -> str:
+    """A salted hash with the configured method (never the password itself)."""
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
@@ -70,6 +72,7 @@ def _dummy_hash() -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
+    """The account with this address in any case and spacing, or None."""
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
@@ -203,6 +206,7 @@ def _password_fingerprint(user: User) -> str:
 
 
 def make_reset_token(user: User) -> str:
+    """A signed link token naming the user and their current password hash (dies with one use)."""
     return _reset_serializer().dumps({"user": user.id, "pw": _password_fingerprint(user)})
 
 
@@ -298,6 +302,7 @@ def accept_invitation(token: str, *, password: str, now: datetime) -> User:
 
 
 def revoke_invitation(admin: User, invitation: Invitation, *, now: datetime) -> None:
+    """Withdraw an invitation not yet accepted: its link stops working."""
     ensure_role(admin, Role.ADMIN)
     if invitation.accepted_at is None:
         invitation.revoked_at = now
@@ -329,6 +334,7 @@ def update_account(
 
 
 def create_region(admin: User, *, name: str, kind: str) -> Region:
+    """A new district or city, its name unique in any case."""
     ensure_role(admin, Role.ADMIN)
     name = name.strip()
     if db.session.scalar(select(Region).where(func.lower(Region.name) == name.lower())):
@@ -340,6 +346,7 @@ def create_region(admin: User, *, name: str, kind: str) -> Region:
 
 
 def get_region(region_id: int | None) -> Region | None:
+    """The region with this id (None for none); NotFound for an id that names none."""
     if region_id is None:
         return None
     region = db.session.get(Region, region_id)
@@ -349,4 +356,5 @@ def get_region(region_id: int | None) -> Region | None:
 
 
 def all_regions() -> list[Region]:
+    """Every region by name, for the forms' choices."""
     return list(db.session.scalars(select(Region).order_by(Region.name)))

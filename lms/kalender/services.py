@@ -85,15 +85,18 @@ def _hash(token: str) -> str:
 
 
 def active_token(user: User, scope: str = "all") -> FeedToken | None:
+    """The user's current feed address of *scope*, or None."""
     return db.session.scalar(select(FeedToken).where(
         FeedToken.user_id == user.id, FeedToken.scope == scope, FeedToken.revoked_at.is_(None)))
 
 
 def token_value(row: FeedToken) -> str:
+    """The secret part of a feed address, as it appears in the URL."""
     return _token_for(row.nonce)
 
 
 def ensure_token(user: User, *, scope: str = "all", now: datetime) -> FeedToken:
+    """The user's feed address of *scope*, made on first use."""
     return active_token(user, scope) or new_token(user, scope=scope, now=now)
 
 
@@ -328,6 +331,7 @@ def _one_per_date(found) -> list[tuple]:
 
 
 def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
+    """The calendar events of *feed*: dates (with the person's status in them) and bookings."""
     found = db.session.execute(_date_query(feed.kind), feed.params).unique().all()
     records = [
         # Every status change of the person's enrolment (waitlist, seat, withdrawal) is an update.

@@ -29,6 +29,7 @@ class LegalPage:
 
 
 def page(slug: str) -> LegalPage:
+    """A legal page as shown: the text an admin saved, else the starter draft (marked as a draft)."""
     if slug not in PAGES:
         raise NotFound()
     stored = db.session.get(LegalText, slug)
@@ -38,6 +39,7 @@ def page(slug: str) -> LegalPage:
 
 
 def save(actor: User, slug: str, body: str, *, now: datetime) -> LegalText:
+    """An admin saves a legal page's text (Markdown, not empty)."""
     ensure_role(actor, Role.ADMIN)
     if slug not in PAGES:
         raise NotFound()

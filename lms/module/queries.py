@@ -113,6 +113,7 @@ def upcoming_offerings(module_ids: list[int], filters: CatalogueFilter, *, now: 
 
 
 def offerings_of_module(module: Module, *, now: datetime, include_past: bool = False) -> list[Offering]:
+    """The module's offerings by start; without *include_past* only those not cancelled or over."""
     query = select(Offering).where(Offering.module_id == module.id).order_by(Offering.first_starts_at, Offering.id)
     if not include_past:
         query = query.where(Offering.state != OfferingState.CANCELLED,
@@ -121,6 +122,7 @@ def offerings_of_module(module: Module, *, now: datetime, include_past: bool = F
 
 
 def waitlist_length(offering: Offering) -> int:
+    """How many wait for a seat in *offering*."""
     return db.session.scalar(
         select(func.count(Enrolment.id)).where(Enrolment.offering_id == offering.id,
                                                Enrolment.status == EnrolmentStatus.WAITLISTED)
@@ -198,6 +200,7 @@ def managed_offerings_query(user, *, now: datetime) -> Select:
 
 
 def managed_modules_query(user) -> Select:
+    """Modules a trainer manages (all for admins), by title."""
     query = select(Module).order_by(Module.title, Module.id)
     if not user.has_role("admin"):
         query = query.where(
