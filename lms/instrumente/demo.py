@@ -1,5 +1,6 @@
 """Demo library: the starter instruments, each with a small PDF made here, published after review."""
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -22,7 +23,10 @@ TOPICS = {
 LINKS = {"I10": "http://www.kvjs.de/jugend/kinderschutz/kiwo-skala-kinderschutz-in-tageseinrichtungen.html"}
 
 
+@lru_cache(maxsize=len(INSTRUMENTS))
 def _pdf(title: str, text: str, now: datetime) -> bytes:
+    """A one-page PDF of the instrument. Kept per process for the same text and instant: each build
+    embeds the fonts (about a tenth of a second), and the tests seed the demo many times."""
     pdf = new_document(title=title, author="Netzwerke für Kinderschutz")
     pdf.set_creation_date(now)
     pdf.set_font("DejaVu", "B", 16)
