@@ -31,7 +31,7 @@ from lms.kalender import agenda as agenda_model
 from lms.kalender import services
 from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
-from lms.module.models import OfferingDate
+from lms.module.models import MANAGER_ROLES, OfferingDate
 from lms.submit import submit
 
 bp = Blueprint("kalender", __name__)
@@ -172,6 +172,7 @@ def agenda():
     today = now.astimezone(BERLIN).date()
     response = Response(render_template(
         "kalender/agenda.html", agenda=page, view=view, views=agenda_model.VIEWS, feed_url=feed_url, today=today,
-        tomorrow=today + timedelta(days=1), formats=FORMAT_LABELS, consultation_title=CONSULTATION_TITLE))
+        tomorrow=today + timedelta(days=1), formats=FORMAT_LABELS, consultation_title=CONSULTATION_TITLE,
+        manager_roles=MANAGER_ROLES))
     response.headers["Referrer-Policy"] = "no-referrer"  # the head links the feed address, a secret
     return response

@@ -342,6 +342,8 @@ ACTIVE_STATUSES = (EnrolmentStatus.REQUESTED, EnrolmentStatus.ENROLLED, Enrolmen
 
 # Who takes part in qualification (books places, sits the dates): the one list for pages and services.
 PARTICIPANT_ROLES = (Role.COORDINATOR, Role.PARTNER, Role.EXPERT)
+# Who manages offerings (participants, attendance): admins any, trainers those they teach (`Offering.can_manage`).
+MANAGER_ROLES = (Role.ADMIN, Role.TRAINER)
 
 
 class Enrolment(db.Model):

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, url_for
 from flask_babel import format_date
 from flask_login import current_user
 
-from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.db import utcnow
 from lms.extensions import db
@@ -19,7 +18,6 @@ from lms.startpage import register_section_provider
 
 bp = Blueprint("module", __name__)
 PER_PAGE = 20
-MANAGER_ROLES = (Role.ADMIN, Role.TRAINER)
 
 
 @bp.record_once

@@ -6,8 +6,8 @@ from lms.auth.permissions import role_required
 from lms.forms import ActionForm
 from lms.i18n import _
 from lms.module import queries, services
-from lms.module.models import EnrolmentStatus
-from lms.module.views import MANAGER_ROLES, _managed_offering, bp, clock
+from lms.module.models import MANAGER_ROLES, EnrolmentStatus
+from lms.module.views import _managed_offering, bp, clock
 from lms.submit import submit
 
 

@@ -11,8 +11,8 @@ from lms.i18n import _
 from lms.instrumente.models import Instrument, InstrumentState
 from lms.module import queries, services
 from lms.module.forms import ModuleForm
-from lms.module.models import Module, ModuleState
-from lms.module.views import MANAGER_ROLES, PER_PAGE, bp, clock
+from lms.module.models import MANAGER_ROLES, Module, ModuleState
+from lms.module.views import PER_PAGE, bp, clock
 from lms.submit import submit
 
 

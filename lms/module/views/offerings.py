@@ -12,8 +12,8 @@ from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _, ngettext
 from lms.module import queries, services
 from lms.module.forms import OfferingForm
-from lms.module.models import Module, Offering, OfferingState
-from lms.module.views import MANAGER_ROLES, _managed_offering, _offering_line, bp, clock
+from lms.module.models import MANAGER_ROLES, Module, Offering, OfferingState
+from lms.module.views import _managed_offering, _offering_line, bp, clock
 from lms.submit import submit
 
 

@@ -13,8 +13,8 @@ from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.module import exports, queries, services
 from lms.module.forms import PersonForm
-from lms.module.models import Enrolment, EnrolmentEvent, EnrolmentStatus
-from lms.module.views import MANAGER_ROLES, _form_errors, _managed_offering, _offering_line, bp, clock
+from lms.module.models import MANAGER_ROLES, Enrolment, EnrolmentEvent, EnrolmentStatus
+from lms.module.views import _form_errors, _managed_offering, _offering_line, bp, clock
 from lms.submit import submit
 
 
