@@ -96,3 +96,11 @@ def test_public_pages_have_no_axe_violations(page, full_demo):
     for path in ("/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/instrumente", "/gibt-es-nicht"):
         page.goto(path)
         assert_accessible(page)
+
+
+def test_the_check_finds_a_violation(page):
+    """assert_accessible can fail: an image without a text alternative is reported by its rule."""
+    page.set_content('<!doctype html><html lang="de"><head><title>Probe</title></head>'
+                     '<body><main><h1>Probe</h1><img src="data:,"></main></body></html>')
+    with pytest.raises(AssertionError, match="image-alt"):
+        assert_accessible(page)

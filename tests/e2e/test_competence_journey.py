@@ -12,7 +12,7 @@ from lms.kompetenzen import services as competence_services
 from lms.kompetenzen.models import Competence
 from lms.module import services
 from lms.module.services import ModuleInput, OfferingInput
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, open_page
 from tests.module.conftest import day_dates
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,7 @@ def test_profile_recommendation_enrolment_attendance_new_level(page, browser, li
     expect(page.get_by_text("Ihr Platz ist gebucht.")).to_be_visible()
 
     monkeypatch.setattr("lms.module.views.utcnow", lambda: utcnow() + timedelta(days=3))
-    trainer_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    trainer_page = open_page(browser, live_server)
     log_in(trainer_page, "referentin@example.org", demo_users)
     trainer_page.goto(f"/qualifizierung/verwaltung/angebote/{offering.id}/anwesenheit")
     trainer_page.get_by_label("Konstanze Koordination anwesend", exact=False).check()
@@ -103,7 +103,7 @@ def test_a_missing_prerequisite_leads_to_a_request_the_trainer_approves(page, br
     expect(page.locator("#mein-status")).to_contain_text("Angefragt")
     assert_accessible(page)
 
-    trainer_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    trainer_page = open_page(browser, live_server)
     log_in(trainer_page, "referentin@example.org", demo_users)
     trainer_page.goto(f"/qualifizierung/verwaltung/angebote/{offering.id}/teilnehmende")
     expect(trainer_page.get_by_text("Zulassung angefragt, es fehlt: Grundlagen der Netzwerkarbeit")).to_be_visible()

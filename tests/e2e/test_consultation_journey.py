@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from lms.db import utcnow
 from lms.ical import BERLIN
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +78,7 @@ def test_expert_offers_partner_books_expert_confirms_partner_moves_and_cancels(p
     assert_accessible(page)
 
     # A partner finds the expert, picks the first slot of the day and meets the identifier guard.
-    partner = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    partner = open_page(browser, live_server)
     log_in(partner, "partner@example.org", demo_users)
     partner.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Fachberatung").click()
     expect(partner.get_by_text("1 Fachkraft gefunden")).to_be_visible()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, open_page
 from tests.instrumente.conftest import pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -14,10 +14,6 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def app_config(tmp_path):
     return {"WTF_CSRF_ENABLED": True, "FILE_STORAGE_DIR": str(tmp_path / "files")}
-
-
-def _new_context_page(browser, live_server):
-    return browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
 
 
 def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, live_server, demo_users, tmp_path,
@@ -46,7 +42,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     expect(page.get_by_text("Das Instrument wartet auf die Prüfung durch eine zweite Person.")).to_be_visible()
     instrument_url = page.url
 
-    admin = _new_context_page(browser, live_server)
+    admin = open_page(browser, live_server)
     log_in(admin, "admin@example.org", demo_users)
     expect(admin.get_by_role("link", name="Wartet auf Ihre Prüfung (1)")).to_be_visible()
     admin.goto(instrument_url)
@@ -67,7 +63,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     expect(page.get_by_text("Neue Fassung in Prüfung").first).to_be_visible()
     assert_accessible(page)
 
-    visitor = _new_context_page(browser, live_server)  # meanwhile everybody else keeps version 1
+    visitor = open_page(browser, live_server)  # meanwhile everybody else keeps version 1
     visitor.goto(instrument_url)
     download_v1 = visitor.get_by_role("link", name="Herunterladen: Checkliste Helferkonferenz.pdf (Version 1)")
     expect(download_v1).to_be_visible()
@@ -75,7 +71,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     visitor.context.close()
 
     create_user("trainer", email="zweite.referentin@example.org", name="Tanja Trainerin")
-    second = _new_context_page(browser, live_server)
+    second = open_page(browser, live_server)
     log_in(second, "zweite.referentin@example.org", PASSWORD)
     assert_accessible(second)
     second.get_by_role("link", name="Wartet auf Ihre Prüfung (1)").click()
@@ -95,7 +91,7 @@ def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, 
     expect(second.get_by_text("Wartet auf Ihre Prüfung")).to_have_count(0)
     second.context.close()
 
-    partner = _new_context_page(browser, live_server)
+    partner = open_page(browser, live_server)
     log_in(partner, "partner@example.org", demo_users)
     partner.goto("/instrumente")
     partner.get_by_label("Suchbegriff").fill("Helferkonferenzen")

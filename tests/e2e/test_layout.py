@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from lms.extensions import db
 from lms.module.models import Certificate
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, open_page
 from tests.e2e.test_accessibility import PAGES, full_demo  # noqa: F401 - the shared demo fixture
 
 pytestmark = pytest.mark.e2e
@@ -107,9 +107,7 @@ def test_every_page_looks_finished_on_desktop_and_phone(browser, live_server, la
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems = []
     for viewport in WIDTHS.values():
-        context = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True, viewport=viewport)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
+        page = open_page(browser, live_server, viewport=viewport)
         try:
             if email:
                 log_in(page, email, PASSWORD)
@@ -124,7 +122,7 @@ def test_every_page_looks_finished_on_desktop_and_phone(browser, live_server, la
                 if path == "/":
                     page.screenshot(path=str(ARTIFACTS / f"{who}_{viewport['width']}_start.png"), full_page=True)
         finally:
-            context.close()
+            page.context.close()
     assert problems == [], f"{len(problems)} layout problems for {who}:\n" + "\n".join(problems)
 
 

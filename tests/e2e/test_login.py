@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -66,7 +66,7 @@ def test_admin_invites_a_partner_who_sets_up_the_account(page, demo_users, brows
     db.session.expire_all()
     body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "neue.partnerin@example.org"))
     path = next(line for line in body.splitlines() if "/einladung/" in line).replace("http://lms.test", "")
-    invited = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    invited = open_page(browser, live_server)
     invited.goto(path)
     assert_accessible(invited)
     invited.get_by_label("Neues Passwort", exact=True).fill("Nele-Passwort-1")

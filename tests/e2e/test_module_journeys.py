@@ -8,7 +8,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.module import services
 from lms.module.services import ModuleInput, OfferingInput
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, open_page
 from tests.module.conftest import day_dates
 
 pytestmark = pytest.mark.e2e
@@ -61,7 +61,7 @@ def test_coordinator_enrols_trainer_records_attendance_coordinator_gets_certific
     # Two days later the date has taken place; the trainer records attendance.
     later = utcnow() + timedelta(days=3)
     monkeypatch.setattr("lms.module.views.utcnow", lambda: later)
-    trainer_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    trainer_page = open_page(browser, live_server)
     log_in(trainer_page, "referentin@example.org", demo_users)
     trainer_page.goto(f"/qualifizierung/verwaltung/angebote/{offering.id}/anwesenheit")
     assert_accessible(trainer_page)
@@ -84,7 +84,7 @@ def test_coordinator_enrols_trainer_records_attendance_coordinator_gets_certific
 def test_full_offering_waitlist_and_promotion_when_someone_cancels(page, browser, live_server, published_offering,
                                                                    demo_users):
     offering = published_offering(capacity=1, title="Verfahren im Gefährdungsfall")
-    partner_page = browser.new_context(base_url=live_server, locale="de-DE", bypass_csp=True).new_page()
+    partner_page = open_page(browser, live_server)
     log_in(partner_page, "partner@example.org", demo_users)
     partner_page.goto(f"/qualifizierung/angebote/{offering.id}")
     partner_page.get_by_role("button", name="Platz buchen").click()
