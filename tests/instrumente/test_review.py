@@ -381,6 +381,38 @@ def test_two_reviewers_publishing_a_draft_at_once_make_one_decision(app, create_
         InstrumentReview.instrument_id == draft_id, InstrumentReview.approved.is_(True))) == 1
 
 
+
+def test_a_reviewer_whose_page_predates_another_decision_is_told_so(app, create_instrument, reviewer, create_user,
+                                                                     now):
+    """The other order of the race above, made certain: the second reviewer's session read the draft
+    before the first one's decision was committed, and checks it after."""
+    draft = create_instrument(state=InstrumentState.IN_REVIEW)
+    admin, ids = create_user("admin"), (draft.id, reviewer.id)
+    assert in_parallel(app, [lambda: services.review(db.session.get(User, ids[1]), db.session.get(Instrument, ids[0]),
+                                                     approve=True, comment="", now=now)]) == []
+    db.session.expire(draft, ["state"])
+    with pytest.raises(Conflict, match="inzwischen entschieden"):
+        services.review(admin, draft, approve=True, comment="", now=now)
+
+
+def test_a_rework_whose_proposal_was_approved_meanwhile_is_told_so(app, published, propose, editor, reviewer, now):
+    """The author's session still counts the instrument's versions as before the approval: the proposal
+    it would write takes the approved version's number, and the author is told, with nothing saved."""
+    proposal = propose(published)
+    counted = published.version_count  # read before the approval, as the author's page did
+    ids = proposal.id, reviewer.id, proposal.revision
+    assert in_parallel(app, [lambda: services.review_proposal(
+        db.session.get(User, ids[1]), db.session.get(InstrumentVersion, ids[0]), approve=True, comment="", now=now,
+        seen_revision=ids[2])]) == []
+    with pytest.raises(Conflict, match="inzwischen eine neue Fassung"):
+        services.update_instrument(editor, published, input_of(published, summary="Nachgebessert"), note="x",
+                                   upload=None, now=now)
+    db.session.rollback()
+    assert counted == 1 and published.version_count == 2 and services.open_proposal(published) is None
+    assert db.session.scalar(select(func.count(InstrumentVersion.id)).where(
+        InstrumentVersion.instrument_id == published.id)) == 2
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who,status", [("anonymous", 302), ("partner", 403), ("coordinator", 403), ("expert", 403),

@@ -1,4 +1,4 @@
-"""What the instrument rules refuse with when someone else acted first: the two Conflict texts and the
+"""What the instrument rules refuse with when someone else acted first: the Conflict texts and the
 conditional update (`_move`) that raises them.
 
 Shared by review, proposals and their rework, so it sits below all of them.
@@ -27,3 +27,7 @@ DECIDED_MEANWHILE = _l("Jemand hat das inzwischen entschieden oder geändert. Ih
 
 CHANGED_MEANWHILE = _l("Die neue Fassung wurde inzwischen entschieden oder verworfen. Ihre Änderung wurde nicht "
                        "gespeichert. Bitte prüfen Sie den aktuellen Stand.")
+
+
+PROPOSED_MEANWHILE = _l("Von diesem Instrument wurde inzwischen eine neue Fassung angelegt oder freigegeben. Ihre "
+                        "Änderung wurde nicht gespeichert. Bitte prüfen Sie den aktuellen Stand.")

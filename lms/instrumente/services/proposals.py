@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import SECTOR_LABELS, User
 from lms.errors import Conflict, DomainError, PermissionDenied
@@ -30,7 +31,7 @@ from lms.instrumente.services.content import (
     _values,
     proposal_input,
 )
-from lms.instrumente.services.errors import CHANGED_MEANWHILE, _move
+from lms.instrumente.services.errors import CHANGED_MEANWHILE, PROPOSED_MEANWHILE, _move
 from lms.instrumente.services.files import Upload, store_upload
 from lms.instrumente.services.mail import _ask_reviewers
 
@@ -59,10 +60,9 @@ def _propose(actor: User, instrument: Instrument, data: InstrumentInput, *, note
                              "wenn Sie sie nicht mehr brauchen."))
     _require_note(note)
     starts_waiting = proposal is None or proposal.proposal_state != ProposalState.PENDING
-    if proposal is None:  # a parallel second proposal fails on the unique indexes (409)
-        proposal = InstrumentVersion(instrument=instrument, number=instrument.version_count + 1, author_id=actor.id,
-                                     revision=1)
-        db.session.add(proposal)
+    if proposal is None:  # written below in a SAVEPOINT, where the unique indexes may refuse it
+        proposal = InstrumentVersion(instrument_id=instrument.id, number=instrument.version_count + 1,
+                                     author_id=actor.id, revision=1)
     else:  # claim the rework first: a decision or a discard that came first stops it
         _move(InstrumentVersion, proposal.id, InstrumentVersion.revision == proposal.revision,
               InstrumentVersion.proposal_state.is_not(None), message=CHANGED_MEANWHILE,
@@ -78,10 +78,25 @@ def _propose(actor: User, instrument: Instrument, data: InstrumentInput, *, note
         **{name: value for name, value in values.items() if name not in VERSION_FIELDS},
         "topics": list(data.topics), "sectors": _sectors(data.sectors),
     }
+    if proposal.id is None:
+        _write_new(proposal)
     db.session.flush()
     if starts_waiting:
         _ask_reviewers(instrument, author=actor, proposal=proposal, now=now)
     return proposal
+
+
+def _write_new(proposal: InstrumentVersion) -> None:
+    """Write a new proposal at once, in a SAVEPOINT: if a parallel proposal, or the approval of the one
+    its author was reworking, took its number (or the instrument's one open proposal) first, only
+    this row is undone and the author is told so as a Conflict."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(proposal)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(PROPOSED_MEANWHILE) from None
+    db.session.expire(proposal.instrument, ["versions"])
 
 
 def discard_proposal(actor: User, proposal: InstrumentVersion) -> None:

@@ -46,7 +46,9 @@ def review(actor: User, instrument: Instrument, *, approve: bool, comment: str, 
     (unless *notify* is off).
     """
     if not instrument.can_review(actor):
-        if instrument.state == InstrumentState.IN_REVIEW and actor.has_role(*REVIEWER_ROLES):
+        if instrument.state != InstrumentState.IN_REVIEW and actor.has_role(*REVIEWER_ROLES):
+            raise Conflict(DECIDED_MEANWHILE)  # a page from before another reviewer's decision
+        if actor.has_role(*REVIEWER_ROLES):
             raise PermissionDenied(_l("Eine zweite Person prüft: Sie können Ihre eigene Einreichung nicht freigeben."))
         raise PermissionDenied()
     if not approve and not comment.strip():
