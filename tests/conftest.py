@@ -12,10 +12,11 @@ import socket
 import threading
 from datetime import UTC, datetime
 from email import policy
+from pathlib import Path
 
 import flask_migrate
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import delete, event, inspect, text
 
@@ -174,6 +175,34 @@ def empty_tables() -> None:
         else:
             for table in tables:
                 connection.execute(delete(table))
+
+
+_SEEDED: dict[str, tuple[dict[str, list[dict]], dict[Path, bytes]]] = {}
+
+
+def seed_once(name: str, seed) -> None:
+    """Fill the empty database with what *seed* writes and commit: the first time in this process by
+    running it, later by copying back the rows and stored files it wrote (the whole demo takes 1.5 s
+    to seed and a tenth of that to copy). Only for seeds whose data is the same every time: the app's
+    clock is pinned, and rows keep their ids (sequences only grow, so new rows never collide)."""
+    files = Path(current_app.instance_path) / "files"
+    if name in _SEEDED:
+        rows, stored = _SEEDED[name]
+        with db.engine.begin() as connection:
+            for table in db.metadata.sorted_tables:
+                if rows[table.name]:
+                    connection.execute(table.insert(), rows[table.name])
+        for relative, data in stored.items():
+            (files / relative).parent.mkdir(parents=True, exist_ok=True)
+            (files / relative).write_bytes(data)
+        return
+    seed()
+    db.session.commit()
+    with db.engine.connect() as connection:  # by key, so a row that refers to an earlier one of its table follows it
+        rows = {table.name: [dict(row._mapping) for row in connection.execute(
+            table.select().order_by(*table.primary_key.columns))] for table in db.metadata.sorted_tables}
+    stored = {path.relative_to(files): path.read_bytes() for path in files.rglob("*") if path.is_file()}
+    _SEEDED[name] = rows, stored
 
 
 def in_parallel(app, calls) -> list[str]:

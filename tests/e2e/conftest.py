@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from lms.auth import demo
 from lms.db import utcnow
-from lms.extensions import db
+from tests.conftest import seed_once
 from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,8 +70,7 @@ def page(browser, live_server):
 
 @pytest.fixture
 def demo_users(app):
-    demo.seed(now=utcnow())
-    db.session.commit()
+    seed_once("demo users", lambda: demo.seed(now=utcnow()))
     return demo.DEMO_PASSWORD
 
 

@@ -11,22 +11,17 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
+from tests.conftest import seed_once
 from tests.e2e.conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def app_config(tmp_path):
-    return {"WTF_CSRF_ENABLED": True, "FILE_STORAGE_DIR": str(tmp_path / "files")}
-
 
 @pytest.fixture
 def full_demo(app):
     now = utcnow()
-    for seed in DEMO_SEEDERS:
-        seed(now=now)
-    db.session.commit()
+    seed_once("full demo", lambda: [seed(now=now) for seed in DEMO_SEEDERS])
     expert = find_user_by_email("fachkraft@example.org")
 
     def consultation(status):  # the demo expert's first booking in *status*

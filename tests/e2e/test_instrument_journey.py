@@ -11,10 +11,6 @@ from tests.instrumente.conftest import pdf_bytes
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def app_config(tmp_path):
-    return {"WTF_CSRF_ENABLED": True, "FILE_STORAGE_DIR": str(tmp_path / "files")}
-
 
 def test_trainer_publishes_partner_finds_downloads_and_bookmarks(page, browser, live_server, demo_users, tmp_path,
                                                                  create_user):

@@ -105,13 +105,14 @@ def test_every_page_looks_finished_on_desktop_and_phone(browser, live_server, la
     paths = ["/", *(path for path in PAGES[email] if path != "/")] if email else PUBLIC_PAGES
     who = email.split("@")[0] if email else "visitor"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    problems = []
+    problems, signed_in = [], None  # the second width reuses the first one's sign-in
     for viewport in WIDTHS.values():
-        page = open_page(browser, live_server, viewport=viewport)
+        page = open_page(browser, live_server, viewport=viewport, storage_state=signed_in)
         try:
-            if email:
+            if email and signed_in is None:
                 log_in(page, email, PASSWORD)
                 page.wait_for_url("**/")
+                signed_in = page.context.storage_state()
             for path in paths:
                 url = path.format(**layout_demo)
                 response = page.goto(url)

@@ -2,6 +2,8 @@
 import io
 import itertools
 import zipfile
+from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
@@ -24,8 +26,10 @@ def input_of(instrument, **changes) -> InstrumentInput:
     return data
 
 
+@lru_cache
 def pdf_bytes(text="Checkliste") -> bytes:
-    """A small real PDF; the same text gives the same bytes."""
+    """A small real PDF; the same text gives the same bytes, built once per text (embedding the font
+    takes a sixth of a second)."""
     pdf = new_document(title=text, author="Test")
     pdf.set_creation_date(FIXED_NOW)
     pdf.cell(0, 10, text)
@@ -63,8 +67,9 @@ def reviewer(create_user):
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    return {"FILE_STORAGE_DIR": str(tmp_path / "files")}
+def stored_files(app) -> Path:
+    """Where the app stores uploaded files in this test: its instance folder, a new one per test."""
+    return Path(app.instance_path) / "files"
 
 
 @pytest.fixture

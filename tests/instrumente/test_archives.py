@@ -152,7 +152,7 @@ def test_a_lying_size_is_caught_after_reading_one_byte_past_it(app):
     assert detect(odt_with(Part("content.xml", packed, zlib.crc32(bytes(2000)), 2000))) == ODT
 
 
-def test_a_bomb_is_refused_by_the_service_and_nothing_is_stored(app, editor, upload, now, tmp_path):
+def test_a_bomb_is_refused_by_the_service_and_nothing_is_stored(app, editor, upload, now, stored_files):
     with pytest.raises(UnsupportedFile) as raised:
         services.create_instrument(editor, services.InstrumentInput(
             title="Bombe", kind="analysis", summary="x", description="", dimension="internal", topics=[], sectors=[],
@@ -160,11 +160,11 @@ def test_a_bomb_is_refused_by_the_service_and_nothing_is_stored(app, editor, upl
     assert TOO_LARGE in str(raised.value.message)
     db.session.rollback()
     assert db.session.scalar(select(func.count(StoredFile.sha256))) == 0
-    assert not (tmp_path / "files").exists() or not any((tmp_path / "files").rglob("*"))
+    assert not any(stored_files.rglob("*"))
 
 
 @pytest.mark.parametrize("name", ["mimetype", "lying content"])
-def test_a_bomb_uploaded_through_the_form_re_renders_it_with_the_message(client, editor, tmp_path, name):
+def test_a_bomb_uploaded_through_the_form_re_renders_it_with_the_message(client, editor, stored_files, name):
     build, message = BOMBS[name]
     login_as(client, editor)
     response = client.post("/instrumente/neu", data={
@@ -173,7 +173,7 @@ def test_a_bomb_uploaded_through_the_form_re_renders_it_with_the_message(client,
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Instrument.id))) == 0
     assert db.session.scalar(select(func.count(StoredFile.sha256))) == 0
-    assert not (tmp_path / "files").exists() or not any((tmp_path / "files").rglob("*"))
+    assert not any(stored_files.rglob("*"))
 
 
 def test_a_bomb_as_a_new_version_leaves_the_instrument_as_it_was(client, editor, create_instrument):

@@ -84,14 +84,15 @@ def test_allowed_types_are_recognised_by_content(app, name, data, mime):
     ("archiv.docx", b"PK\x03\x04kaputt", "kein Office-Dokument"),
     ("bild.svg", b"<svg onload='alert(1)'/>", "HTML"),
 ])
-def test_disallowed_or_disguised_files_are_refused_and_nothing_is_stored(app, tmp_path, editor, name, data, message):
+def test_disallowed_or_disguised_files_are_refused_and_nothing_is_stored(app, stored_files, editor, name, data,
+                                                                         message):
     with pytest.raises(UnsupportedFile, match=message):
         services.create_instrument(editor, InstrumentInput(
             title="X", kind="analysis", summary="s", description="", dimension="internal", topics=[], sectors=[],
             licence_note="", visibility="public"), upload=Upload(name, data), now=None)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Instrument.id))) == 0
-    assert not any((tmp_path / "files").rglob("*")) if (tmp_path / "files").exists() else True
+    assert not any(stored_files.rglob("*"))
 
 
 @pytest.mark.parametrize("raw,expected", [
