@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.models import Role, User
-from lms.auth.permissions import require, role_required
+from lms.auth.permissions import permitted, role_required
 from lms.auth.services import all_regions, find_user_by_email
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
@@ -130,8 +130,7 @@ def confirmations():
 @bp.route("/kompetenzen/module/<int:module_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN, Role.TRAINER)
 def module_mapping(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.can_edit(current_user))
+    module = permitted(Module, module_id, Module.can_edit)
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -257,8 +256,7 @@ def targets():
 @bp.route("/kompetenzen/instrumente/<int:instrument_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN, Role.TRAINER)
 def instrument_links(instrument_id: int):
-    instrument = db.get_or_404(Instrument, instrument_id)
-    require(instrument.is_editor(current_user))
+    instrument = permitted(Instrument, instrument_id, Instrument.is_editor)
     form = ActionForm()
     def save():
         for competence in services.competences():

@@ -8,11 +8,9 @@ The blueprint and what several pages share live here; the pages are in one modul
 progress), `review` (submitting, reviewing, new versions, withdrawing, deleting) and `bookmarks`
 (the Merkliste).
 """
-from flask import Blueprint, abort, current_app, redirect, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, redirect, url_for
 
-from lms.auth.permissions import require
-from lms.extensions import db
+from lms.auth.permissions import permitted, visible_or_404
 from lms.i18n import _
 from lms.instrumente import queries
 from lms.instrumente.models import EDITOR_ROLES, REVIEWER_ROLES, Instrument
@@ -55,16 +53,11 @@ def _register_notices(state) -> None:
 
 
 def _visible(instrument_id: int) -> Instrument:
-    instrument = db.get_or_404(Instrument, instrument_id)
-    if not instrument.can_view(current_user):
-        abort(404)
-    return instrument
+    return visible_or_404(Instrument, instrument_id)
 
 
 def _editable(instrument_id: int) -> Instrument:
-    instrument = db.get_or_404(Instrument, instrument_id)
-    require(instrument.can_edit(current_user))
-    return instrument
+    return permitted(Instrument, instrument_id, Instrument.can_edit)
 
 
 def _act(instrument: Instrument, action, success: str):

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.auth.permissions import require, role_required
+from lms.auth.permissions import permitted, role_required
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import Conflict, PermissionDenied
@@ -51,8 +51,7 @@ def review(instrument_id: int):
 
 
 def _open_proposal(instrument_id: int) -> tuple[Instrument, InstrumentVersion | None]:
-    instrument = db.get_or_404(Instrument, instrument_id)
-    require(instrument.can_see_proposals(current_user))
+    instrument = permitted(Instrument, instrument_id, Instrument.can_see_proposals)
     return instrument, services.open_proposal(instrument)
 
 

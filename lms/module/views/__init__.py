@@ -4,13 +4,11 @@ The blueprint and what several pages share live here; the pages themselves are i
 aggregate: `catalogue` (public module and offering pages), `certificates` (checking and downloading
 them), `enrolment` (signing up, withdrawing, "Mein Lernen"), `modules` and `offerings` (the trainers'
 editing), `participants` (the list, requests, admission, export) and `attendance`."""
-from flask import Blueprint, abort, current_app, url_for
+from flask import Blueprint, current_app, url_for
 from flask_babel import format_date
-from flask_login import current_user
 
-from lms.auth.permissions import require
+from lms.auth.permissions import permitted, visible_or_404
 from lms.db import utcnow
-from lms.extensions import db
 from lms.i18n import _
 from lms.module import services, startpage
 from lms.module.models import Module, Offering
@@ -26,23 +24,15 @@ def _register_start_sections(state) -> None:
 
 
 def _visible_module(module_id: int) -> Module:
-    module = db.get_or_404(Module, module_id)
-    if not module.can_view(current_user):
-        abort(404)
-    return module
+    return visible_or_404(Module, module_id)
 
 
 def _visible_offering(offering_id: int) -> Offering:
-    offering = db.get_or_404(Offering, offering_id)
-    if not offering.can_view(current_user):
-        abort(404)
-    return offering
+    return visible_or_404(Offering, offering_id)
 
 
 def _managed_offering(offering_id: int) -> Offering:
-    offering = db.get_or_404(Offering, offering_id)
-    require(offering.can_manage(current_user))
-    return offering
+    return permitted(Offering, offering_id, Offering.can_manage)
 
 
 def register_panel(app, provider) -> None:

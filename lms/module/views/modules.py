@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from lms.auth.models import Role, User
-from lms.auth.permissions import require, role_required
+from lms.auth.permissions import permitted, role_required
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
@@ -65,8 +65,7 @@ def new_module():
 @bp.route("/qualifizierung/verwaltung/module/<int:module_id>", methods=["GET", "POST"])
 @role_required(*MANAGER_ROLES)
 def edit_module(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.can_edit(current_user))
+    module = permitted(Module, module_id, Module.can_edit)
     form = _module_form(module)
     if form.validate_on_submit() and submit(
             lambda: services.update_module(current_user, module, form.to_input(), now=clock()), form=form,
@@ -80,8 +79,7 @@ def edit_module(module_id: int):
 @bp.post("/qualifizierung/verwaltung/module/<int:module_id>/status")
 @role_required(*MANAGER_ROLES)
 def module_state(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.can_edit(current_user))
+    module = permitted(Module, module_id, Module.can_edit)
     if ActionForm().validate_on_submit() and submit(
             lambda: services.set_module_state(current_user, module, request.form.get("state", ""), now=clock())):
         flash(_("Der Status des Moduls ist jetzt: %(state)s.", state=module.state_label), "success")

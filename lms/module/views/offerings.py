@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.models import Role, User
-from lms.auth.permissions import require, role_required
+from lms.auth.permissions import permitted, role_required
 from lms.auth.services import all_regions
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.extensions import db
@@ -33,8 +33,7 @@ def _offering_form(offering: Offering | None = None) -> OfferingForm:
 @bp.route("/qualifizierung/verwaltung/module/<int:module_id>/durchfuehrungen/neu", methods=["GET", "POST"])
 @role_required(*MANAGER_ROLES)
 def new_offering(module_id: int):
-    module = db.get_or_404(Module, module_id)
-    require(module.can_edit(current_user))
+    module = permitted(Module, module_id, Module.can_edit)
     form = _offering_form()
     if form.add_date.data:  # "Weiteren Termin hinzufügen": the same form with one more row, nothing saved
         form.add_row()
