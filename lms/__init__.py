@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.legal import views as legal_views
     from lms.logmask import init_logging
     from lms.module import views as module_views
+    from lms.netzwerk import views as network_views
     from lms.signals import completion_recorded, completion_revoked
 
     app.register_blueprint(core.bp)
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(consultation_views.bp)
     app.register_blueprint(calendar_views.bp)
     app.register_blueprint(legal_views.bp)
+    app.register_blueprint(network_views.bp)
     legal_views.init_legal(app)
     init_logging(app)
     calendar_polling.init_polls(app)

@@ -14,10 +14,11 @@ from lms.extensions import db
 from lms.instrumente import demo as instrument_demo
 from lms.kompetenzen import demo as competence_demo
 from lms.module import demo as module_demo
+from lms.netzwerk import demo as network_demo
 
 # Each package's demo seeder, in dependency order.
 DEMO_SEEDERS = (auth_demo.seed, instrument_demo.seed, module_demo.seed, competence_demo.seed,
-                consultation_demo.seed)
+                consultation_demo.seed, network_demo.seed)
 
 
 def _create_app():

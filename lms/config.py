@@ -63,6 +63,8 @@ class Config:
     CONSULTATION_MAX_OPEN_PER_EXPERT = 2  # open bookings one booker may hold with one expert
     CONSULTATION_CHANGE_CUTOFF_MINUTES = 120  # bookers move a booking until this long before it starts
     CONSULTATION_RETENTION_DAYS = 90  # case content is erased this long after the consultation
+    NETWORK_CONFIRM_AFTER_DAYS = 183  # an emergency number unconfirmed this long asks its owner by mail
+    NETWORK_CONFIRM_GRACE_DAYS = 14  # and shows as "nicht bestätigt" this long after that
 
     FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)
     FEED_HORIZON_MONTHS = 12  # feeds hold events from 30 days back to this far ahead
@@ -113,6 +115,8 @@ ENVIRONMENT = {
     "CONSULTATION_MAX_OPEN_PER_EXPERT": ("CONSULTATION_MAX_OPEN_PER_EXPERT", int),
     "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
+    "NETWORK_CONFIRM_AFTER_DAYS": ("NETWORK_CONFIRM_AFTER_DAYS", int),
+    "NETWORK_CONFIRM_GRACE_DAYS": ("NETWORK_CONFIRM_GRACE_DAYS", int),
     "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
     "FEED_HORIZON_MONTHS": ("FEED_HORIZON_MONTHS", int),
     "MIN_GROUP_SIZE": ("MIN_GROUP_SIZE", int),

@@ -99,6 +99,12 @@ AREAS = (
         _l("In der Praxis gezeigte Kompetenzstufen von Teilnehmenden bestätigen."),
     ),
     Area(
+        "netzwerk.numbers",
+        _l("Notrufnummern"),
+        _l("Die Nummern der Notfallansicht pflegen und bestätigen: Jugendamt, Hotline, Polizei, Notdienste."),
+        administration=True,
+    ),
+    Area(
         "module.manage",
         _l("Module verwalten"),
         _l("Module und Durchführungen planen, Teilnehmende und Anwesenheit pflegen."),

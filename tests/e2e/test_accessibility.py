@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 import pytest
 
+from lms.auth.models import Region
 from lms.auth.services import find_user_by_email
 from lms.beratung import services as consultation_services
 from lms.beratung.models import Consultation
@@ -11,6 +12,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
+from lms.netzwerk.models import EmergencyNumber
 from tests.conftest import seed_once
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -40,6 +42,9 @@ def full_demo(app):
         "slot": quote(slot.starts_at.isoformat(), safe=":"),
         "requested": consultation("requested"),  # booked by the demo coordinator
         "held": consultation("completed"),  # booked by the demo partner, with case content and outcome
+        "region": db.session.scalar(db.select(Region.id).where(Region.name == "Dresden")),
+        "number": db.session.scalar(db.select(EmergencyNumber.id).join(EmergencyNumber.region)
+                                    .where(Region.name == "Dresden").order_by(EmergencyNumber.id)),
     }
 
 
@@ -64,7 +69,8 @@ PAGES = {
         "/beratung", "/beratung?art=case_consult_8b&frei=14", "/beratung/fachkraefte/{expert}",
         "/beratung/fachkraefte/{expert}/buchen?beginn={slot}", "/beratung/fachkraefte/{expert}?verschieben={requested}",
         "/beratung/buchungen", "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{requested}",
-        "/beratung/uebersicht",
+        "/beratung/uebersicht", "/notfall/{region}", "/netzwerk/notrufnummern", "/netzwerk/notrufnummern/neu",
+        "/netzwerk/notrufnummern/{number}",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",
@@ -88,7 +94,8 @@ def test_pages_have_no_axe_violations(page, full_demo, email):
 
 
 def test_public_pages_have_no_axe_violations(page, full_demo):
-    for path in ("/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/instrumente", "/gibt-es-nicht"):
+    for path in ("/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/instrumente", "/gibt-es-nicht",
+                 "/notfall", f"/notfall/{full_demo['region']}"):
         page.goto(path)
         assert_accessible(page)
 

@@ -23,7 +23,7 @@ WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "he
 PUBLIC_PAGES = [
     "/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/qualifizierung/module/{module}",
     "/qualifizierung/angebote/{offering}", "/instrumente", "/instrumente?q=Helferkonferenz", "/instrumente/{instrument}",
-    "/nachweis", "/nachweis/{certificate}", "/gibt-es-nicht",
+    "/nachweis", "/nachweis/{certificate}", "/gibt-es-nicht", "/notfall", "/notfall/{region}",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout"
 SMALLEST_CHART_TEXT = 12  # px as rendered

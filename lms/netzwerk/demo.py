@@ -1,0 +1,50 @@
+"""Demo emergency numbers for the four Saxon project sites: invented, obviously fictitious numbers
+(0351 000…), realistic hours. Creating them twice changes nothing."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from lms.auth.models import Region
+from lms.auth.services import find_user_by_email
+from lms.extensions import db
+from lms.netzwerk.hours import parse
+from lms.netzwerk.models import EmergencyKind, EmergencyNumber, EmergencyWindow
+
+OFFICE = "Mo–Do 08:00–16:00\nFr 08:00–13:00"
+OUTSIDE = "Mo–Do 00:00–08:00\nMo–Do 16:00–24:00\nFr 00:00–08:00\nFr 13:00–24:00\nSa, So 00:00–24:00"
+# (region, area code): each site gets the same kinds of number, with its own invented digits.
+SITES = (("Dresden", "0351"), ("Leipzig", "0341"), ("Landkreis Leipzig", "03433"), ("Vogtlandkreis", "03741"))
+
+
+def _numbers(code: str, region: str) -> list[tuple]:
+    """(kind, name, phone, hours or None for round the clock, note, age in days of the confirmation)."""
+    return [
+        (EmergencyKind.YOUTH_OFFICE, f"Jugendamt {region}, Allgemeiner Sozialer Dienst", f"{code} 000 1100", OFFICE,
+         "Meldungen nach § 8a SGB VIII während der Dienstzeit.", 20),
+        (EmergencyKind.YOUTH_OFFICE, f"Bereitschaftsdienst des Jugendamts {region}", f"{code} 000 1199", OUTSIDE,
+         "Außerhalb der Dienstzeit, auch an Feiertagen.", 40),
+        (EmergencyKind.MEDICAL_HOTLINE, "Medizinische Kinderschutzhotline (Demo)", "0800 000 1919", None,
+         "Für Ärzt*innen, Pflege und Therapie: Beratung durch Kinderschutzmediziner*innen.", 100),
+        (EmergencyKind.POLICE, f"Polizeirevier {region}, Opferschutz", f"{code} 000 2200", None, "", 210),
+        (EmergencyKind.CRISIS, f"Kinder- und Jugendnotdienst {region}", f"{code} 000 3300", None,
+         "Inobhutnahme und Zuflucht für Kinder und Jugendliche.", 60),
+    ]
+
+
+def seed(*, now: datetime) -> list:
+    owner = find_user_by_email("koordination@example.org") or find_user_by_email("admin@example.org")
+    regions = {region.name: region for region in db.session.scalars(select(Region))}
+    for region_name, code in SITES:
+        region = regions.get(region_name)
+        if region is None or db.session.scalar(select(EmergencyNumber.id).where(EmergencyNumber.region_id == region.id)):
+            continue
+        for kind, name, phone, hours, note, age in _numbers(code, region_name):
+            confirmed = now - timedelta(days=age)
+            db.session.add(EmergencyNumber(
+                region_id=region.id, kind=kind, name=name, phone=phone, note=note, always=hours is None,
+                owner_id=owner.id if owner else None, confirmed_at=confirmed, created_at=confirmed,
+                updated_at=confirmed, reminded_at=now - timedelta(days=20) if age > 183 else None,
+                window_rows=[EmergencyWindow(weekday=w.weekday, starts=w.starts, ends=w.ends)
+                             for w in parse(hours or "")]))
+    db.session.flush()
+    return []

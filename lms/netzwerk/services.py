@@ -1,0 +1,146 @@
+"""The rules for emergency numbers: who keeps them, what a number needs, that of each exclusive kind one
+number at a time is the one to call, and asking owners to confirm numbers nobody has looked at for long.
+
+Every number has an owner (who last saved or confirmed it) and a "zuletzt bestätigt" date. A number
+not confirmed for NETWORK_CONFIRM_AFTER_DAYS asks its owner once by mail to confirm or correct it
+(`reminded_at` records that, so a scheduler restart sends nothing twice); after a further
+NETWORK_CONFIRM_GRACE_DAYS the emergency view marks it "nicht bestätigt" (it is still shown: an old
+number is better than none at 17:00).
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from lms.auth.models import Region, Role, User
+from lms.auth.queries import users_query
+from lms.errors import DomainError, PermissionDenied
+from lms.extensions import db
+from lms.i18n import _l
+from lms.links import external_url
+from lms.netzwerk import hours
+from lms.netzwerk.models import EMERGENCY_KIND_LABELS, EXCLUSIVE_KINDS, EmergencyNumber, EmergencyWindow
+from lms.notifications.services import queue_mail
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ()/\-]*$")
+
+
+class NumberRefused(DomainError):
+    """A number's input breaks a rule; `form_field` names the field to show it at."""
+
+    def __init__(self, message, field: str):
+        super().__init__(message)
+        self.form_field = field
+
+
+@dataclass
+class NumberInput:
+    region_id: int
+    kind: str
+    name: str
+    phone: str
+    note: str
+    always: bool
+    hours: str  # one window per line, see lms/netzwerk/hours.py
+
+
+def confirm_periods() -> tuple[timedelta, timedelta]:
+    """(after, grace): how long a confirmation holds, and how long its owner then has to answer."""
+    config = current_app.config
+    return timedelta(days=config["NETWORK_CONFIRM_AFTER_DAYS"]), timedelta(days=config["NETWORK_CONFIRM_GRACE_DAYS"])
+
+
+def may_keep(user: User, region_id: int) -> bool:
+    """Admins keep every region's numbers, coordinators their own region's (as `EmergencyNumber.can_edit`)."""
+    return EmergencyNumber(region_id=region_id).can_edit(user)
+
+
+def _windows(data: NumberInput, number_id: int | None) -> list[hours.Window]:
+    if data.kind not in EMERGENCY_KIND_LABELS:
+        raise NumberRefused(_l("Bitte wählen Sie eine Art aus der Liste."), "kind")
+    if not data.name.strip():
+        raise NumberRefused(_l("Bitte geben Sie an, wer unter der Nummer erreichbar ist."), "name")
+    digits = re.sub(r"\D", "", data.phone)
+    if not PHONE.match(data.phone.strip()) or len(digits) < 3 or len(digits) > 20:
+        raise NumberRefused(_l("Bitte geben Sie eine Telefonnummer aus Ziffern an, z. B. „0351 4886622“ oder "
+                               "„110“."), "phone")
+    try:
+        windows = [] if data.always else hours.parse(data.hours)
+    except hours.HoursError as error:
+        raise NumberRefused(str(error), "hours") from None
+    if not data.always and not windows:
+        raise NumberRefused(_l("Bitte geben Sie an, wann die Nummer erreichbar ist, oder wählen Sie „rund um die "
+                               "Uhr“."), "hours")
+    if data.kind in EXCLUSIVE_KINDS:
+        others = db.session.scalars(select(EmergencyNumber).where(
+            EmergencyNumber.region_id == data.region_id, EmergencyNumber.kind == data.kind,
+            EmergencyNumber.id != (number_id or 0)))
+        for other in others:
+            if data.always or other.always or any(w.overlaps(o) for w in windows for o in other.windows):
+                raise NumberRefused(_l(
+                    "Die Zeiten überschneiden sich mit „%(name)s“ (%(hours)s). Von jeder Art ist zu jeder Zeit "
+                    "genau eine Nummer die richtige: Bitte passen Sie die Zeiten an.", name=other.name,
+                    hours=_l("rund um die Uhr") if other.always else ", ".join(hours.lines(other.windows))),
+                    "hours")
+    return windows
+
+
+def save_number(actor: User, number: EmergencyNumber | None, data: NumberInput, *, now: datetime) -> EmergencyNumber:
+    """Create or change a number; saving confirms it, and its owner becomes *actor*."""
+    if not may_keep(actor, data.region_id) or (number is not None and not number.can_edit(actor)):
+        raise PermissionDenied()
+    if db.session.get(Region, data.region_id) is None:
+        raise NumberRefused(_l("Bitte wählen Sie eine Region aus der Liste."), "region_id")
+    windows = _windows(data, number.id if number else None)
+    if number is None:
+        number = EmergencyNumber(created_at=now)
+        db.session.add(number)
+    number.region_id, number.kind = data.region_id, data.kind
+    number.name, number.phone, number.note = data.name.strip()[:160], data.phone.strip(), data.note.strip()[:500]
+    number.always = data.always
+    number.window_rows = [EmergencyWindow(weekday=w.weekday, starts=w.starts, ends=w.ends) for w in windows]
+    _confirmed(number, actor, now)
+    db.session.flush()
+    return number
+
+
+def _confirmed(number: EmergencyNumber, actor: User, now: datetime) -> None:
+    number.owner_id, number.confirmed_at, number.reminded_at, number.updated_at = actor.id, now, None, now
+
+
+def confirm_number(actor: User, number: EmergencyNumber, *, now: datetime) -> None:
+    """"Stimmt noch": the number is confirmed as it is, by *actor*, who becomes its owner."""
+    if not number.can_edit(actor):
+        raise PermissionDenied()
+    _confirmed(number, actor, now)
+    db.session.flush()
+
+
+def delete_number(actor: User, number: EmergencyNumber) -> None:
+    if not number.can_edit(actor):
+        raise PermissionDenied()
+    db.session.delete(number)
+    db.session.flush()
+
+
+def ask_owners_to_confirm(*, now: datetime) -> int:
+    """Mail the owner of each number not confirmed for the configured period, once; return how many.
+
+    Without an active owner the region's coordinators are asked instead."""
+    after, _grace = confirm_periods()
+    due = db.session.scalars(select(EmergencyNumber).where(
+        EmergencyNumber.confirmed_at <= now - after, EmergencyNumber.reminded_at.is_(None))
+        .order_by(EmergencyNumber.id)).all()
+    for number in due:
+        owner = number.owner if number.owner is not None and number.owner.active else None
+        people = [owner] if owner else db.session.scalars(
+            users_query(role=Role.COORDINATOR, region_id=number.region_id).where(User.active.is_(True)))
+        for person in people:
+            queue_mail(recipient=person.email, template="netzwerk/confirm_number", locale=person.locale, now=now,
+                       user=person, number=number, link=external_url("netzwerk.edit_number", number_id=number.id),
+                       emergency_link=external_url("netzwerk.emergency", region_id=number.region_id))
+        number.reminded_at = now
+    db.session.flush()
+    return len(due)

@@ -1,0 +1,6 @@
+"""Scheduled work of the network package (thin: the services do it)."""
+from lms.netzwerk.services import ask_owners_to_confirm
+
+
+def ask_to_confirm_numbers(*, now) -> None:
+    ask_owners_to_confirm(now=now)
