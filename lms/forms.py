@@ -1,10 +1,16 @@
 """Form pieces every package uses."""
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.i18n import _l
+
+
+def choices(labels: dict, *, empty=None) -> list[SelectChoice]:
+    """A select's choices from a {code: label} mapping, optionally led by an empty choice."""
+    return ([SelectChoice("", empty)] if empty else []) + [SelectChoice(code, label) for code, label in labels.items()]
 
 
 class Required:

@@ -41,6 +41,12 @@ AREAS = (
         visitors=True,
     ),
     Area(
+        "netzwerk.directory",
+        _l("Netzwerk"),
+        _l("Einrichtungen der Region mit ihren verbindlichen Ansprechpersonen finden."),
+        visitors=True,
+    ),
+    Area(
         "instrumente.bookmarks",
         _l("Merkliste"),
         _l("Gemerkte Instrumente und ihre neuen Versionen."),

@@ -42,7 +42,7 @@ from lms.beratung.services import (
     ProfileInput,
     WindowInput,
 )
-from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required
+from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required, choices
 from lms.i18n import _l
 
 WEEKDAYS = (_l("Montag"), _l("Dienstag"), _l("Mittwoch"), _l("Donnerstag"), _l("Freitag"), _l("Samstag"),
@@ -80,11 +80,6 @@ def _length(maximum: int):
     return Length(max=maximum, message=_l("Höchstens %(max)d Zeichen."))
 
 
-def _choices(labels: dict, *, empty=None) -> list:
-    choices = [SelectChoice(code, label) for code, label in labels.items()]
-    return ([SelectChoice("", empty)] if empty else []) + choices
-
-
 def _number(label, low: int, high: int, **kwargs):
     return IntegerField(label, validators=[
         InputRequired(_l("Bitte geben Sie eine Zahl an.")),
@@ -96,9 +91,9 @@ class ProfileForm(FlaskForm):
     specialisations = StringField(_l("Schwerpunkte"), description=_l("Zum Beispiel: Frühe Kindheit, sexualisierte Gewalt, Schule."),
                                   validators=[Optional(), _length(500)])
     languages = StringField(_l("Sprachen"), default="Deutsch", validators=[Optional(), _length(200)])
-    types = MultiCheckboxField(_l("Beratungsarten"), choices=_choices({c: t.label for c, t in BOOKABLE_TYPES.items()}),
+    types = MultiCheckboxField(_l("Beratungsarten"), choices=choices({c: t.label for c, t in BOOKABLE_TYPES.items()}),
                                validators=[Required()])
-    formats = MultiCheckboxField(_l("Formate"), choices=_choices(FORMAT_LABELS), validators=[Required()])
+    formats = MultiCheckboxField(_l("Formate"), choices=choices(FORMAT_LABELS), validators=[Required()])
     place = StringField(_l("Ort für Beratungen vor Ort"), description=_l("Nötig, wenn Sie vor Ort beraten."),
                         validators=[Conditional(), Optional(), _length(300)])
     phone = StringField(_l("Telefonnummer für telefonische Beratungen"),
@@ -109,7 +104,7 @@ class ProfileForm(FlaskForm):
         Conditional(), Optional(),
         URL(require_tld=False, message=_l("Bitte geben Sie eine vollständige Adresse mit https:// an.")),
         _length(500)])
-    sectors = MultiCheckboxField(_l("Sektoren, für die Sie beraten"), choices=_choices(SECTOR_LABELS),
+    sectors = MultiCheckboxField(_l("Sektoren, für die Sie beraten"), choices=choices(SECTOR_LABELS),
                                  validators=[Optional()])
     regions = MultiCheckboxField(_l("Regionen, für die Sie beraten"), coerce=int, validators=[Optional()])
     slot_minutes = SelectField(_l("Länge eines Termins"), coerce=int,
@@ -196,13 +191,13 @@ class BookingForm(FlaskForm):
     starts_at = HiddenField()
     type_code = SelectField(_l("Beratungsart"), validators=[InputRequired(_l("Bitte wählen Sie eine Beratungsart."))])
     format = SelectField(_l("Format"), validators=[InputRequired(_l("Bitte wählen Sie ein Format."))])
-    age_band = SelectField(_l("Alter des Kindes"), choices=_choices(AGE_BANDS, empty=_l("– bitte wählen –")),
+    age_band = SelectField(_l("Alter des Kindes"), choices=choices(AGE_BANDS, empty=_l("– bitte wählen –")),
                            validators=[ForCaseTypes()])
-    concern = SelectField(_l("Art der Sorge"), choices=_choices(CONCERNS, empty=_l("– bitte wählen –")),
+    concern = SelectField(_l("Art der Sorge"), choices=choices(CONCERNS, empty=_l("– bitte wählen –")),
                           validators=[ForCaseTypes()])
-    setting = SelectField(_l("Umfeld"), choices=_choices(SETTINGS, empty=_l("– bitte wählen –")),
+    setting = SelectField(_l("Umfeld"), choices=choices(SETTINGS, empty=_l("– bitte wählen –")),
                           validators=[ForCaseTypes()])
-    urgency = SelectField(_l("Dringlichkeit"), choices=_choices(URGENCIES, empty=_l("– bitte wählen –")),
+    urgency = SelectField(_l("Dringlichkeit"), choices=choices(URGENCIES, empty=_l("– bitte wählen –")),
                           validators=[ForCaseTypes()])
     vignette = TextAreaField(
         _l("Fallvignette"),
@@ -252,7 +247,7 @@ class RescheduleForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    result = SelectField(_l("Ergebnis"), choices=_choices(RESULTS, empty=_l("– ohne Angabe –")),
+    result = SelectField(_l("Ergebnis"), choices=choices(RESULTS, empty=_l("– ohne Angabe –")),
                          validators=[Optional()])
     outcome = TextAreaField(_l("Dokumentation (pseudonym, nur für Sie sichtbar)"),
                             validators=[Optional(), _length(5000)])

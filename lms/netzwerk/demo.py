@@ -1,5 +1,5 @@
-"""Demo emergency numbers for the four Saxon project sites: invented, obviously fictitious numbers
-(0351 000…), realistic hours. Creating them twice changes nothing."""
+"""Demo emergency numbers and institutions for the four Saxon project sites: invented, obviously
+fictitious names and numbers (0351 000…, example.org), realistic hours. Creating them twice changes nothing."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -7,8 +7,9 @@ from sqlalchemy import select
 from lms.auth.models import Region
 from lms.auth.services import find_user_by_email
 from lms.extensions import db
+from lms.netzwerk.directory import ContactInput, InstitutionInput, save_contact, save_institution
 from lms.netzwerk.hours import parse
-from lms.netzwerk.models import EmergencyKind, EmergencyNumber, EmergencyWindow
+from lms.netzwerk.models import EmergencyKind, EmergencyNumber, EmergencyWindow, Institution
 
 OFFICE = "Mo–Do 08:00–16:00\nFr 08:00–13:00"
 OUTSIDE = "Mo–Do 00:00–08:00\nMo–Do 16:00–24:00\nFr 00:00–08:00\nFr 13:00–24:00\nSa, So 00:00–24:00"
@@ -47,4 +48,43 @@ def seed(*, now: datetime) -> list:
                 window_rows=[EmergencyWindow(weekday=w.weekday, starts=w.starts, ends=w.ends)
                              for w in parse(hours or "")]))
     db.session.flush()
+    return []
+
+
+# (kind, sector, name pattern, what it offers): eleven institutions per site, every sector covered.
+INSTITUTIONS = (
+    ("youth_office", "youth_welfare", "Jugendamt {site}, Allgemeiner Sozialer Dienst",
+     "Schutzauftrag nach § 8a SGB VIII, Hilfen zur Erziehung, Inobhutnahme."),
+    ("kita", "youth_welfare", "Kita Regenbogen {site}", "Kinderschutzkonzept, insoweit erfahrene Fachkraft im Träger."),
+    ("kita", "youth_welfare", "Kita Sonnenschein {site}", "Frühe Bildung, Elternarbeit, Kinderschutzfachkraft."),
+    ("school", "education", "Grundschule am Park {site}", "Schulsozialarbeit, Ansprechperson Schule–Jugendhilfe."),
+    ("school", "education", "Oberschule {site}-Mitte", "Schulsozialarbeit und Beratungslehrkräfte."),
+    ("counselling", "counselling", "Erziehungs- und Familienberatung {site}",
+     "Beratung für Eltern, Kinder und Fachkräfte; insoweit erfahrene Fachkräfte."),
+    ("medical", "health", "Klinikum {site}, Kinderschutzgruppe", "Medizinische Diagnostik und Kinderschutzgruppe."),
+    ("medical", "health", "Kinderarztpraxis Dr. Beispiel, {site}", "Früherkennung, Vorsorge, Kooperation nach § 4 KKG."),
+    ("police", "police", "Polizeirevier {site}, Opferschutz", "Opferschutz und Prävention."),
+    ("court", "justice", "Amtsgericht {site}, Familiengericht", "Verfahren nach § 1666 BGB, frühe Termine."),
+    ("early_support", "early_support", "Netzwerk Frühe Hilfen {site}", "Familienhebammen, Lotsendienst, Elterncafés."),
+)
+
+
+def seed_directory(*, now: datetime) -> list:
+    """The institutions of the four sites with a binding contact each (idempotent)."""
+    admin = find_user_by_email("admin@example.org")
+    if admin is None or db.session.scalar(select(Institution.id).limit(1)):
+        return []
+    regions = {region.name: region for region in db.session.scalars(select(Region))}
+    for site, code in SITES:
+        if site not in regions:
+            continue
+        for number, (kind, sector, pattern, offer) in enumerate(INSTITUTIONS, start=1):
+            institution = save_institution(admin, None, InstitutionInput(
+                name=pattern.format(site=site), sector=sector, kind=kind, region_ids=[regions[site].id],
+                address=f"Beispielstraße {number}, {site}", opening_hours="Mo–Fr 8–16 Uhr",
+                website="https://example.org/", description=offer), now=now)
+            save_contact(admin, institution, None, ContactInput(
+                topic="Kinderschutzfachkraft nach § 8a" if sector == "youth_welfare" else "Ansprechperson Kinderschutz",
+                name=f"Ansprechperson {number}", deputy=f"Vertretung {number}", phone=f"{code} 000 4{number:03d}",
+                mailbox=f"kinderschutz{number}@example.org", reachability="Mo–Fr 8–16 Uhr"), now=now)
     return []

@@ -1,11 +1,13 @@
-"""The keepers' form for an emergency number."""
+"""The keepers' forms: an emergency number, an institution, a binding contact."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.forms import Conditional
+from lms.auth.models import SECTOR_LABELS
+from lms.forms import Conditional, MultiCheckboxField, Required, choices
 from lms.i18n import _l
-from lms.netzwerk.models import EMERGENCY_KIND_LABELS
+from lms.netzwerk.directory import ContactInput, InstitutionInput
+from lms.netzwerk.models import EMERGENCY_KIND_LABELS, INSTITUTION_KIND_LABELS, VISIBILITY_LABELS, Visibility
 from lms.netzwerk.services import NumberInput
 
 
@@ -16,7 +18,7 @@ def _length(maximum: int) -> Length:
 class EmergencyNumberForm(FlaskForm):
     region_id = SelectField(_l("Region"), coerce=int, validate_choice=False,
                             validators=[DataRequired(_l("Bitte wählen Sie eine Region aus der Liste."))])
-    kind = SelectField(_l("Art"), choices=list(EMERGENCY_KIND_LABELS.items()), validate_choice=False,
+    kind = SelectField(_l("Art"), choices=choices(EMERGENCY_KIND_LABELS), validate_choice=False,
                        description=_l("Von Jugendamt, Hotline, Polizei und Notdiensten ist zu jeder Zeit genau eine "
                                       "Nummer die richtige; „Weitere Nummern“ dürfen sich überschneiden."))
     name = StringField(_l("Stelle"), description=_l("Wer meldet sich, z. B. „Bereitschaftsdienst des Jugendamts“."),
@@ -38,3 +40,53 @@ class EmergencyNumberForm(FlaskForm):
         return NumberInput(region_id=self.region_id.data, kind=self.kind.data or "", name=self.name.data or "",
                            phone=self.phone.data or "", note=self.note.data or "", always=bool(self.always.data),
                            hours=self.hours.data or "")
+
+
+class InstitutionForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Bitte geben Sie den Namen der Einrichtung an.")),
+                                               _length(200)])
+    sector = SelectField(_l("Sektor"), choices=choices(SECTOR_LABELS), validate_choice=False)
+    kind = SelectField(_l("Art"), choices=choices(INSTITUTION_KIND_LABELS), validate_choice=False)
+    region_ids = MultiCheckboxField(_l("Regionen"), coerce=int, validate_choice=False, validators=[Required()],
+                                    description=_l("Für welche Regionen die Einrichtung da ist."))
+    address = StringField(_l("Anschrift"), validators=[Optional(), _length(300)])
+    opening_hours = StringField(_l("Öffnungszeiten"), validators=[Optional(), _length(300)])
+    website = StringField(_l("Website"), validators=[Optional(), _length(300)],
+                          description=_l("Vollständig, mit https://"))
+    description = TextAreaField(_l("Angebot im Kinderschutz"), validators=[Optional(), _length(4000)],
+                                description=_l("Was die Einrichtung im Kinderschutz anbietet, in wenigen Sätzen."))
+    visibility = SelectField(_l("Sichtbar für"), choices=choices({code: VISIBILITY_LABELS[code] for code in (Visibility.PUBLIC,
+                                                                                          Visibility.MEMBERS)}),
+                             validate_choice=False)
+
+    def to_input(self) -> InstitutionInput:
+        return InstitutionInput(name=self.name.data or "", sector=self.sector.data or "", kind=self.kind.data or "",
+                                region_ids=list(self.region_ids.data or []), address=self.address.data or "",
+                                opening_hours=self.opening_hours.data or "", website=self.website.data or "",
+                                description=self.description.data or "", visibility=self.visibility.data or "")
+
+
+class ContactForm(FlaskForm):
+    topic = StringField(_l("Thema"), description=_l("z. B. „Kinderschutzfachkraft nach § 8a“ oder "
+                                                    "„Ansprechperson Schule–Jugendhilfe“."),
+                        validators=[DataRequired(_l("Bitte nennen Sie das Thema.")), _length(160)])
+    name = StringField(_l("Ansprechperson"), validators=[DataRequired(_l("Bitte geben Sie den Namen an.")),
+                                                         _length(160)])
+    deputy = StringField(_l("Vertretung"), validators=[Optional(), _length(160)])
+    phone = StringField(_l("Telefon"), validators=[Conditional(), Optional(), _length(40)],
+                        description=_l("Telefon oder Funktionspostfach: mindestens eines."))
+    phone_personal = BooleanField(_l("Persönliche Nummer (z. B. Mobiltelefon)"))
+    phone_visibility = SelectField(_l("Telefon sichtbar für"), choices=choices(VISIBILITY_LABELS),
+                                   default=Visibility.MEMBERS, validate_choice=False)
+    mailbox = StringField(_l("Funktionspostfach"), validators=[Conditional(), Optional(), _length(254)])
+    mailbox_visibility = SelectField(_l("Postfach sichtbar für"), choices=choices(VISIBILITY_LABELS),
+                                     validate_choice=False)
+    reachability = StringField(_l("Erreichbarkeit"), validators=[Optional(), _length(300)],
+                               description=_l("z. B. „Mo–Fr 8–16 Uhr, außerhalb: Vertretung“."))
+
+    def to_input(self) -> ContactInput:
+        return ContactInput(
+            topic=self.topic.data or "", name=self.name.data or "", deputy=self.deputy.data or "",
+            phone=self.phone.data or "", phone_personal=bool(self.phone_personal.data),
+            phone_visibility=self.phone_visibility.data or "", mailbox=self.mailbox.data or "",
+            mailbox_visibility=self.mailbox_visibility.data or "", reachability=self.reachability.data or "")

@@ -1,15 +1,21 @@
-"""Emergency numbers per region, with the weekly windows in which each one is the one to call."""
+"""Emergency numbers per region with the weekly windows in which each one is the one to call;
+institutions of the network with the regions they serve, their people and their binding contacts."""
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.auth.models import Region, Role, User
+from lms.auth.models import SECTOR_LABELS, Region, Role, Sector, User
 from lms.extensions import db
 from lms.i18n import _l
 from lms.netzwerk.hours import Window, is_open
+
+
+def tel_of(phone: str) -> str:
+    """A phone number as a tel: link takes it: digits, and a leading +."""
+    return ("+" if phone.strip().startswith("+") else "") + re.sub(r"\D", "", phone)
 
 
 class EmergencyKind(StrEnum):
@@ -63,8 +69,7 @@ class EmergencyNumber(db.Model):
 
     @property
     def tel(self) -> str:
-        """The number as a tel: link takes it: digits, and a leading +."""
-        return ("+" if self.phone.strip().startswith("+") else "") + re.sub(r"\D", "", self.phone)
+        return tel_of(self.phone)
 
     @property
     def kind_label(self):
@@ -97,3 +102,144 @@ class EmergencyWindow(db.Model):
     weekday: Mapped[int] = mapped_column(Integer)
     starts: Mapped[int] = mapped_column(Integer)
     ends: Mapped[int] = mapped_column(Integer)
+
+
+class InstitutionKind(StrEnum):
+    KITA = "kita"
+    SCHOOL = "school"
+    YOUTH_OFFICE = "youth_office"  # Jugendamt, ASD
+    COUNSELLING = "counselling"  # Beratungsstelle
+    MEDICAL = "medical"  # Klinik, Praxis
+    POLICE = "police"  # Polizeidienststelle
+    COURT = "court"  # Familiengericht
+    EARLY_SUPPORT = "early_support"  # Frühe Hilfen
+    OTHER = "other"
+
+
+INSTITUTION_KIND_LABELS = {
+    InstitutionKind.KITA: _l("Kita"),
+    InstitutionKind.SCHOOL: _l("Schule"),
+    InstitutionKind.YOUTH_OFFICE: _l("Jugendamt (ASD)"),
+    InstitutionKind.COUNSELLING: _l("Beratungsstelle"),
+    InstitutionKind.MEDICAL: _l("Klinik oder Praxis"),
+    InstitutionKind.POLICE: _l("Polizeidienststelle"),
+    InstitutionKind.COURT: _l("Familiengericht"),
+    InstitutionKind.EARLY_SUPPORT: _l("Frühe Hilfen"),
+    InstitutionKind.OTHER: _l("Sonstige Einrichtung"),
+}
+
+
+class Visibility(StrEnum):
+    """Who sees an institution, or one field of a contact."""
+
+    PUBLIC = "public"  # anyone, without signing in
+    MEMBERS = "members"  # everyone signed in
+    INTERNAL = "internal"  # the region's keepers and the institution's own people
+
+
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: _l("Öffentlich"),
+    Visibility.MEMBERS: _l("Angemeldete"),
+    Visibility.INTERNAL: _l("Netzwerkintern"),
+}
+
+institution_region = Table(
+    "institution_region", db.metadata,
+    Column("institution_id", ForeignKey("institution.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("region.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+institution_member = Table(
+    "institution_member", db.metadata,
+    Column("institution_id", ForeignKey("institution.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Institution(db.Model):
+    """An Einrichtung of the network: who it is, whom it serves, what it offers in child protection."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str] = mapped_column(String(30), index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    opening_hours: Mapped[str] = mapped_column(String(300), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # what it offers in child protection
+    visibility: Mapped[str] = mapped_column(String(20), default=Visibility.PUBLIC)  # public or members
+    # The directory search's terms (lms.textsearch.term_line), written by the services on every edit.
+    search_title: Mapped[str] = mapped_column(Text, default="")
+    search_body: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    regions: Mapped[list[Region]] = relationship(secondary=institution_region, lazy="selectin",
+                                                 order_by=Region.name)
+    members: Mapped[list[User]] = relationship(secondary=institution_member, lazy="selectin")
+    contacts: Mapped[list["BindingContact"]] = relationship(
+        back_populates="institution", cascade="all, delete-orphan", lazy="selectin",
+        order_by="(BindingContact.topic, BindingContact.id)")
+
+    @property
+    def sector_label(self):
+        return SECTOR_LABELS[Sector(self.sector)]
+
+    @property
+    def kind_label(self):
+        return INSTITUTION_KIND_LABELS[InstitutionKind(self.kind)]
+
+    def can_view(self, user) -> bool:
+        """Public institutions for anyone, the others for everyone signed in."""
+        return self.visibility == Visibility.PUBLIC or bool(getattr(user, "is_authenticated", False))
+
+    def can_edit(self, user) -> bool:
+        """Admins, and the coordinators of a region the institution serves."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        return user.has_role(Role.ADMIN) or (
+            user.has_role(Role.COORDINATOR) and any(region.id == user.region_id for region in self.regions))
+
+    def is_member(self, user) -> bool:
+        return bool(getattr(user, "is_authenticated", False)) and any(m.id == user.id for m in self.members)
+
+    def shows(self, visibility: str, user) -> bool:
+        """Whether a field of *visibility* is shown to *user* on this institution's page."""
+        if visibility == Visibility.PUBLIC:
+            return True
+        if visibility == Visibility.MEMBERS:
+            return bool(getattr(user, "is_authenticated", False))
+        return self.can_edit(user) or self.is_member(user)
+
+
+class BindingContact(db.Model):
+    """A verbindliche*r Ansprechpartner*in of an institution for one topic, with a deputy; phone and
+    functional mailbox each carry their own visibility (a personal number is never public)."""
+
+    __table_args__ = (
+        CheckConstraint("phone <> '' OR mailbox <> ''", name="reachable"),
+        CheckConstraint("NOT (phone_personal AND phone_visibility = 'public')", name="personal_not_public"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(160))  # e.g. "Kinderschutzfachkraft nach § 8a"
+    name: Mapped[str] = mapped_column(String(160))
+    deputy: Mapped[str] = mapped_column(String(160), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_personal: Mapped[bool] = mapped_column(Boolean, default=False)  # a personal (mobile) number
+    phone_visibility: Mapped[str] = mapped_column(String(20), default=Visibility.MEMBERS)
+    mailbox: Mapped[str] = mapped_column(String(254), default="")  # a functional mailbox
+    mailbox_visibility: Mapped[str] = mapped_column(String(20), default=Visibility.PUBLIC)
+    reachability: Mapped[str] = mapped_column(String(300), default="")  # e.g. "Mo–Fr 8–16 Uhr"
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    institution: Mapped[Institution] = relationship(back_populates="contacts")
+
+    @property
+    def tel(self) -> str:
+        return tel_of(self.phone)

@@ -1,12 +1,20 @@
-"""Read models: a region's emergency numbers, split into those to call now and the others."""
+"""Read models: a region's emergency numbers, split into those to call now and the others; the directory."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 
 from lms.auth.models import Region
 from lms.extensions import db
-from lms.netzwerk.models import EMERGENCY_KIND_LABELS, EmergencyKind, EmergencyNumber
+from lms.netzwerk.models import (
+    EMERGENCY_KIND_LABELS,
+    EmergencyKind,
+    EmergencyNumber,
+    Institution,
+    Visibility,
+    institution_region,
+)
+from lms.textsearch import query_terms, word_match
 
 KIND_ORDER = {kind: index for index, kind in enumerate(EMERGENCY_KIND_LABELS)}
 
@@ -38,3 +46,38 @@ def numbers_query(*, region_id: int | None) -> Select:
 
 def regions() -> list[Region]:
     return db.session.scalars(select(Region).order_by(Region.name)).all()
+
+
+@dataclass(frozen=True)
+class DirectoryFilter:
+    q: str = ""
+    sector: str = ""
+    kind: str = ""
+    region_id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.sector or self.kind or self.region_id)
+
+
+def directory_query(filters: DirectoryFilter, *, signed_in: bool) -> Select:
+    """Institutions matching *filters*, visitors seeing the public ones only; German-aware search over
+    name, description and address (kind and sector are filters) as in the module catalogue (lms.textsearch): those
+    whose name holds more of the words first, then by name."""
+    query = select(Institution)
+    if not signed_in:
+        query = query.where(Institution.visibility == Visibility.PUBLIC)
+    stems = query_terms(filters.q)
+    if stems:
+        query = query.where(*(word_match((Institution.search_title, Institution.search_body), term)
+                              for term in stems))
+        query = query.order_by(sum(case((word_match([Institution.search_title], term), 1), else_=0)
+                                   for term in stems).desc())
+    if filters.sector:
+        query = query.where(Institution.sector == filters.sector)
+    if filters.kind:
+        query = query.where(Institution.kind == filters.kind)
+    if filters.region_id:
+        query = query.where(Institution.id.in_(select(institution_region.c.institution_id)
+                                               .where(institution_region.c.region_id == filters.region_id)))
+    return query.order_by(Institution.name, Institution.id)

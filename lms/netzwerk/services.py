@@ -27,8 +27,8 @@ from lms.notifications.services import queue_mail
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/\-]*$")
 
 
-class NumberRefused(DomainError):
-    """A number's input breaks a rule; `form_field` names the field to show it at."""
+class FieldRefused(DomainError):
+    """Input that breaks a rule of the network package; `form_field` names the field to show it at."""
 
     def __init__(self, message, field: str):
         super().__init__(message)
@@ -59,19 +59,19 @@ def may_keep(user: User, region_id: int) -> bool:
 
 def _windows(data: NumberInput, number_id: int | None) -> list[hours.Window]:
     if data.kind not in EMERGENCY_KIND_LABELS:
-        raise NumberRefused(_l("Bitte wählen Sie eine Art aus der Liste."), "kind")
+        raise FieldRefused(_l("Bitte wählen Sie eine Art aus der Liste."), "kind")
     if not data.name.strip():
-        raise NumberRefused(_l("Bitte geben Sie an, wer unter der Nummer erreichbar ist."), "name")
+        raise FieldRefused(_l("Bitte geben Sie an, wer unter der Nummer erreichbar ist."), "name")
     digits = re.sub(r"\D", "", data.phone)
     if not PHONE.match(data.phone.strip()) or len(digits) < 3 or len(digits) > 20:
-        raise NumberRefused(_l("Bitte geben Sie eine Telefonnummer aus Ziffern an, z. B. „0351 4886622“ oder "
+        raise FieldRefused(_l("Bitte geben Sie eine Telefonnummer aus Ziffern an, z. B. „0351 4886622“ oder "
                                "„110“."), "phone")
     try:
         windows = [] if data.always else hours.parse(data.hours)
     except hours.HoursError as error:
-        raise NumberRefused(str(error), "hours") from None
+        raise FieldRefused(str(error), "hours") from None
     if not data.always and not windows:
-        raise NumberRefused(_l("Bitte geben Sie an, wann die Nummer erreichbar ist, oder wählen Sie „rund um die "
+        raise FieldRefused(_l("Bitte geben Sie an, wann die Nummer erreichbar ist, oder wählen Sie „rund um die "
                                "Uhr“."), "hours")
     if data.kind in EXCLUSIVE_KINDS:
         others = db.session.scalars(select(EmergencyNumber).where(
@@ -79,7 +79,7 @@ def _windows(data: NumberInput, number_id: int | None) -> list[hours.Window]:
             EmergencyNumber.id != (number_id or 0)))
         for other in others:
             if data.always or other.always or any(w.overlaps(o) for w in windows for o in other.windows):
-                raise NumberRefused(_l(
+                raise FieldRefused(_l(
                     "Die Zeiten überschneiden sich mit „%(name)s“ (%(hours)s). Von jeder Art ist zu jeder Zeit "
                     "genau eine Nummer die richtige: Bitte passen Sie die Zeiten an.", name=other.name,
                     hours=_l("rund um die Uhr") if other.always else ", ".join(hours.lines(other.windows))),
@@ -92,7 +92,7 @@ def save_number(actor: User, number: EmergencyNumber | None, data: NumberInput, 
     if not may_keep(actor, data.region_id) or (number is not None and not number.can_edit(actor)):
         raise PermissionDenied()
     if db.session.get(Region, data.region_id) is None:
-        raise NumberRefused(_l("Bitte wählen Sie eine Region aus der Liste."), "region_id")
+        raise FieldRefused(_l("Bitte wählen Sie eine Region aus der Liste."), "region_id")
     windows = _windows(data, number.id if number else None)
     if number is None:
         number = EmergencyNumber(created_at=now)

@@ -12,7 +12,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
-from lms.netzwerk.models import EmergencyNumber
+from lms.netzwerk.models import BindingContact, EmergencyNumber, Institution
 from tests.conftest import seed_once
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -45,6 +45,8 @@ def full_demo(app):
         "region": db.session.scalar(db.select(Region.id).where(Region.name == "Dresden")),
         "number": db.session.scalar(db.select(EmergencyNumber.id).join(EmergencyNumber.region)
                                     .where(Region.name == "Dresden").order_by(EmergencyNumber.id)),
+        "institution": db.session.scalar(db.select(Institution.id).order_by(Institution.id)),
+        "contact": db.session.scalar(db.select(BindingContact.id).order_by(BindingContact.id)),
     }
 
 
@@ -70,7 +72,9 @@ PAGES = {
         "/beratung/fachkraefte/{expert}/buchen?beginn={slot}", "/beratung/fachkraefte/{expert}?verschieben={requested}",
         "/beratung/buchungen", "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{requested}",
         "/beratung/uebersicht", "/notfall/{region}", "/netzwerk/notrufnummern", "/netzwerk/notrufnummern/neu",
-        "/netzwerk/notrufnummern/{number}",
+        "/netzwerk/notrufnummern/{number}", "/netzwerk", "/netzwerk/einrichtungen/{institution}",
+        "/netzwerk/einrichtungen/neu", "/netzwerk/einrichtungen/{institution}/bearbeiten",
+        "/netzwerk/ansprechpersonen/{contact}",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",
@@ -95,7 +99,8 @@ def test_pages_have_no_axe_violations(page, full_demo, email):
 
 def test_public_pages_have_no_axe_violations(page, full_demo):
     for path in ("/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/instrumente", "/gibt-es-nicht",
-                 "/notfall", f"/notfall/{full_demo['region']}"):
+                 "/notfall", f"/notfall/{full_demo['region']}", "/netzwerk",
+                 f"/netzwerk/einrichtungen/{full_demo['institution']}"):
         page.goto(path)
         assert_accessible(page)
 

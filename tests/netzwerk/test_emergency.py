@@ -10,7 +10,7 @@ from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.netzwerk import hours, queries, services
 from lms.netzwerk.models import EmergencyNumber, EmergencyWindow
-from lms.netzwerk.services import NumberInput, NumberRefused
+from lms.netzwerk.services import FieldRefused, NumberInput
 from lms.notifications.models import OutboxMessage
 from tests.conftest import login_as
 
@@ -101,11 +101,11 @@ def test_the_view_names_the_office_by_day_and_the_standby_service_at_night(save,
 
 def test_of_one_kind_one_number_at_a_time_other_kinds_and_further_numbers_may_overlap(save):
     save(OFFICE)
-    with pytest.raises(NumberRefused, match="überschneiden sich mit „Jugendamt, ASD“ \\(Mo–Do 08:00–16:00") as refused:
+    with pytest.raises(FieldRefused, match="überschneiden sich mit „Jugendamt, ASD“ \\(Mo–Do 08:00–16:00") as refused:
         save("Fr 12:00–18:00", name="Zweite Nummer")
     assert refused.value.form_field == "hours"
     db.session.rollback()
-    with pytest.raises(NumberRefused, match="überschneiden"):
+    with pytest.raises(FieldRefused, match="überschneiden"):
         save(always=True, name="Rund um die Uhr", hours_text="")
     db.session.rollback()
     save(OFFICE, kind="crisis", name="Krisendienst")
@@ -123,7 +123,7 @@ def test_of_one_kind_one_number_at_a_time_other_kinds_and_further_numbers_may_ov
     ({"kind": "mystery"}, "kind", "Art aus der Liste"),
 ])
 def test_bad_input_is_refused_at_its_field_and_nothing_is_saved(save, changes, field, message):
-    with pytest.raises(NumberRefused, match=message) as refused:
+    with pytest.raises(FieldRefused, match=message) as refused:
         save(**changes)
     assert refused.value.form_field == field
     db.session.rollback()

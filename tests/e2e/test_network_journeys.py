@@ -1,0 +1,66 @@
+"""The network in the browser: on a phone the emergency numbers valid now are one tap away for a
+signed-in partner (her own region) and two for a visitor; a coordinator adds an institution with a
+binding contact, and a visitor finds it."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible, log_in, open_page
+from tests.e2e.test_accessibility import full_demo  # noqa: F401 - the shared demo fixture
+from tests.e2e.test_layout import WIDTHS
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_partner_on_a_phone_taps_notfall_and_a_visitor_taps_notfall_and_her_region(browser, live_server,
+                                                                                    full_demo):
+    partner = open_page(browser, live_server, viewport=WIDTHS["phone"])
+    log_in(partner, "partner@example.org", "Demo-Passwort-1")
+    partner.wait_for_url("**/")
+    partner.get_by_role("link", name="Notfall", exact=True).click()  # tap 1
+    expect(partner.get_by_role("heading", level=1)).to_have_text("Kinderschutz-Notfall in Landkreis Leipzig")
+    reachable = partner.locator("main ul").first
+    expect(reachable.locator("a[href^='tel:']").first).to_be_visible()
+    expect(partner.get_by_role("link", name="110", exact=True)).to_have_attribute("href", "tel:110")
+    assert_accessible(partner)
+    partner.context.close()
+
+    visitor = open_page(browser, live_server, viewport=WIDTHS["phone"])
+    visitor.goto("/qualifizierung")
+    visitor.get_by_role("link", name="Notfall", exact=True).click()  # tap 1
+    visitor.get_by_role("link", name="Vogtlandkreis").click()  # tap 2
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Kinderschutz-Notfall in Vogtlandkreis")
+    expect(visitor.get_by_text("Jetzt erreichbar")).to_be_visible()
+    visitor.context.close()
+
+
+def test_a_coordinator_adds_an_institution_with_a_binding_contact_and_a_visitor_finds_it(browser, live_server,
+                                                                                          full_demo):
+    page = open_page(browser, live_server)
+    log_in(page, "koordination@example.org", "Demo-Passwort-1")
+    page.wait_for_url("**/")
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Netzwerk", exact=True).click()
+    page.get_by_role("link", name="Einrichtung anlegen").click()
+    page.get_by_label("Name").fill("Familienzentrum Sonnenhaus")
+    page.get_by_label("Sektor").select_option(label="Kinder- und Jugendhilfe")
+    page.get_by_label("Art").select_option(label="Frühe Hilfen")
+    page.get_by_label("Angebot im Kinderschutz").fill("Elterncafé und Familienhebammen für werdende Eltern.")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Familienzentrum Sonnenhaus")
+    assert_accessible(page)
+    page.get_by_role("link", name="Ansprechperson hinzufügen").click()
+    page.get_by_label("Thema").fill("Kinderschutzfachkraft nach § 8a")
+    page.get_by_label("Ansprechperson").fill("Frau Muster")
+    page.get_by_role("button", name="Speichern").click()  # no channel yet: refused at the field
+    expect(page.locator("#phone-error")).to_contain_text("Funktionspostfach")
+    page.get_by_label("Funktionspostfach", exact=True).fill("kinderschutz@sonnenhaus.example.org")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("kinderschutz@sonnenhaus.example.org")).to_be_visible()
+    page.context.close()
+
+    visitor = open_page(browser, live_server)
+    visitor.goto("/netzwerk")
+    visitor.get_by_label("Suchbegriff").fill("Familienhebamme")
+    visitor.get_by_role("button", name="Suchen").click()
+    visitor.get_by_role("link", name="Familienzentrum Sonnenhaus").click()
+    expect(visitor.get_by_text("kinderschutz@sonnenhaus.example.org")).to_be_visible()
+    visitor.context.close()
