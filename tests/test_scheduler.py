@@ -1,4 +1,6 @@
 """Periodic jobs run in an app context, commit their work or roll it back, and run in one process only."""
+import time
+
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
@@ -38,5 +40,10 @@ def test_only_one_scheduler_holds_the_lock(app):
         # PostgreSQL: the advisory lock keeps a second worker idle; SQLite runs a single process anyway.
         assert try_scheduler_lock(second) is (db.engine.dialect.name != "postgresql")
         first.invalidate()  # the worker's process ends: its connection closes and the lock is free
+    # The server frees the lock when its backend for that connection has exited, a moment after the
+    # socket closed; a standby polls (every 30 s in production), so the test polls briefly too.
+    deadline = time.monotonic() + 5
     with db.engine.connect() as after_release:
+        while not try_scheduler_lock(after_release) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert try_scheduler_lock(after_release)
