@@ -2,10 +2,12 @@
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
+from lms.auth.models import Region, RegionKind
 from lms.db import include_name
 from lms.extensions import db
+from tests.conftest import empty_tables, seed_once
 from tests.module.conftest import create_module, create_offering, trainer  # noqa: F401 - shared fixtures
 
 
@@ -33,6 +35,26 @@ def test_migrations_downgrade_to_nothing_and_back(app):
     flask_migrate.upgrade()
     assert {"user", "search_document_fts"} <= set(inspect(db.engine).get_table_names())
 
+
+
+def test_rows_copied_back_after_a_rebuilt_schema_leave_room_for_new_ones(app):
+    """A rebuilt schema starts its id sequences again; seed_once's copy must move them past its rows,
+    or the next test's first insert collides with a copied row (it did on PostgreSQL in CI)."""
+    def seed():
+        db.session.add_all([Region(name="Dresden", kind=RegionKind.CITY),
+                            Region(name="Görlitz", kind=RegionKind.DISTRICT)])
+
+    seed_once("two regions", seed)
+    db.session.remove()
+    empty_tables()
+    flask_migrate.downgrade(revision="base")
+    flask_migrate.upgrade()
+    seed_once("two regions", seed)
+    copied = db.session.scalars(select(Region.id)).all()
+    bautzen = Region(name="Bautzen", kind=RegionKind.DISTRICT)
+    db.session.add(bautzen)
+    db.session.commit()
+    assert len(copied) == 2 and bautzen.id > max(copied)
 
 def test_an_installation_with_dates_keeps_its_calendar_uids_across_the_upgrade(app, create_offering):
     """Before the UID domain was stored, UIDs ended in the base URL's host: the upgrade keeps it."""
