@@ -63,7 +63,7 @@ class Config:
     CONSULTATION_MAX_OPEN_PER_EXPERT = 2  # open bookings one booker may hold with one expert
     CONSULTATION_CHANGE_CUTOFF_MINUTES = 120  # bookers move a booking until this long before it starts
     CONSULTATION_RETENTION_DAYS = 90  # case content is erased this long after the consultation
-    NETWORK_CONFIRM_AFTER_DAYS = 183  # an emergency number unconfirmed this long asks its owner by mail
+    NETWORK_CONFIRM_AFTER_DAYS = 183  # a network entry unconfirmed this long asks its owner by mail
     NETWORK_CONFIRM_GRACE_DAYS = 14  # and shows as "nicht bestätigt" this long after that
 
     FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)

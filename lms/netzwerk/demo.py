@@ -70,7 +70,7 @@ INSTITUTIONS = (
 
 
 def seed_directory(*, now: datetime) -> list:
-    """The institutions of the four sites with a binding contact each (idempotent)."""
+    """The institutions of the four sites with a binding contact each, one of them unconfirmed (idempotent)."""
     admin = find_user_by_email("admin@example.org")
     if admin is None or db.session.scalar(select(Institution.id).limit(1)):
         return []
@@ -83,8 +83,10 @@ def seed_directory(*, now: datetime) -> list:
                 name=pattern.format(site=site), sector=sector, kind=kind, region_ids=[regions[site].id],
                 address=f"Beispielstraße {number}, {site}", opening_hours="Mo–Fr 8–16 Uhr",
                 website="https://example.org/", description=offer), now=now)
-            save_contact(admin, institution, None, ContactInput(
+            contact = save_contact(admin, institution, None, ContactInput(
                 topic="Kinderschutzfachkraft nach § 8a" if sector == "youth_welfare" else "Ansprechperson Kinderschutz",
                 name=f"Ansprechperson {number}", deputy=f"Vertretung {number}", phone=f"{code} 000 4{number:03d}",
                 mailbox=f"kinderschutz{number}@example.org", reachability="Mo–Fr 8–16 Uhr"), now=now)
+            if number == 4:  # one stale contact per site: asked three weeks ago, now "nicht bestätigt"
+                contact.confirmed_at, contact.reminded_at = now - timedelta(days=220), now - timedelta(days=21)
     return []

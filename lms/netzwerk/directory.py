@@ -95,7 +95,7 @@ def save_institution(actor: User, institution: Institution | None, data: Institu
     institution.visibility, institution.regions = data.visibility, regions
     institution.search_title = term_line(institution.name)
     institution.search_body = term_line(f"{institution.description} {institution.address}")
-    institution.owner_id, institution.confirmed_at, institution.updated_at = actor.id, now, now
+    institution.mark_confirmed(actor, now)
     db.session.flush()
     return institution
 
@@ -134,7 +134,7 @@ def save_contact(actor: User, institution: Institution, contact: BindingContact 
         data.phone_visibility
     contact.mailbox, contact.mailbox_visibility = mailbox, data.mailbox_visibility
     contact.reachability = data.reachability.strip()[:300]
-    contact.owner_id, contact.confirmed_at, contact.updated_at = actor.id, now, now
+    contact.mark_confirmed(actor, now)
     db.session.flush()
     db.session.expire(institution, ["contacts"])
     return contact

@@ -1,5 +1,6 @@
 """Emergency numbers per region with the weekly windows in which each one is the one to call;
-institutions of the network with the regions they serve, their people and their binding contacts."""
+institutions of the network with the regions they serve, their people and their binding contacts.
+All three are kept entries (`Kept`): someone owns each and confirms now and then that it still holds."""
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,6 +17,24 @@ from lms.netzwerk.hours import Window, is_open
 def tel_of(phone: str) -> str:
     """A phone number as a tel: link takes it: digits, and a leading +."""
     return ("+" if phone.strip().startswith("+") else "") + re.sub(r"\D", "", phone)
+
+
+class Kept:
+    """An entry someone keeps: its owner last saved or confirmed it on `confirmed_at` ("zuletzt
+    bestätigt"), `reminded_at` says the owner was asked to confirm it (once per confirmation), and
+    `keeper_region_ids` whose coordinators are asked when the owner has left (lms/netzwerk/upkeep.py)."""
+
+    def is_due(self, now: datetime, *, after: timedelta) -> bool:
+        """Not confirmed for *after*: time to ask its owner."""
+        return self.confirmed_at + after <= now
+
+    def is_unconfirmed(self, now: datetime, *, after: timedelta, grace: timedelta) -> bool:
+        """Not confirmed for longer than *after* plus the *grace* its owner had to answer the reminder."""
+        return self.confirmed_at + after + grace <= now
+
+    def mark_confirmed(self, actor: User, now: datetime) -> None:
+        """Saved or confirmed by *actor*, who becomes its owner; a later reminder may be sent again."""
+        self.owner_id, self.confirmed_at, self.reminded_at, self.updated_at = actor.id, now, None, now
 
 
 class EmergencyKind(StrEnum):
@@ -40,10 +59,8 @@ EXCLUSIVE_KINDS = (EmergencyKind.YOUTH_OFFICE, EmergencyKind.MEDICAL_HOTLINE, Em
 KEEPER_ROLES = (Role.ADMIN, Role.COORDINATOR)
 
 
-class EmergencyNumber(db.Model):
-    """A number to call in a child-protection emergency in one region, and when it is the one to call.
-
-    Its owner is the person who last saved or confirmed it; `confirmed_at` is its "zuletzt bestätigt"."""
+class EmergencyNumber(Kept, db.Model):
+    """A number to call in a child-protection emergency in one region, and when it is the one to call."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
@@ -75,12 +92,12 @@ class EmergencyNumber(db.Model):
     def kind_label(self):
         return EMERGENCY_KIND_LABELS[EmergencyKind(self.kind)]
 
+    @property
+    def keeper_region_ids(self) -> list[int]:
+        return [self.region_id]
+
     def is_reachable(self, moment: datetime) -> bool:
         return self.always or is_open(self.windows, moment)
-
-    def is_unconfirmed(self, now: datetime, *, after: timedelta, grace: timedelta) -> bool:
-        """Not confirmed for longer than *after* plus the *grace* its owner had to answer the reminder."""
-        return self.confirmed_at + after + grace <= now
 
     def can_edit(self, user) -> bool:
         """Admins keep every region's numbers, coordinators their own region's."""
@@ -155,7 +172,7 @@ institution_member = Table(
 )
 
 
-class Institution(db.Model):
+class Institution(Kept, db.Model):
     """An Einrichtung of the network: who it is, whom it serves, what it offers in child protection."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,9 +189,11 @@ class Institution(db.Model):
     search_body: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    owner: Mapped[User | None] = relationship()
     regions: Mapped[list[Region]] = relationship(secondary=institution_region, lazy="selectin",
                                                  order_by=Region.name)
     members: Mapped[list[User]] = relationship(secondary=institution_member, lazy="selectin")
@@ -189,6 +208,10 @@ class Institution(db.Model):
     @property
     def kind_label(self):
         return INSTITUTION_KIND_LABELS[InstitutionKind(self.kind)]
+
+    @property
+    def keeper_region_ids(self) -> list[int]:
+        return [region.id for region in self.regions]
 
     def can_view(self, user) -> bool:
         """Public institutions for anyone, the others for everyone signed in."""
@@ -213,7 +236,7 @@ class Institution(db.Model):
         return self.can_edit(user) or self.is_member(user)
 
 
-class BindingContact(db.Model):
+class BindingContact(Kept, db.Model):
     """A verbindliche*r Ansprechpartner*in of an institution for one topic, with a deputy; phone and
     functional mailbox each carry their own visibility (a personal number is never public)."""
 
@@ -235,11 +258,21 @@ class BindingContact(db.Model):
     reachability: Mapped[str] = mapped_column(String(300), default="")  # e.g. "Mo–Fr 8–16 Uhr"
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    owner: Mapped[User | None] = relationship()
     institution: Mapped[Institution] = relationship(back_populates="contacts")
 
     @property
     def tel(self) -> str:
         return tel_of(self.phone)
+
+    @property
+    def keeper_region_ids(self) -> list[int]:
+        return self.institution.keeper_region_ids
+
+    def can_edit(self, user) -> bool:
+        """Whoever keeps its institution."""
+        return self.institution.can_edit(user)

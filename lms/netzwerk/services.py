@@ -1,28 +1,20 @@
-"""The rules for emergency numbers: who keeps them, what a number needs, that of each exclusive kind one
-number at a time is the one to call, and asking owners to confirm numbers nobody has looked at for long.
-
-Every number has an owner (who last saved or confirmed it) and a "zuletzt bestätigt" date. A number
-not confirmed for NETWORK_CONFIRM_AFTER_DAYS asks its owner once by mail to confirm or correct it
-(`reminded_at` records that, so a scheduler restart sends nothing twice); after a further
-NETWORK_CONFIRM_GRACE_DAYS the emergency view marks it "nicht bestätigt" (it is still shown: an old
+"""The rules for emergency numbers: who keeps them, what a number needs, and that of each exclusive kind
+one number at a time is the one to call. Saving a number confirms it (lms/netzwerk/upkeep.py asks
+owners to confirm what nobody has looked at for long; an unconfirmed number is still shown: an old
 number is better than none at 17:00).
 """
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
-from lms.auth.models import Region, Role, User
-from lms.auth.queries import users_query
+from lms.auth.models import Region, User
 from lms.errors import DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
-from lms.links import external_url
 from lms.netzwerk import hours
 from lms.netzwerk.models import EMERGENCY_KIND_LABELS, EXCLUSIVE_KINDS, EmergencyNumber, EmergencyWindow
-from lms.notifications.services import queue_mail
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/\-]*$")
 
@@ -44,12 +36,6 @@ class NumberInput:
     note: str
     always: bool
     hours: str  # one window per line, see lms/netzwerk/hours.py
-
-
-def confirm_periods() -> tuple[timedelta, timedelta]:
-    """(after, grace): how long a confirmation holds, and how long its owner then has to answer."""
-    config = current_app.config
-    return timedelta(days=config["NETWORK_CONFIRM_AFTER_DAYS"]), timedelta(days=config["NETWORK_CONFIRM_GRACE_DAYS"])
 
 
 def may_keep(user: User, region_id: int) -> bool:
@@ -101,21 +87,9 @@ def save_number(actor: User, number: EmergencyNumber | None, data: NumberInput, 
     number.name, number.phone, number.note = data.name.strip()[:160], data.phone.strip(), data.note.strip()[:500]
     number.always = data.always
     number.window_rows = [EmergencyWindow(weekday=w.weekday, starts=w.starts, ends=w.ends) for w in windows]
-    _confirmed(number, actor, now)
+    number.mark_confirmed(actor, now)
     db.session.flush()
     return number
-
-
-def _confirmed(number: EmergencyNumber, actor: User, now: datetime) -> None:
-    number.owner_id, number.confirmed_at, number.reminded_at, number.updated_at = actor.id, now, None, now
-
-
-def confirm_number(actor: User, number: EmergencyNumber, *, now: datetime) -> None:
-    """"Stimmt noch": the number is confirmed as it is, by *actor*, who becomes its owner."""
-    if not number.can_edit(actor):
-        raise PermissionDenied()
-    _confirmed(number, actor, now)
-    db.session.flush()
 
 
 def delete_number(actor: User, number: EmergencyNumber) -> None:
@@ -123,24 +97,3 @@ def delete_number(actor: User, number: EmergencyNumber) -> None:
         raise PermissionDenied()
     db.session.delete(number)
     db.session.flush()
-
-
-def ask_owners_to_confirm(*, now: datetime) -> int:
-    """Mail the owner of each number not confirmed for the configured period, once; return how many.
-
-    Without an active owner the region's coordinators are asked instead."""
-    after, _grace = confirm_periods()
-    due = db.session.scalars(select(EmergencyNumber).where(
-        EmergencyNumber.confirmed_at <= now - after, EmergencyNumber.reminded_at.is_(None))
-        .order_by(EmergencyNumber.id)).all()
-    for number in due:
-        owner = number.owner if number.owner is not None and number.owner.active else None
-        people = [owner] if owner else db.session.scalars(
-            users_query(role=Role.COORDINATOR, region_id=number.region_id).where(User.active.is_(True)))
-        for person in people:
-            queue_mail(recipient=person.email, template="netzwerk/confirm_number", locale=person.locale, now=now,
-                       user=person, number=number, link=external_url("netzwerk.edit_number", number_id=number.id),
-                       emergency_link=external_url("netzwerk.emergency", region_id=number.region_id))
-        number.reminded_at = now
-    db.session.flush()
-    return len(due)

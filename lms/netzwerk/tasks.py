@@ -1,6 +1,6 @@
 """Scheduled work of the network package (thin: the services do it)."""
-from lms.netzwerk.services import ask_owners_to_confirm
+from lms.netzwerk.upkeep import ask_owners_to_confirm
 
 
-def ask_to_confirm_numbers(*, now) -> None:
+def ask_to_confirm_entries(*, now) -> None:
     ask_owners_to_confirm(now=now)

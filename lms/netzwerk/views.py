@@ -6,14 +6,14 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import SECTOR_LABELS, Region, Role
-from lms.auth.permissions import permitted, require, role_required, visible_or_404
+from lms.auth.permissions import permitted, role_required, visible_or_404
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
 from lms.netzwerk import directory as directory_services
-from lms.netzwerk import queries, services
+from lms.netzwerk import queries, services, upkeep
 from lms.netzwerk.forms import ContactForm, EmergencyNumberForm, InstitutionForm
 from lms.netzwerk.hours import lines
 from lms.netzwerk.models import (
@@ -39,6 +39,19 @@ def emergency_url() -> str:
     return url_for("netzwerk.choose_region")
 
 
+@bp.app_template_global()
+def unconfirmed(entry) -> bool:
+    """Shown as "nicht bestätigt": its owner did not confirm it in the grace after the reminder."""
+    after, grace = upkeep.confirm_periods()
+    return entry.is_unconfirmed(utcnow(), after=after, grace=grace)
+
+
+@bp.app_template_global()
+def confirmation_due(entry) -> bool:
+    """Old enough that its keepers are offered "Stimmt noch" beside it."""
+    return entry.is_due(utcnow(), after=upkeep.confirm_periods()[0])
+
+
 @bp.get("/notfall")
 def choose_region():
     return render_template("netzwerk/choose_region.html", regions=queries.regions())
@@ -49,11 +62,8 @@ def emergency(region_id: int):
     """Public: whoever needs the numbers at 17:00 may not have an account, or not at hand."""
     region = db.get_or_404(Region, region_id)
     now = utcnow()
-    after, grace = services.confirm_periods()
     return render_template("netzwerk/emergency.html", page=queries.emergency_page(region, now=now), now=now,
-                           regions=queries.regions(), lines=lines,
-                           unconfirmed=lambda number: number.is_unconfirmed(now, after=after, grace=grace),
-                           can_keep=services.may_keep(current_user, region.id))
+                           regions=queries.regions(), lines=lines, can_keep=services.may_keep(current_user, region.id))
 
 
 def _own_regions() -> list[Region]:
@@ -71,11 +81,8 @@ def numbers():
     if not current_user.has_role(Role.ADMIN):
         region_id = regions[0].id if regions else -1
     page = db.paginate(queries.numbers_query(region_id=region_id), per_page=PER_PAGE, error_out=False)
-    now = utcnow()
-    after, grace = services.confirm_periods()
     return render_template("netzwerk/numbers.html", page=page, regions=regions, region_id=region_id, lines=lines,
-                           unconfirmed=lambda number: number.is_unconfirmed(now, after=after, grace=grace),
-                           due=lambda number: number.confirmed_at + after <= now, action_form=ActionForm())
+                           action_form=ActionForm())
 
 
 def _form(number: EmergencyNumber | None) -> EmergencyNumberForm:
@@ -118,7 +125,7 @@ def edit_number(number_id: int):
 def confirm_number(number_id: int):
     number = permitted(EmergencyNumber, number_id, EmergencyNumber.can_edit)
     if ActionForm().validate_on_submit():
-        submit(lambda: services.confirm_number(current_user, number, now=utcnow()),
+        submit(lambda: upkeep.confirm(current_user, number, now=utcnow()),
                success=_("„%(name)s“ ist als bestätigt vermerkt.", name=number.name))
     return redirect(request.form.get("next") == "list" and url_for("netzwerk.numbers")
                     or url_for("netzwerk.edit_number", number_id=number.id))
@@ -186,7 +193,8 @@ def _save_institution(institution: Institution | None):
                          form=form, success=_("Die Einrichtung ist gespeichert."))
         if outcome:
             return redirect(url_for("netzwerk.institution", institution_id=outcome.value.id))
-    return render_template("netzwerk/institution_form.html", form=form, institution=institution), \
+    return render_template("netzwerk/institution_form.html", form=form, institution=institution,
+                           action_form=ActionForm()), \
         422 if form.errors or form.form_errors else 200
 
 
@@ -200,6 +208,16 @@ def new_institution():
 @role_required(*KEEPER_ROLES)
 def edit_institution(institution_id: int):
     return _save_institution(permitted(Institution, institution_id, Institution.can_edit))
+
+
+@bp.post("/netzwerk/einrichtungen/<int:institution_id>/bestaetigen")
+@role_required(*KEEPER_ROLES)
+def confirm_institution(institution_id: int):
+    found = permitted(Institution, institution_id, Institution.can_edit)
+    if ActionForm().validate_on_submit():
+        submit(lambda: upkeep.confirm(current_user, found, now=utcnow()),
+               success=_("Die Angaben zu „%(name)s“ sind als bestätigt vermerkt.", name=found.name))
+    return redirect(url_for("netzwerk.institution", institution_id=found.id))
 
 
 def _save_contact(institution: Institution, contact: BindingContact | None):
@@ -221,9 +239,7 @@ def new_contact(institution_id: int):
 
 
 def _contact(contact_id: int) -> BindingContact:
-    contact = db.get_or_404(BindingContact, contact_id)
-    require(contact.institution.can_edit(current_user))
-    return contact
+    return permitted(BindingContact, contact_id, BindingContact.can_edit)
 
 
 @bp.route("/netzwerk/ansprechpersonen/<int:contact_id>", methods=["GET", "POST"])
@@ -231,6 +247,16 @@ def _contact(contact_id: int) -> BindingContact:
 def edit_contact(contact_id: int):
     contact = _contact(contact_id)
     return _save_contact(contact.institution, contact)
+
+
+@bp.post("/netzwerk/ansprechpersonen/<int:contact_id>/bestaetigen")
+@role_required(*KEEPER_ROLES)
+def confirm_contact(contact_id: int):
+    contact = _contact(contact_id)
+    if ActionForm().validate_on_submit():
+        submit(lambda: upkeep.confirm(current_user, contact, now=utcnow()),
+               success=_("„%(topic)s: %(name)s“ ist als bestätigt vermerkt.", topic=contact.topic, name=contact.name))
+    return redirect(url_for("netzwerk.institution", institution_id=contact.institution_id))
 
 
 @bp.post("/netzwerk/ansprechpersonen/<int:contact_id>/loeschen")

@@ -1,9 +1,18 @@
 """The network in the browser: on a phone the emergency numbers valid now are one tap away for a
 signed-in partner (her own region) and two for a visitor; a coordinator adds an institution with a
-binding contact, and a visitor finds it."""
+binding contact, and a visitor finds it; the owner of a stale contact confirms it from the mail."""
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from lms.auth.services import find_user_by_email
+from lms.db import utcnow
+from lms.extensions import db
+from lms.netzwerk.models import BindingContact, Institution
+from lms.notifications.models import OutboxMessage
+from lms.scheduler import JOBS, run_job
 from tests.e2e.conftest import assert_accessible, log_in, open_page
 from tests.e2e.test_accessibility import full_demo  # noqa: F401 - the shared demo fixture
 from tests.e2e.test_layout import WIDTHS
@@ -64,3 +73,32 @@ def test_a_coordinator_adds_an_institution_with_a_binding_contact_and_a_visitor_
     visitor.get_by_role("link", name="Familienzentrum Sonnenhaus").click()
     expect(visitor.get_by_text("kinderschutz@sonnenhaus.example.org")).to_be_visible()
     visitor.context.close()
+
+
+def test_the_owner_of_a_stale_contact_confirms_it_from_the_mail_link(browser, live_server, full_demo, app):
+    now = utcnow()
+    stale = db.session.scalar(select(BindingContact).join(Institution)
+                              .where(Institution.name == "Grundschule am Park Dresden"))
+    stale.owner_id = find_user_by_email("koordination@example.org").id
+    stale.confirmed_at, stale.reminded_at = now - timedelta(days=190), None
+    db.session.commit()
+    run_job(app, next(job for job in JOBS if job.name == "ask_to_confirm_entries"))  # the scheduler's run
+    body = db.session.scalar(select(OutboxMessage.body).where(
+        OutboxMessage.recipient == "koordination@example.org",
+        OutboxMessage.subject == "Stimmt die Ansprechperson noch? Ansprechperson Kinderschutz"))
+    link = next(line for line in body.splitlines() if "/netzwerk/ansprechpersonen/" in line)
+
+    page = open_page(browser, live_server)
+    page.goto(link.replace("http://lms.test", ""))  # not signed in yet: the sign-in comes first
+    page.get_by_label("E-Mail-Adresse").fill("koordination@example.org")
+    page.get_by_label("Passwort", exact=True).fill("Demo-Passwort-1")
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ansprechperson bearbeiten")
+    expect(page.get_by_text("Zuletzt bestätigt am")).to_contain_text("von Konstanze Koordination")
+    assert_accessible(page)
+    page.get_by_role("button", name="Unverändert bestätigen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grundschule am Park Dresden")
+    expect(page.get_by_text("ist als bestätigt vermerkt")).to_be_visible()
+    page.context.close()
+    db.session.expire_all()
+    assert db.session.get(BindingContact, stale.id).confirmed_at > now - timedelta(minutes=5)

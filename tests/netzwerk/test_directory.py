@@ -1,14 +1,17 @@
 """The directory: institutions kept by the coordinators of the regions they serve, binding contacts
 with a reachable channel and a visibility per field, found by a German-aware search."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from lms.errors import PermissionDenied
 from lms.extensions import db
-from lms.netzwerk import directory, queries
+from lms.netzwerk import directory, queries, upkeep
 from lms.netzwerk.directory import ContactInput, InstitutionInput
 from lms.netzwerk.models import BindingContact, Institution
 from lms.netzwerk.services import FieldRefused
+from lms.notifications.models import OutboxMessage
 from tests.conftest import login_as
 
 
@@ -158,3 +161,74 @@ def test_the_directory_runs_the_same_statements_for_few_and_many_institutions(cl
             assert client.get("/netzwerk").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+# --- keeping entries current --------------------------------------------------------------------
+
+def test_a_stale_institution_and_contact_ask_their_owner_once_even_across_a_restart(institution, keeper, now):
+    kita = institution()
+    stale = contact(kita, keeper, now - timedelta(days=200))
+    contact(kita, keeper, now, topic="Ansprechperson Schule–Jugendhilfe")  # fresh: nothing to ask
+    kita.confirmed_at = now - timedelta(days=190)
+    db.session.commit()
+    kita_id, stale_id, email = kita.id, stale.id, keeper.email
+    assert upkeep.ask_owners_to_confirm(now=now) == 2
+    db.session.commit()
+    db.session.remove()  # a new scheduler process reads only what is stored
+    assert upkeep.ask_owners_to_confirm(now=now + timedelta(hours=1)) == 0
+    mails = {mail.subject: mail for mail in db.session.scalars(select(OutboxMessage))}
+    assert {mail.recipient for mail in mails.values()} == {email}
+    assert set(mails) == {"Stimmen die Angaben noch? Kita Regenbogen",
+                          "Stimmt die Ansprechperson noch? Kinderschutzfachkraft nach § 8a"}
+    about_contact = mails["Stimmt die Ansprechperson noch? Kinderschutzfachkraft nach § 8a"].body
+    assert f"/netzwerk/ansprechpersonen/{stale_id}\n" in about_contact and "Frau Beispiel" in about_contact
+    assert f"/netzwerk/einrichtungen/{kita_id}/bearbeiten" in mails["Stimmen die Angaben noch? Kita Regenbogen"].body
+
+
+def test_unconfirmed_after_the_grace_until_a_keeper_confirms_and_only_keepers_may(institution, keeper, create_user,
+                                                                                    create_region, now):
+    kita = institution()
+    stale = contact(kita, keeper, now - timedelta(days=183 + 14))
+    after, grace = upkeep.confirm_periods()
+    assert stale.is_unconfirmed(now, after=after, grace=grace)
+    assert not stale.is_unconfirmed(now - timedelta(days=1), after=after, grace=grace)
+    for stranger in (create_user("coordinator", region=create_region("Leipzig")),
+                     create_user("partner", region=keeper.region)):
+        with pytest.raises(PermissionDenied):
+            upkeep.confirm(stranger, stale, now=now)
+    stale.reminded_at = now - timedelta(days=14)
+    colleague = create_user("coordinator", region=keeper.region)
+    upkeep.confirm(colleague, stale, now=now)
+    assert (stale.owner_id, stale.confirmed_at, stale.reminded_at) == (colleague.id, now, None)
+    assert not stale.is_unconfirmed(now, after=after, grace=grace)
+
+
+def test_when_the_owner_has_left_the_coordinators_of_the_institutions_regions_are_asked(
+        institution, keeper, create_user, create_region, now):
+    kita = institution()
+    contact(kita, keeper, now - timedelta(days=200))
+    colleague = create_user("coordinator", region=keeper.region)
+    create_user("coordinator", region=create_region("Leipzig"))  # another region's: not asked
+    keeper.active = False
+    db.session.commit()
+    assert upkeep.ask_owners_to_confirm(now=now) == 1
+    assert [mail.recipient for mail in db.session.scalars(select(OutboxMessage))] == [colleague.email]
+
+
+def test_the_pages_mark_what_is_unconfirmed_and_confirm_it_with_a_post(client, institution, keeper, create_user,
+                                                                       create_region, now):
+    kita = institution()
+    stale = contact(kita, keeper, now - timedelta(days=300))
+    page = client.get(f"/netzwerk/einrichtungen/{kita.id}").get_data(as_text=True)
+    assert "nicht bestätigt" in page and "zuletzt bestätigt am" in page
+    login_as(client, create_user("coordinator", region=create_region("Leipzig")))
+    assert client.post(f"/netzwerk/ansprechpersonen/{stale.id}/bestaetigen").status_code == 403
+    assert client.post(f"/netzwerk/einrichtungen/{kita.id}/bestaetigen").status_code == 403
+    own = client.application.test_client()
+    login_as(own, keeper)
+    form = own.get(f"/netzwerk/ansprechpersonen/{stale.id}").get_data(as_text=True)
+    assert "Unverändert bestätigen" in form and "nicht bestätigt" in form
+    assert own.post(f"/netzwerk/ansprechpersonen/{stale.id}/bestaetigen").status_code == 302
+    db.session.refresh(stale)
+    assert stale.confirmed_at == now
+    assert "nicht bestätigt" not in own.get(f"/netzwerk/einrichtungen/{kita.id}").get_data(as_text=True)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.errors import PermissionDenied
 from lms.extensions import db
-from lms.netzwerk import hours, queries, services
+from lms.netzwerk import hours, queries, services, upkeep
 from lms.netzwerk.models import EmergencyNumber, EmergencyWindow
 from lms.netzwerk.services import FieldRefused, NumberInput
 from lms.notifications.models import OutboxMessage
@@ -138,7 +138,7 @@ def test_coordinators_keep_their_own_region_only_admins_every_region(save, creat
     number = save()
     stranger = create_user("coordinator", region=elsewhere)
     with pytest.raises(PermissionDenied):
-        services.confirm_number(stranger, number, now=datetime.now(UTC))
+        upkeep.confirm(stranger, number, now=datetime.now(UTC))
     with pytest.raises(PermissionDenied):
         save(actor=create_user("partner", region=number.region), name="Fremd")
     db.session.rollback()
@@ -150,19 +150,19 @@ def test_a_stale_number_asks_its_owner_once_even_across_a_restart_and_shows_unco
         app, save, keeper, now):
     number = save(at=now - timedelta(days=200))
     number_id, keeper_id, keeper_email = number.id, keeper.id, keeper.email
-    assert services.ask_owners_to_confirm(now=now) == 1
+    assert upkeep.ask_owners_to_confirm(now=now) == 1
     db.session.commit()
     db.session.remove()  # a new scheduler process reads only what is stored
-    assert services.ask_owners_to_confirm(now=now + timedelta(hours=1)) == 0
+    assert upkeep.ask_owners_to_confirm(now=now + timedelta(hours=1)) == 0
     mails = db.session.scalars(select(OutboxMessage)).all()
     assert [mail.recipient for mail in mails] == [keeper_email]
     assert "Stimmt die Nummer noch?" in mails[0].subject and f"/netzwerk/notrufnummern/{number_id}" in mails[0].body
     number = db.session.get(EmergencyNumber, number_id)
-    after, grace = services.confirm_periods()
+    after, grace = upkeep.confirm_periods()
     assert (after, grace) == (timedelta(days=183), timedelta(days=14))
     assert number.is_unconfirmed(now, after=after, grace=grace)
     assert not number.is_unconfirmed(now - timedelta(days=10), after=after, grace=grace)
-    services.confirm_number(db.session.get(User, keeper_id), number, now=now)
+    upkeep.confirm(db.session.get(User, keeper_id), number, now=now)
     db.session.commit()
     assert number.reminded_at is None and not number.is_unconfirmed(now, after=after, grace=grace)
 
