@@ -1,0 +1,47 @@
+"""The network's pages on one blueprint: what several pages share lives here, the pages themselves in
+one module per aggregate: `emergency` (the public emergency view and the keepers' numbers),
+`directory` (institutions and their binding contacts, each contact field shown by its own visibility,
+`Institution.shows`) and `agreements` (cooperation agreements and the register)."""
+from flask import Blueprint, url_for
+from flask_login import current_user
+
+from lms.auth.models import Region, Role
+from lms.db import utcnow
+from lms.netzwerk import queries, upkeep
+
+bp = Blueprint("netzwerk", __name__)
+PER_PAGE = 25
+
+
+@bp.app_template_global()
+def emergency_url() -> str:
+    """The header links the emergency view on every page: the own region's at once, else the choice."""
+    region_id = current_user.region_id if current_user and current_user.is_authenticated else None
+    if region_id:
+        return url_for("netzwerk.emergency", region_id=region_id)
+    return url_for("netzwerk.choose_region")
+
+
+@bp.app_template_global()
+def unconfirmed(entry) -> bool:
+    """Shown as "nicht bestätigt": its owner did not confirm it in the grace after the reminder."""
+    after, grace = upkeep.confirm_periods()
+    return entry.is_unconfirmed(utcnow(), after=after, grace=grace)
+
+
+@bp.app_template_global()
+def confirmation_due(entry) -> bool:
+    """Old enough that its keepers are offered "Stimmt noch" beside it."""
+    return entry.is_due(utcnow(), after=upkeep.confirm_periods()[0])
+
+
+
+def own_regions() -> list[Region]:
+    """The regions whose entries the signed-in keeper maintains: all for admins, else her own."""
+    if current_user.has_role(Role.ADMIN):
+        return queries.regions()
+    return [current_user.region] if current_user.region else []
+
+
+# The pages, by aggregate; importing them registers their routes on `bp`.
+from lms.netzwerk.views import directory, emergency  # noqa: E402, F401
