@@ -65,6 +65,7 @@ class Config:
     CONSULTATION_RETENTION_DAYS = 90  # case content is erased this long after the consultation
     NETWORK_CONFIRM_AFTER_DAYS = 183  # a network entry unconfirmed this long asks its owner by mail
     NETWORK_CONFIRM_GRACE_DAYS = 14  # and shows as "nicht bestätigt" this long after that
+    NETWORK_AGREEMENT_NOTICE_DAYS = 90  # a cooperation agreement's coordinator hears of its end this early
 
     FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)
     FEED_HORIZON_MONTHS = 12  # feeds hold events from 30 days back to this far ahead
@@ -117,6 +118,7 @@ ENVIRONMENT = {
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
     "NETWORK_CONFIRM_AFTER_DAYS": ("NETWORK_CONFIRM_AFTER_DAYS", int),
     "NETWORK_CONFIRM_GRACE_DAYS": ("NETWORK_CONFIRM_GRACE_DAYS", int),
+    "NETWORK_AGREEMENT_NOTICE_DAYS": ("NETWORK_AGREEMENT_NOTICE_DAYS", int),
     "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
     "FEED_HORIZON_MONTHS": ("FEED_HORIZON_MONTHS", int),
     "MIN_GROUP_SIZE": ("MIN_GROUP_SIZE", int),

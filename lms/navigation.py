@@ -111,6 +111,12 @@ AREAS = (
         administration=True,
     ),
     Area(
+        "netzwerk.agreements",
+        _l("Kooperationsvereinbarungen"),
+        _l("Vereinbarungen mit den Partnern abstimmen, Unterschriften und Fassungen ablegen, Laufzeiten im Blick."),
+        administration=True,
+    ),
+    Area(
         "module.manage",
         _l("Module verwalten"),
         _l("Module und Durchführungen planen, Teilnehmende und Anwesenheit pflegen."),

@@ -224,3 +224,11 @@ def bookmarks_of(user: User) -> list[Bookmark]:
     return list(db.session.scalars(
         select(Bookmark).join(Bookmark.instrument).where(Bookmark.user_id == user.id).order_by(Instrument.title)
     ).unique())
+
+
+def published_of_kind(kind: str) -> list[Instrument]:
+    """The library's published instruments of one kind, by title: e.g. the agreement templates other
+    packages link to."""
+    return list(db.session.scalars(select(Instrument).where(Instrument.kind == kind,
+                                                            Instrument.state == InstrumentState.PUBLISHED)
+                                   .order_by(Instrument.title, Instrument.id)))

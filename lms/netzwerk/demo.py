@@ -1,15 +1,27 @@
-"""Demo emergency numbers and institutions for the four Saxon project sites: invented, obviously
-fictitious names and numbers (0351 000…, example.org), realistic hours. Creating them twice changes nothing."""
+"""Demo emergency numbers, institutions and cooperation agreements for the four Saxon project sites:
+invented, obviously fictitious names and numbers (0351 000…, example.org), realistic hours. Creating
+them twice changes nothing."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from lms.auth.models import Region
+from lms.auth.models import Region, Role
+from lms.auth.queries import users_query
 from lms.auth.services import find_user_by_email
 from lms.extensions import db
+from lms.instrumente.models import Kind
+from lms.instrumente.queries import published_of_kind
+from lms.netzwerk.agreements import AgreementInput, move, record_signatures, save_agreement
 from lms.netzwerk.directory import ContactInput, InstitutionInput, save_contact, save_institution
 from lms.netzwerk.hours import parse
-from lms.netzwerk.models import EmergencyKind, EmergencyNumber, EmergencyWindow, Institution
+from lms.netzwerk.models import (
+    Agreement,
+    AgreementState,
+    EmergencyKind,
+    EmergencyNumber,
+    EmergencyWindow,
+    Institution,
+)
 
 OFFICE = "Mo–Do 08:00–16:00\nFr 08:00–13:00"
 OUTSIDE = "Mo–Do 00:00–08:00\nMo–Do 16:00–24:00\nFr 00:00–08:00\nFr 13:00–24:00\nSa, So 00:00–24:00"
@@ -89,4 +101,57 @@ def seed_directory(*, now: datetime) -> list:
                 mailbox=f"kinderschutz{number}@example.org", reachability="Mo–Fr 8–16 Uhr"), now=now)
             if number == 4:  # one stale contact per site: asked three weeks ago, now "nicht bestätigt"
                 contact.confirmed_at, contact.reminded_at = now - timedelta(days=220), now - timedelta(days=21)
+    return []
+
+
+# (title, party names, state, started days ago, runs for days, review months): three per site.
+AGREEMENTS = (
+    ("Vereinbarung zum Schutzauftrag nach § 8a SGB VIII mit den Kitas",
+     ("Jugendamt {site}, Allgemeiner Sozialer Dienst", "Kita Regenbogen {site}", "Kita Sonnenschein {site}"),
+     AgreementState.SIGNED, 640, 700, 24),
+    ("Kooperation Schule – Jugendhilfe",
+     ("Jugendamt {site}, Allgemeiner Sozialer Dienst", "Grundschule am Park {site}", "Oberschule {site}-Mitte"),
+     AgreementState.CONSULTATION, None, None, 12),
+    ("Zusammenarbeit mit der Kinderschutzgruppe des Klinikums",
+     ("Jugendamt {site}, Allgemeiner Sozialer Dienst", "Klinikum {site}, Kinderschutzgruppe"),
+     AgreementState.DRAFT, None, None, None),
+)
+SUBJECT = """**Ziel:** Kinder in {site} werden früh und verlässlich geschützt.
+
+- Bei gewichtigen Anhaltspunkten nach § 8a SGB VIII zieht der Träger eine insoweit erfahrene Fachkraft hinzu.
+- Die Meldung an das Jugendamt erfolgt mit dem vereinbarten Meldebogen, außerhalb der Dienstzeit über den
+  Bereitschaftsdienst.
+- Das Jugendamt gibt innerhalb von drei Werktagen eine Rückmeldung, soweit der Datenschutz es erlaubt.
+- Die Partner treffen sich einmal im Jahr zur Auswertung."""
+
+
+def seed_agreements(*, now: datetime) -> list:
+    """Per site one signed agreement (ending within the notice period), one in Abstimmung with one
+    signature, one draft; kept by the site's coordinator (idempotent)."""
+    admin = find_user_by_email("admin@example.org")
+    if admin is None or db.session.scalar(select(Agreement.id).limit(1)):
+        return []
+    institutions = {institution.name: institution.id for institution in db.session.scalars(select(Institution))}
+    regions = {region.name: region for region in db.session.scalars(select(Region))}
+    templates = published_of_kind(Kind.AGREEMENT)
+    for site, _code in SITES:
+        if site not in regions:
+            continue
+        owner = db.session.scalar(users_query(role=Role.COORDINATOR, region_id=regions[site].id).limit(1)) or admin
+        for title, names, state, started, runs, review in AGREEMENTS:
+            begins = (now - timedelta(days=started)).date() if started else None
+            agreement = save_agreement(owner, None, AgreementInput(
+                region_id=regions[site].id, title=title, party_ids=[institutions[name.format(site=site)] for name in names],
+                subject=SUBJECT.format(site=site), instrument_id=templates[0].id if templates else None,
+                valid_from=begins, valid_to=begins + timedelta(days=runs) if begins and runs else None,
+                review_months=review), now=now - timedelta(days=started or 30))
+            if state == AgreementState.DRAFT:
+                continue
+            move(owner, agreement, AgreementState.CONSULTATION, today=now.date(), now=now)
+            parties = [party.institution_id for party in agreement.parties]
+            signed = parties if state == AgreementState.SIGNED else parties[:1]  # in Abstimmung: one has signed
+            record_signatures(owner, agreement, dict.fromkeys(signed, (now - timedelta(days=(started or 10) + 5)).date()),
+                              today=now.date(), now=now)
+            if state == AgreementState.SIGNED:
+                move(owner, agreement, AgreementState.SIGNED, today=now.date(), now=now)
     return []

@@ -1,11 +1,14 @@
-"""The keepers' forms: an emergency number, an institution, a binding contact."""
+"""The keepers' forms: an emergency number, an institution, a binding contact, a cooperation agreement
+and its parties' signatures."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.auth.models import SECTOR_LABELS
 from lms.forms import Conditional, MultiCheckboxField, Required, choices
 from lms.i18n import _l
+from lms.netzwerk.agreements import AgreementInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
 from lms.netzwerk.models import EMERGENCY_KIND_LABELS, INSTITUTION_KIND_LABELS, VISIBILITY_LABELS, Visibility
 from lms.netzwerk.services import NumberInput
@@ -90,3 +93,46 @@ class ContactForm(FlaskForm):
             phone=self.phone.data or "", phone_personal=bool(self.phone_personal.data),
             phone_visibility=self.phone_visibility.data or "", mailbox=self.mailbox.data or "",
             mailbox_visibility=self.mailbox_visibility.data or "", reachability=self.reachability.data or "")
+
+
+class AgreementForm(FlaskForm):
+    title = StringField(_l("Titel"), description=_l("z. B. „Vereinbarung zum Schutzauftrag nach § 8a SGB VIII“."),
+                        validators=[DataRequired(_l("Bitte geben Sie der Vereinbarung einen Titel.")), _length(200)])
+    party_ids = MultiCheckboxField(_l("Partner"), coerce=int, validate_choice=False, validators=[Required()],
+                                   description=_l("Mindestens zwei Einrichtungen, z. B. das Jugendamt und ein Träger."))
+    subject = TextAreaField(_l("Gegenstand und Verfahren"), validators=[Optional(), _length(20000)],
+                            description=_l("Was die Partner vereinbaren: Ablauf, Ansprechpersonen, Fristen. "
+                                           "Markdown: **fett**, Listen mit „-“."))
+    instrument_id = SelectField(_l("Vorlage aus der Instrumentenbibliothek"), coerce=int, validate_choice=False,
+                                validators=[Optional()])
+    valid_from = DateField(_l("Gilt ab"), validators=[Optional()])
+    valid_to = DateField(_l("Gilt bis"), validators=[Optional()], description=_l("Leer lassen, wenn unbefristet."))
+    review_months = IntegerField(
+        _l("Überprüfen alle … Monate"), description=_l("Leer lassen, wenn keine regelmäßige Überprüfung vereinbart ist."),
+        validators=[Optional(), NumberRange(1, 120, _l("Bitte geben Sie eine Zahl von 1 bis 120 an."))])
+    note = StringField(_l("Was hat sich geändert?"), validators=[Conditional(), Optional(), _length(500)],
+                       description=_l("Nur nötig, wenn Sie den Text ändern: Er wird als neue Fassung gespeichert."))
+
+    def to_input(self, region_id: int) -> AgreementInput:
+        return AgreementInput(
+            region_id=region_id, title=self.title.data or "", party_ids=list(self.party_ids.data or []),
+            subject=self.subject.data or "", instrument_id=self.instrument_id.data or None,
+            valid_from=self.valid_from.data, valid_to=self.valid_to.data, review_months=self.review_months.data,
+            note=self.note.data or "")
+
+
+def signatures_form(parties) -> FlaskForm:
+    """A date field per party ("unterschrieben am"), named by its institution."""
+    class SignaturesForm(FlaskForm):
+        pass
+
+    for party in parties:
+        setattr(SignaturesForm, f"party_{party.institution_id}", DateField(
+            _l("%(name)s: unterschrieben am", name=party.institution.name), validators=[Optional()],
+            default=party.signed_on))
+    return SignaturesForm()
+
+
+class AgreementFileForm(FlaskForm):
+    file = FileField(_l("Datei"), description=_l("Zum Beispiel der unterschriebene Scan. PDF, DOCX, ODT, PNG oder JPEG."),
+                     validators=[FileRequired(_l("Bitte wählen Sie eine Datei aus."))])

@@ -1,13 +1,17 @@
-"""Read models: a region's emergency numbers, split into those to call now and the others; the directory."""
+"""Read models: a region's emergency numbers, split into those to call now and the others; the directory;
+the register of cooperation agreements with the sectors they cover."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, or_, select
 
-from lms.auth.models import Region
+from lms.auth.models import SECTOR_LABELS, Region
 from lms.extensions import db
 from lms.netzwerk.models import (
     EMERGENCY_KIND_LABELS,
+    Agreement,
+    AgreementParty,
+    AgreementState,
     EmergencyKind,
     EmergencyNumber,
     Institution,
@@ -81,3 +85,55 @@ def directory_query(filters: DirectoryFilter, *, signed_in: bool) -> Select:
         query = query.where(Institution.id.in_(select(institution_region.c.institution_id)
                                                .where(institution_region.c.region_id == filters.region_id)))
     return query.order_by(Institution.name, Institution.id)
+
+
+# --- the register of agreements ------------------------------------------------------------------
+
+def agreements_query(region_id: int) -> Select:
+    """A region's agreements, the ones in force and in work first, then by title."""
+    order = case({AgreementState.SIGNED: 0, AgreementState.CONSULTATION: 1, AgreementState.DRAFT: 2},
+                 value=Agreement.state, else_=3)
+    return select(Agreement).where(Agreement.region_id == region_id).order_by(order, Agreement.title, Agreement.id)
+
+
+def expiring(region_id: int, *, today: date, days: int) -> list[Agreement]:
+    """Signed agreements of the region that end within *days*."""
+    return list(db.session.scalars(select(Agreement).where(
+        Agreement.region_id == region_id, Agreement.state == AgreementState.SIGNED,
+        Agreement.valid_to >= today, Agreement.valid_to <= today + timedelta(days=days))
+        .order_by(Agreement.valid_to, Agreement.id)))
+
+
+def in_force_condition(today: date):
+    return (Agreement.state == AgreementState.SIGNED) & or_(Agreement.valid_to.is_(None), Agreement.valid_to >= today)
+
+
+def bound_institution_ids(today: date) -> Select:
+    """Institutions that are a party to an agreement in force."""
+    return select(AgreementParty.institution_id).join(Agreement).where(in_force_condition(today))
+
+
+@dataclass(frozen=True)
+class SectorCoverage:
+    sector: str
+    label: str
+    institutions: int  # serving the region
+    bound: int  # of them, a party to an agreement in force
+
+
+def sector_coverage(region_id: int, *, today: date) -> list[SectorCoverage]:
+    """Per sector of the app, how many of the region's institutions there are and how many of them an
+    agreement in force binds: one grouped statement, however many institutions."""
+    bound = Institution.id.in_(bound_institution_ids(today))
+    rows = db.session.execute(
+        select(Institution.sector, func.count(Institution.id), func.count(case((bound, Institution.id))))
+        .join(institution_region, institution_region.c.institution_id == Institution.id)
+        .where(institution_region.c.region_id == region_id).group_by(Institution.sector))
+    counts = {sector: (total, bound_count) for sector, total, bound_count in rows}
+    return [SectorCoverage(code, label, *counts.get(code, (0, 0))) for code, label in SECTOR_LABELS.items()]
+
+
+def agreements_of(institution_id: int) -> list[Agreement]:
+    """The agreements an institution is a party to, newest first."""
+    return list(db.session.scalars(select(Agreement).join(AgreementParty).where(
+        AgreementParty.institution_id == institution_id).order_by(Agreement.created_at.desc(), Agreement.id)))

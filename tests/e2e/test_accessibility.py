@@ -12,7 +12,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
-from lms.netzwerk.models import BindingContact, EmergencyNumber, Institution
+from lms.netzwerk.models import Agreement, BindingContact, EmergencyNumber, Institution
 from tests.conftest import seed_once
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -47,6 +47,8 @@ def full_demo(app):
                                     .where(Region.name == "Dresden").order_by(EmergencyNumber.id)),
         "institution": db.session.scalar(db.select(Institution.id).order_by(Institution.id)),
         "contact": db.session.scalar(db.select(BindingContact.id).order_by(BindingContact.id)),
+        "agreement": db.session.scalar(db.select(Agreement.id).where(Agreement.state == "consultation")
+                                       .order_by(Agreement.id)),  # Dresden's, with the signatures form
     }
 
 
@@ -74,7 +76,8 @@ PAGES = {
         "/beratung/uebersicht", "/notfall/{region}", "/netzwerk/notrufnummern", "/netzwerk/notrufnummern/neu",
         "/netzwerk/notrufnummern/{number}", "/netzwerk", "/netzwerk/einrichtungen/{institution}",
         "/netzwerk/einrichtungen/neu", "/netzwerk/einrichtungen/{institution}/bearbeiten",
-        "/netzwerk/ansprechpersonen/{contact}",
+        "/netzwerk/ansprechpersonen/{contact}", "/netzwerk/vereinbarungen", "/netzwerk/vereinbarungen/neu",
+        "/netzwerk/vereinbarungen/{agreement}", "/netzwerk/vereinbarungen/{agreement}/bearbeiten",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",

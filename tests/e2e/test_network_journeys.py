@@ -1,7 +1,9 @@
 """The network in the browser: on a phone the emergency numbers valid now are one tap away for a
 signed-in partner (her own region) and two for a visitor; a coordinator adds an institution with a
-binding contact, and a visitor finds it; the owner of a stale contact confirms it from the mail."""
+binding contact, and a visitor finds it; the owner of a stale contact confirms it from the mail; a
+coordinator agrees a cooperation with two partners and files the signed PDF."""
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +18,7 @@ from lms.scheduler import JOBS, run_job
 from tests.e2e.conftest import assert_accessible, log_in, open_page
 from tests.e2e.test_accessibility import full_demo  # noqa: F401 - the shared demo fixture
 from tests.e2e.test_layout import WIDTHS
+from tests.instrumente.conftest import pdf_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -102,3 +105,45 @@ def test_the_owner_of_a_stale_contact_confirms_it_from_the_mail_link(browser, li
     page.context.close()
     db.session.expire_all()
     assert db.session.get(BindingContact, stale.id).confirmed_at > now - timedelta(minutes=5)
+
+
+def test_a_coordinator_agrees_a_cooperation_with_two_partners_and_files_the_signed_pdf(browser, live_server, full_demo,
+                                                                                      tmp_path):
+    page = open_page(browser, live_server)
+    log_in(page, "koordination@example.org", "Demo-Passwort-1")
+    page.wait_for_url("**/")
+    page.locator("header summary", has_text="Verwaltung").click()
+    page.get_by_role("link", name="Kooperationsvereinbarungen").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kooperationsvereinbarungen Dresden")
+    assert_accessible(page)
+    page.get_by_role("link", name="Vereinbarung anlegen").click()
+    page.get_by_label("Titel").fill("Vereinbarung mit der Erziehungsberatung")
+    page.get_by_label("Jugendamt Dresden, Allgemeiner Sozialer Dienst").check()
+    page.get_by_role("button", name="Speichern").click()  # one party only: refused at the field
+    expect(page.locator("#party_ids-error")).to_contain_text("mindestens zwei Partner")
+    assert_accessible(page)
+    page.get_by_label("Erziehungs- und Familienberatung Dresden").check()
+    page.get_by_label("Gegenstand und Verfahren").fill("- Fallberatung durch die insoweit erfahrene Fachkraft")
+    page.get_by_label("Gilt ab").fill("2026-12-01")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vereinbarung mit der Erziehungsberatung")
+    expect(page.get_by_text("Entwurf", exact=True)).to_be_visible()
+    page.get_by_role("button", name="In Abstimmung geben").click()
+    today = utcnow().date()  # the app's clock
+    page.get_by_label("Jugendamt Dresden, Allgemeiner Sozialer Dienst: unterschrieben am").fill(
+        (today - timedelta(days=6)).isoformat())
+    page.get_by_label("Erziehungs- und Familienberatung Dresden: unterschrieben am").fill(today.isoformat())
+    page.get_by_role("button", name="Unterschriften speichern").click()
+    expect(page.get_by_text("Die Unterschriften sind eingetragen.")).to_be_visible()
+    page.get_by_role("button", name="Als unterzeichnet vermerken").click()
+    expect(page.get_by_text("unterzeichnet", exact=True)).to_be_visible()
+    scan = tmp_path / "Vereinbarung unterschrieben.pdf"
+    scan.write_bytes(pdf_bytes("Unterschrieben"))
+    page.get_by_label("Datei", exact=True).set_input_files(str(scan))
+    page.get_by_role("button", name="Datei hochladen").click()
+    expect(page.get_by_text("Die Datei ist an Fassung 1 angehängt.")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Vereinbarung unterschrieben.pdf").click()
+    assert Path(download.value.path()).read_bytes() == pdf_bytes("Unterschrieben")
+    page.context.close()

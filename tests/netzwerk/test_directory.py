@@ -8,34 +8,11 @@ from sqlalchemy import func, select
 from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.netzwerk import directory, queries, upkeep
-from lms.netzwerk.directory import ContactInput, InstitutionInput
+from lms.netzwerk.directory import ContactInput
 from lms.netzwerk.models import BindingContact, Institution
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.models import OutboxMessage
 from tests.conftest import login_as
-
-
-@pytest.fixture
-def region(create_region):
-    return create_region("Dresden")
-
-
-@pytest.fixture
-def keeper(create_user, region):
-    return create_user("coordinator", region=region)
-
-
-@pytest.fixture
-def institution(keeper, region, now):
-    def _create(name="Kita Regenbogen", *, kind="kita", sector="youth_welfare", visibility="public", actor=None,
-                regions=None, description="Kinderschutzkonzept und Kinderschutzfachkraft"):
-        created = directory.save_institution(actor or keeper, None, InstitutionInput(
-            name=name, sector=sector, kind=kind, region_ids=regions or [region.id], description=description,
-            visibility=visibility), now=now)
-        db.session.commit()
-        return created
-
-    return _create
 
 
 def contact(institution, actor, now, **changes):

@@ -44,4 +44,4 @@ def own_regions() -> list[Region]:
 
 
 # The pages, by aggregate; importing them registers their routes on `bp`.
-from lms.netzwerk.views import directory, emergency  # noqa: E402, F401
+from lms.netzwerk.views import agreements, directory, emergency  # noqa: E402, F401

@@ -44,8 +44,11 @@ def directory():
 @bp.get("/netzwerk/einrichtungen/<int:institution_id>")
 def institution(institution_id: int):
     found = visible_or_404(Institution, institution_id)
+    bound = [agreement for agreement in queries.agreements_of(found.id) if agreement.can_view(current_user)] \
+        if current_user.is_authenticated else []
     return render_template("netzwerk/institution.html", institution=found, action_form=ActionForm(),
-                           can_edit=found.can_edit(current_user), labels=VISIBILITY_LABELS)
+                           can_edit=found.can_edit(current_user), labels=VISIBILITY_LABELS, agreements=bound,
+                           today=utcnow().date())
 
 
 def _institution_form(institution: Institution | None) -> InstitutionForm:

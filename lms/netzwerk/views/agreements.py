@@ -1,0 +1,207 @@
+"""Cooperation agreements: the register per region (for its keepers), an agreement's page (also for
+the people of its parties), the keepers' form, state moves, signatures and files.
+
+An agreement's region is fixed when it is made: a coordinator's own region, for admins the region
+chosen in the register (`?region=`). The parties offered are the institutions serving that region,
+and the ones already bound."""
+import io
+
+from flask import abort, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from lms.auth.models import Region
+from lms.auth.permissions import permitted, role_required, visible_or_404
+from lms.confirmation import Confirmation, ask, is_confirmed
+from lms.db import utcnow
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.i18n import _, _l
+from lms.instrumente.models import Kind
+from lms.instrumente.queries import published_of_kind
+from lms.instrumente.services.files import Upload
+from lms.netzwerk import agreements as services
+from lms.netzwerk import queries
+from lms.netzwerk.forms import AgreementFileForm, AgreementForm, signatures_form
+from lms.netzwerk.models import (
+    AGREEMENT_MOVES,
+    AGREEMENT_STATE_LABELS,
+    KEEPER_ROLES,
+    Agreement,
+    AgreementFile,
+    AgreementState,
+    Institution,
+    institution_region,
+)
+from lms.netzwerk.views import PER_PAGE, bp, own_regions
+from lms.submit import submit
+
+# What the button that moves an agreement into a state says.
+MOVE_LABELS = {
+    AgreementState.DRAFT: _l("Zurück zum Entwurf"),
+    AgreementState.CONSULTATION: _l("In Abstimmung geben"),
+    AgreementState.SIGNED: _l("Als unterzeichnet vermerken"),
+    AgreementState.TERMINATED: _l("Als gekündigt vermerken"),
+}
+
+
+def _move_label(start: str, to: str):
+    if start == AgreementState.SIGNED and to == AgreementState.CONSULTATION:
+        return _l("Neue Fassung abstimmen")
+    return MOVE_LABELS[to]
+
+
+def _region(region_id: int | None) -> Region | None:
+    """The region of the register or a new agreement: one the keeper keeps, her own by default."""
+    regions = own_regions()
+    chosen = next((region for region in regions if region.id == region_id), None)
+    return chosen or (current_user.region if current_user.region in regions else (regions[0] if regions else None))
+
+
+@bp.get("/netzwerk/vereinbarungen")
+@role_required(*KEEPER_ROLES)
+def agreements():
+    region = _region(request.args.get("region", type=int))
+    if region is None:
+        return render_template("netzwerk/agreements.html", region=None, regions=[])
+    today = utcnow().date()
+    page = db.paginate(queries.agreements_query(region.id), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "netzwerk/agreements.html", region=region, regions=own_regions(), page=page, today=today,
+        expiring=queries.expiring(region.id, today=today, days=services.notice_days()),
+        coverage=queries.sector_coverage(region.id, today=today), notice_days=services.notice_days())
+
+
+def _form(agreement: Agreement | None, region: Region) -> AgreementForm:
+    form = AgreementForm(obj=agreement) if request.method == "GET" and agreement else AgreementForm()
+    bound = [party.institution_id for party in agreement.parties] if agreement else []
+    offered = db.session.scalars(select(Institution).where(
+        Institution.id.in_(select(institution_region.c.institution_id).where(institution_region.c.region_id == region.id))
+        | Institution.id.in_(bound or [0])).order_by(Institution.name, Institution.id))
+    form.party_ids.choices = [SelectChoice(institution.id, institution.name) for institution in offered]
+    form.instrument_id.choices = [SelectChoice(0, _("Keine Vorlage"))] + [
+        SelectChoice(instrument.id, instrument.title) for instrument in published_of_kind(Kind.AGREEMENT)]
+    if request.method == "GET" and agreement:
+        form.party_ids.data, form.instrument_id.data = bound, agreement.instrument_id or 0
+    return form
+
+
+def _save(agreement: Agreement | None, region: Region):
+    form = _form(agreement, region)
+    if form.validate_on_submit():
+        outcome = submit(lambda: services.save_agreement(current_user, agreement, form.to_input(region.id),
+                                                         now=utcnow()),
+                         form=form, success=_("Die Vereinbarung ist gespeichert."))
+        if outcome:
+            return redirect(url_for("netzwerk.agreement", agreement_id=outcome.value.id))
+    return render_template("netzwerk/agreement_form.html", form=form, agreement=agreement, region=region), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/netzwerk/vereinbarungen/neu", methods=["GET", "POST"])
+@role_required(*KEEPER_ROLES)
+def new_agreement():
+    region = _region(request.args.get("region", type=int))
+    if region is None:
+        abort(403)
+    return _save(None, region)
+
+
+@bp.route("/netzwerk/vereinbarungen/<int:agreement_id>/bearbeiten", methods=["GET", "POST"])
+@role_required(*KEEPER_ROLES)
+def edit_agreement(agreement_id: int):
+    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    return _save(agreement, agreement.region)
+
+
+def _page(agreement: Agreement, *, signatures=None, file_form=None, status: int = 200):
+    today = utcnow().date()
+    can_edit = agreement.can_edit(current_user)
+    moves = [(state, _move_label(agreement.state, state)) for state in AGREEMENT_MOVES[AgreementState(agreement.state)]] \
+        if can_edit else []
+    versions = agreement.versions
+    return render_template(
+        "netzwerk/agreement.html", agreement=agreement, today=today, can_edit=can_edit, moves=moves,
+        versions=versions, review_on=agreement.review_due(versions[0].created_at.date()) if versions else None,
+        action_form=ActionForm(),
+        signatures=signatures or signatures_form(agreement.parties), file_form=file_form or AgreementFileForm(),
+    ), status
+
+
+@bp.get("/netzwerk/vereinbarungen/<int:agreement_id>")
+def agreement(agreement_id: int):
+    """Network-internal: its keepers and the people of its parties; 404 for everybody else."""
+    return _page(visible_or_404(Agreement, agreement_id))
+
+
+def _leaving_signed(agreement: Agreement, to: str) -> Confirmation:
+    """Ending a signed agreement, or taking it back for a new version, is asked first."""
+    if to == AgreementState.TERMINATED:
+        title = _("Wirklich die Vereinbarung kündigen?")
+        consequences = [_("Sie gilt ab heute nicht mehr; das lässt sich nicht rückgängig machen.")]
+    else:
+        title = _("Wirklich eine neue Fassung abstimmen?")
+        consequences = [_("Die Unterschriften aller Partner werden entfernt: Sie galten der bisherigen Fassung."),
+                        _("Bis alle erneut unterschreiben, ist die Vereinbarung „in Abstimmung“.")]
+    return Confirmation(title=title, consequences=consequences, subject=agreement.title,
+                        button=str(_move_label(agreement.state, to)),
+                        cancel_url=url_for("netzwerk.agreement", agreement_id=agreement.id))
+
+
+@bp.post("/netzwerk/vereinbarungen/<int:agreement_id>/status")
+@role_required(*KEEPER_ROLES)
+def move_agreement(agreement_id: int):
+    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    to = request.form.get("to", "")
+    if not ActionForm().validate_on_submit() or to not in MOVE_LABELS:
+        return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
+    if agreement.state == AgreementState.SIGNED and not is_confirmed():  # signatures or validity end here
+        return ask(_leaving_signed(agreement, to))
+    submit(lambda: services.move(current_user, agreement, to, today=utcnow().date(), now=utcnow()),
+           success=_("Die Vereinbarung ist jetzt „%(state)s“.", state=AGREEMENT_STATE_LABELS[to]))
+    return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
+
+
+@bp.post("/netzwerk/vereinbarungen/<int:agreement_id>/unterschriften")
+@role_required(*KEEPER_ROLES)
+def sign_agreement(agreement_id: int):
+    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    form = signatures_form(agreement.parties)
+    if form.validate_on_submit():
+        signed = {party.institution_id: form[f"party_{party.institution_id}"].data for party in agreement.parties}
+        errors: list = []
+        outcome = submit(lambda: services.record_signatures(current_user, agreement, signed, today=utcnow().date(),
+                                                            now=utcnow()),
+                         errors=errors, success=_("Die Unterschriften sind eingetragen."))
+        if outcome:
+            return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
+        form.form_errors.extend(errors)
+    return _page(agreement, signatures=form, status=422)
+
+
+@bp.post("/netzwerk/vereinbarungen/<int:agreement_id>/dateien")
+@role_required(*KEEPER_ROLES)
+def attach_file(agreement_id: int):
+    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    form = AgreementFileForm()
+    if form.validate_on_submit():
+        upload = Upload(filename=form.file.data.filename or "", data=form.file.data.read())
+        outcome = submit(lambda: services.attach_file(current_user, agreement, upload, now=utcnow()), form=form,
+                         success=_("Die Datei ist an Fassung %(number)d angehängt.",
+                                   number=agreement.versions[0].number))
+        if outcome:
+            return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
+    return _page(agreement, file_form=form, status=422)
+
+
+@bp.get("/netzwerk/vereinbarungen/dateien/<int:file_id>")
+def agreement_file(file_id: int):
+    """A version's file, for whoever sees the agreement (404 for everybody else); never cached."""
+    attached = db.get_or_404(AgreementFile, file_id)
+    if not attached.version.agreement.can_view(current_user):
+        abort(404)
+    response = send_file(io.BytesIO(services.read_file(attached)), mimetype=attached.file.mime_type,
+                         as_attachment=True, download_name=attached.filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
