@@ -333,6 +333,13 @@ def update_account(
     db.session.flush()
 
 
+def follow_institution(user: User, *, sector: str, organisation: str) -> None:
+    """A person who joins an institution of the network takes its sector and name as her own (the
+    network directory calls this when the institution's keeper says so)."""
+    user.sector, user.organisation = _checked_sector(sector), organisation[:200]
+    db.session.flush()
+
+
 def create_region(admin: User, *, name: str, kind: str) -> Region:
     """A new district or city, its name unique in any case."""
     ensure_role(admin, Role.ADMIN)

@@ -22,6 +22,7 @@ from lms.netzwerk.models import (
     EmergencyWindow,
     Institution,
 )
+from lms.netzwerk.proposals import ProposalInput, propose
 
 OFFICE = "Mo–Do 08:00–16:00\nFr 08:00–13:00"
 OUTSIDE = "Mo–Do 00:00–08:00\nMo–Do 16:00–24:00\nFr 00:00–08:00\nFr 13:00–24:00\nSa, So 00:00–24:00"
@@ -82,7 +83,8 @@ INSTITUTIONS = (
 
 
 def seed_directory(*, now: datetime) -> list:
-    """The institutions of the four sites with a binding contact each, one of them unconfirmed (idempotent)."""
+    """The institutions of the four sites with a binding contact each, one of them unconfirmed; the demo
+    partner as a member of her Kita with a proposal (idempotent)."""
     admin = find_user_by_email("admin@example.org")
     if admin is None or db.session.scalar(select(Institution.id).limit(1)):
         return []
@@ -101,7 +103,20 @@ def seed_directory(*, now: datetime) -> list:
                 mailbox=f"kinderschutz{number}@example.org", reachability="Mo–Fr 8–16 Uhr"), now=now)
             if number == 4:  # one stale contact per site: asked three weeks ago, now "nicht bestätigt"
                 contact.confirmed_at, contact.reminded_at = now - timedelta(days=220), now - timedelta(days=21)
+    _seed_member_with_proposal(now)
     return []
+
+
+def _seed_member_with_proposal(now: datetime) -> None:
+    """The demo partner belongs to her Kita and has proposed new opening hours."""
+    partner = find_user_by_email("partner@example.org")
+    kita = db.session.scalar(select(Institution).where(Institution.name == "Kita Sonnenschein Landkreis Leipzig"))
+    if partner is None or kita is None:
+        return
+    kita.members.append(partner)
+    propose(partner, kita, ProposalInput(
+        name=kita.name, address=kita.address, opening_hours="Mo–Fr 6:30–17 Uhr", website=kita.website,
+        description=kita.description, note="Seit Oktober haben wir länger geöffnet."), now=now)
 
 
 # (title, party names, state, started days ago, runs for days, review months): three per site.

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lms.auth.models import SECTOR_LABELS, Region, Role, User
+from lms.auth.services import find_user_by_email, follow_institution
 from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
@@ -70,21 +71,26 @@ def _regions(actor: User, data: InstitutionInput) -> list[Region]:
     return list(regions)
 
 
+def check_details(name: str, website: str) -> None:
+    """What an institution's name and website need, whoever writes them (a keeper, or a proposal)."""
+    if not name.strip():
+        raise FieldRefused(_l("Bitte geben Sie den Namen der Einrichtung an."), "name")
+    if website.strip() and not website.strip().startswith(("https://", "http://")):
+        raise FieldRefused(_l("Bitte geben Sie eine vollständige Adresse mit https:// an."), "website")
+
+
 def save_institution(actor: User, institution: Institution | None, data: InstitutionInput, *,
                      now: datetime) -> Institution:
     """Create or change an institution; saving confirms it, and its owner becomes *actor*."""
     if not may_create(actor) or (institution is not None and not institution.can_edit(actor)):
         raise PermissionDenied()
-    if not data.name.strip():
-        raise FieldRefused(_l("Bitte geben Sie den Namen der Einrichtung an."), "name")
+    check_details(data.name, data.website)
     if data.sector not in SECTOR_LABELS:
         raise FieldRefused(_l("Bitte wählen Sie einen Sektor aus der Liste."), "sector")
     if data.kind not in INSTITUTION_KIND_LABELS:
         raise FieldRefused(_l("Bitte wählen Sie eine Art aus der Liste."), "kind")
     if data.visibility not in (Visibility.PUBLIC, Visibility.MEMBERS):
         raise FieldRefused(_l("Bitte wählen Sie, wer die Einrichtung sieht."), "visibility")
-    if data.website.strip() and not data.website.strip().startswith(("https://", "http://")):
-        raise FieldRefused(_l("Bitte geben Sie eine vollständige Adresse mit https:// an."), "website")
     regions = _regions(actor, data)
     if institution is None:
         institution = Institution(created_at=now)
@@ -147,3 +153,28 @@ def delete_contact(actor: User, contact: BindingContact) -> None:
     db.session.delete(contact)
     db.session.flush()
     db.session.expire(institution, ["contacts"])
+
+
+def add_member(actor: User, institution: Institution, email: str, *, follow: bool) -> User:
+    """Count the account of *email* among the institution's own people; with *follow*, the person
+    takes the institution's sector and name as her own (the sector decides which modules she sees)."""
+    if not institution.can_edit(actor):
+        raise PermissionDenied()
+    person = find_user_by_email(email)
+    if person is None or not person.active:
+        raise FieldRefused(_l("Zu dieser E-Mail-Adresse gibt es kein aktives Konto. Bitte laden Sie die Person "
+                               "zuerst ein (Benutzerverwaltung)."), "email")
+    if institution.is_member(person):
+        raise FieldRefused(_l("%(name)s gehört schon zu dieser Einrichtung.", name=person.name), "email")
+    institution.members.append(person)
+    if follow:
+        follow_institution(person, sector=institution.sector, organisation=institution.name)
+    db.session.flush()
+    return person
+
+
+def remove_member(actor: User, institution: Institution, person: User) -> None:
+    if not institution.can_edit(actor):
+        raise PermissionDenied()
+    institution.members = [member for member in institution.members if member.id != person.id]
+    db.session.flush()

@@ -1,16 +1,17 @@
-"""The keepers' forms: an emergency number, an institution, a binding contact, a cooperation agreement
-and its parties' signatures."""
+"""The keepers' forms: an emergency number, an institution and its people, a binding contact, a
+cooperation agreement and its parties' signatures; and the members' proposal for their institution."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.auth.models import SECTOR_LABELS
-from lms.forms import Conditional, MultiCheckboxField, Required, choices
+from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required, choices
 from lms.i18n import _l
 from lms.netzwerk.agreements import AgreementInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
 from lms.netzwerk.models import EMERGENCY_KIND_LABELS, INSTITUTION_KIND_LABELS, VISIBILITY_LABELS, Visibility
+from lms.netzwerk.proposals import ProposalInput
 from lms.netzwerk.services import NumberInput
 
 
@@ -136,3 +137,35 @@ def signatures_form(parties) -> FlaskForm:
 class AgreementFileForm(FlaskForm):
     file = FileField(_l("Datei"), description=_l("Zum Beispiel der unterschriebene Scan. PDF, DOCX, ODT, PNG oder JPEG."),
                      validators=[FileRequired(_l("Bitte wählen Sie eine Datei aus."))])
+
+
+class MemberForm(FlaskForm):
+    email = StringField(_l("E-Mail-Adresse des Kontos"), validators=[
+        DataRequired(_l("Bitte geben Sie die E-Mail-Adresse an, mit der die Person sich anmeldet.")), _length(254)])
+    follow = BooleanField(_l("Sektor und Organisation der Person auf die der Einrichtung setzen"), default=True)
+
+
+PROPOSED_FIELD_LABELS = {"name": _l("Name"), "address": _l("Anschrift"), "opening_hours": _l("Öffnungszeiten"),
+                         "website": _l("Website"), "description": _l("Angebot im Kinderschutz")}
+
+
+def decline_form(proposal_id: int) -> ReasonForm:
+    """The reason to decline one proposal: one form per proposal on the institution's page."""
+    return ReasonForm(prefix=f"vorschlag{proposal_id}")
+
+
+class ProposalForm(FlaskForm):
+    name = StringField(PROPOSED_FIELD_LABELS["name"], validators=[DataRequired(_l("Bitte geben Sie den Namen der Einrichtung an.")),
+                                               _length(200)])
+    address = StringField(PROPOSED_FIELD_LABELS["address"], validators=[Optional(), _length(300)])
+    opening_hours = StringField(PROPOSED_FIELD_LABELS["opening_hours"], validators=[Optional(), _length(300)])
+    website = StringField(PROPOSED_FIELD_LABELS["website"], validators=[Optional(), _length(300)],
+                          description=_l("Vollständig, mit https://"))
+    description = TextAreaField(PROPOSED_FIELD_LABELS["description"], validators=[Optional(), _length(4000)])
+    note = StringField(_l("Hinweis an die Koordination"), validators=[Optional(), _length(500)],
+                       description=_l("z. B. „Wir sind umgezogen.“"))
+
+    def to_input(self) -> ProposalInput:
+        return ProposalInput(name=self.name.data or "", address=self.address.data or "",
+                             opening_hours=self.opening_hours.data or "", website=self.website.data or "",
+                             description=self.description.data or "", note=self.note.data or "")

@@ -250,6 +250,46 @@ class Institution(Kept, db.Model):
         return self.can_edit(user) or self.is_member(user)
 
 
+class ProposalState(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+# The fields of an institution its own people may propose to change (what they know best).
+PROPOSED_FIELDS = ("name", "address", "opening_hours", "website", "description")
+
+
+class InstitutionProposal(db.Model):
+    """A change to an institution proposed by one of its own people; its keepers accept or decline it.
+    It holds the proposed values of PROPOSED_FIELDS as they were sent."""
+
+    __table_args__ = (CheckConstraint("state IN ('open', 'accepted', 'declined')", name="proposal_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    opening_hours: Mapped[str] = mapped_column(String(300), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(500), default="")  # why, from the author
+    state: Mapped[str] = mapped_column(String(20), default=ProposalState.OPEN, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(500), default="")  # why it was declined
+    created_at: Mapped[datetime]
+
+    institution: Mapped[Institution] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field, now, proposed) for each field the proposal changes."""
+        return [(name, getattr(self.institution, name), getattr(self, name)) for name in PROPOSED_FIELDS
+                if getattr(self.institution, name) != getattr(self, name)]
+
+
 class BindingContact(Kept, db.Model):
     """A verbindliche*r Ansprechpartner*in of an institution for one topic, with a deputy; phone and
     functional mailbox each carry their own visibility (a personal number is never public)."""

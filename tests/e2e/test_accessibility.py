@@ -47,6 +47,8 @@ def full_demo(app):
                                     .where(Region.name == "Dresden").order_by(EmergencyNumber.id)),
         "institution": db.session.scalar(db.select(Institution.id).order_by(Institution.id)),
         "contact": db.session.scalar(db.select(BindingContact.id).order_by(BindingContact.id)),
+        "member_institution": db.session.scalar(db.select(Institution.id).where(  # the demo partner's Kita
+            Institution.name == "Kita Sonnenschein Landkreis Leipzig")),
         "agreement": db.session.scalar(db.select(Agreement.id).where(Agreement.state == "consultation")
                                        .order_by(Agreement.id)),  # Dresden's, with the signatures form
     }
@@ -58,6 +60,7 @@ PAGES = {
         "/verwaltung/regionen", "/kompetenzen/rahmen", "/kompetenzen/soll", "/kompetenzen/uebersicht",
         "/kompetenzen/personen/{coordinator}", "/instrumente/in-arbeit", "/beratung", "/beratung/uebersicht",
         "/beratung/protokoll", "/beratung/buchungen/{requested}",
+        "/netzwerk/einrichtungen/{member_institution}",  # its people and a proposal waiting
     ],
     "referentin@example.org": [
         "/qualifizierung/verwaltung", "/qualifizierung/verwaltung/module/{module}",
@@ -86,6 +89,7 @@ PAGES = {
     ],
     "partner@example.org": [
         "/", "/beratung", "/beratung/buchungen", "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{held}",
+        "/netzwerk/einrichtungen/{member_institution}", "/netzwerk/einrichtungen/{member_institution}/vorschlag",
     ],
 }
 

@@ -7,10 +7,30 @@ from flask_login import current_user
 
 from lms.auth.models import Region, Role
 from lms.db import utcnow
-from lms.netzwerk import queries, upkeep
+from lms.i18n import _
+from lms.navigation import Notice, register_notice_provider
+from lms.netzwerk import proposals, queries, upkeep
+from lms.netzwerk.models import KEEPER_ROLES
 
 bp = Blueprint("netzwerk", __name__)
 PER_PAGE = 25
+
+
+def proposal_notices(user) -> list[Notice]:
+    """The start page's line for the keepers of institutions whose people proposed changes (one query)."""
+    if not user.has_role(*KEEPER_ROLES):
+        return []
+    count, institution_id = proposals.waiting(None if user.has_role(Role.ADMIN) else user.region_id or 0)
+    if not count:
+        return []
+    return [Notice(label=_("Änderungsvorschläge für Einrichtungen (%(count)d)", count=count),
+                   url=url_for("netzwerk.institution", institution_id=institution_id, _anchor="vorschlaege"),
+                   description=_("Personen einer Einrichtung haben Änderungen an deren Angaben vorgeschlagen."))]
+
+
+@bp.record_once
+def _register_notices(state) -> None:
+    register_notice_provider(state.app, proposal_notices)
 
 
 @bp.app_template_global()

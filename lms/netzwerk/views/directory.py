@@ -1,25 +1,35 @@
 """The directory of institutions with their binding contacts (each contact field shown by its own
 visibility, `Institution.shows`), and the keepers' forms for both."""
-from flask import redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import SECTOR_LABELS
-from lms.auth.permissions import permitted, role_required, visible_or_404
+from lms.auth.permissions import permitted, require, role_required, visible_or_404
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
+from lms.errors import Conflict
 from lms.extensions import db
-from lms.forms import ActionForm
+from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
 from lms.netzwerk import directory as directory_services
+from lms.netzwerk import proposals as proposal_services
 from lms.netzwerk import queries, upkeep
-from lms.netzwerk.forms import ContactForm, InstitutionForm
+from lms.netzwerk.forms import (
+    PROPOSED_FIELD_LABELS,
+    ContactForm,
+    InstitutionForm,
+    MemberForm,
+    ProposalForm,
+    decline_form,
+)
 from lms.netzwerk.models import (
     INSTITUTION_KIND_LABELS,
     KEEPER_ROLES,
     VISIBILITY_LABELS,
     BindingContact,
     Institution,
+    InstitutionProposal,
 )
 from lms.netzwerk.views import PER_PAGE, bp
 from lms.submit import submit
@@ -43,12 +53,24 @@ def directory():
 
 @bp.get("/netzwerk/einrichtungen/<int:institution_id>")
 def institution(institution_id: int):
-    found = visible_or_404(Institution, institution_id)
+    return _institution_page(visible_or_404(Institution, institution_id))
+
+
+def _institution_page(found: Institution, *, member_form: MemberForm | None = None,
+                      refused: tuple[int, ReasonForm] | None = None, status: int = 200):
+    """The institution's page; its keepers also see its people and the proposals waiting for them
+    (*refused*: a proposal's id and its decline form that came back with an error)."""
+    can_edit = found.can_edit(current_user)
+    proposals = proposal_services.open_proposals(found.id) if can_edit else []
     bound = [agreement for agreement in queries.agreements_of(found.id) if agreement.can_view(current_user)] \
         if current_user.is_authenticated else []
-    return render_template("netzwerk/institution.html", institution=found, action_form=ActionForm(),
-                           can_edit=found.can_edit(current_user), labels=VISIBILITY_LABELS, agreements=bound,
-                           today=utcnow().date())
+    return render_template(
+        "netzwerk/institution.html", institution=found, action_form=ActionForm(), can_edit=can_edit,
+        labels=VISIBILITY_LABELS, agreements=bound, today=utcnow().date(),
+        may_propose=proposal_services.may_propose(current_user, found),
+        proposals=[(proposal, refused[1] if refused and refused[0] == proposal.id else decline_form(proposal.id))
+                   for proposal in proposals],
+        field_labels=PROPOSED_FIELD_LABELS, member_form=member_form or MemberForm()), status
 
 
 def _institution_form(institution: Institution | None) -> InstitutionForm:
@@ -152,3 +174,81 @@ def delete_contact(contact_id: int):
     submit(lambda: directory_services.delete_contact(current_user, contact),
            success=_("Die Ansprechperson wurde entfernt."))
     return redirect(url_for("netzwerk.institution", institution_id=institution_id))
+
+
+# --- the institution's people and their proposals ---------------------------------------------------
+
+@bp.post("/netzwerk/einrichtungen/<int:institution_id>/personen")
+@role_required(*KEEPER_ROLES)
+def add_member(institution_id: int):
+    found = permitted(Institution, institution_id, Institution.can_edit)
+    form = MemberForm()
+    if form.validate_on_submit():
+        outcome = submit(lambda: directory_services.add_member(current_user, found, form.email.data,
+                                                               follow=form.follow.data),
+                         form=form, lost_race=Conflict(_("Die Person gehört inzwischen schon dazu.")))
+        if outcome:
+            flash(_("%(name)s gehört jetzt zu %(institution)s.", name=outcome.value.name, institution=found.name),
+                  "success")
+            return redirect(url_for("netzwerk.institution", institution_id=found.id) + "#personen")
+    return _institution_page(found, member_form=form, status=422)
+
+
+@bp.post("/netzwerk/einrichtungen/<int:institution_id>/personen/<int:user_id>/entfernen")
+@role_required(*KEEPER_ROLES)
+def remove_member(institution_id: int, user_id: int):
+    found = permitted(Institution, institution_id, Institution.can_edit)
+    person = next((member for member in found.members if member.id == user_id), None)
+    if person is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        submit(lambda: directory_services.remove_member(current_user, found, person),
+               success=_("%(name)s gehört nicht mehr zu %(institution)s.", name=person.name, institution=found.name))
+    return redirect(url_for("netzwerk.institution", institution_id=found.id) + "#personen")
+
+
+@bp.route("/netzwerk/einrichtungen/<int:institution_id>/vorschlag", methods=["GET", "POST"])
+@login_required
+def propose(institution_id: int):
+    """The institution's own people propose a change; everybody else gets 403 (404 if they cannot see it)."""
+    found = visible_or_404(Institution, institution_id)
+    require(proposal_services.may_propose(current_user, found))
+    form = ProposalForm(obj=found) if request.method == "GET" else ProposalForm()
+    if form.validate_on_submit():
+        outcome = submit(lambda: proposal_services.propose(current_user, found, form.to_input(), now=utcnow()),
+                         form=form, success=_("Ihr Vorschlag ist bei der Koordination. Sie bekommen eine E-Mail, "
+                                              "sobald darüber entschieden ist."))
+        if outcome:
+            return redirect(url_for("netzwerk.institution", institution_id=found.id))
+    return render_template("netzwerk/proposal_form.html", form=form, institution=found), \
+        422 if form.errors or form.form_errors else 200
+
+
+def _proposal(proposal_id: int) -> InstitutionProposal:
+    proposal = db.get_or_404(InstitutionProposal, proposal_id)
+    require(proposal.institution.can_edit(current_user))
+    return proposal
+
+
+@bp.post("/netzwerk/vorschlaege/<int:proposal_id>/uebernehmen")
+@role_required(*KEEPER_ROLES)
+def accept_proposal(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    if ActionForm().validate_on_submit():
+        submit(lambda: proposal_services.accept(current_user, proposal, now=utcnow()),
+               success=_("Der Vorschlag ist übernommen und die Einrichtung als bestätigt vermerkt."))
+    return redirect(url_for("netzwerk.institution", institution_id=proposal.institution_id))
+
+
+@bp.post("/netzwerk/vorschlaege/<int:proposal_id>/ablehnen")
+@role_required(*KEEPER_ROLES)
+def decline_proposal(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    form = decline_form(proposal.id)
+    if form.validate_on_submit():
+        outcome = submit(lambda: proposal_services.decline(current_user, proposal, reason=form.reason.data,
+                                                           now=utcnow()),
+                         form=form, success=_("Der Vorschlag ist abgelehnt; die Person bekommt Ihre Begründung."))
+        if outcome:
+            return redirect(url_for("netzwerk.institution", institution_id=proposal.institution_id))
+    return _institution_page(proposal.institution, refused=(proposal.id, form), status=422)
