@@ -133,6 +133,30 @@ def sector_coverage(region_id: int, *, today: date) -> list[SectorCoverage]:
     return [SectorCoverage(code, label, *counts.get(code, (0, 0))) for code, label in SECTOR_LABELS.items()]
 
 
+@dataclass(frozen=True)
+class MapEntry:
+    id: int
+    name: str
+    bound: bool  # a party to an agreement in force
+
+
+def first_of_each_sector(region_id: int, *, today: date, per_sector: int) -> dict[str, list[MapEntry]]:
+    """The first *per_sector* institutions by name of each sector serving the region, with whether an
+    agreement in force binds them: one windowed statement, however many institutions there are."""
+    ranked = select(
+        Institution.id, Institution.name, Institution.sector,
+        Institution.id.in_(bound_institution_ids(today)).label("bound"),
+        func.row_number().over(partition_by=Institution.sector, order_by=(Institution.name, Institution.id))
+        .label("rank"),
+    ).join(institution_region, institution_region.c.institution_id == Institution.id).where(
+        institution_region.c.region_id == region_id).subquery()
+    entries: dict[str, list[MapEntry]] = {}
+    for row in db.session.execute(select(ranked).where(ranked.c.rank <= per_sector)
+                                  .order_by(ranked.c.sector, ranked.c.rank)):
+        entries.setdefault(row.sector, []).append(MapEntry(row.id, row.name, bool(row.bound)))
+    return entries
+
+
 def agreements_of(institution_id: int) -> list[Agreement]:
     """The agreements an institution is a party to, newest first."""
     return list(db.session.scalars(select(Agreement).join(AgreementParty).where(

@@ -80,7 +80,7 @@ PAGES = {
         "/netzwerk/notrufnummern/{number}", "/netzwerk", "/netzwerk/einrichtungen/{institution}",
         "/netzwerk/einrichtungen/neu", "/netzwerk/einrichtungen/{institution}/bearbeiten",
         "/netzwerk/ansprechpersonen/{contact}", "/netzwerk/vereinbarungen", "/netzwerk/vereinbarungen/neu",
-        "/netzwerk/vereinbarungen/{agreement}", "/netzwerk/vereinbarungen/{agreement}/bearbeiten",
+        "/netzwerk/vereinbarungen/{agreement}", "/netzwerk/vereinbarungen/{agreement}/bearbeiten", "/netzwerk/karte",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",

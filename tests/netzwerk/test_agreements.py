@@ -265,7 +265,7 @@ def test_the_form_re_renders_with_the_message_and_saves_nothing(client, keeper, 
     assert "<strong>Meldung</strong>" in client.get(f"/netzwerk/vereinbarungen/{agreement.id}").get_data(as_text=True)
 
 
-def test_the_register_and_the_directory_stay_at_a_few_statements_with_5000_institutions(
+def test_the_register_the_directory_and_the_map_stay_at_a_few_statements_with_5000_institutions(
         client, agree, keeper, region, parties, now, count_queries):
     login_as(client, keeper)
 
@@ -284,9 +284,26 @@ def test_the_register_and_the_directory_stay_at_a_few_statements_with_5000_insti
     for count, agreement_count in ((3, 1), (5000, 25)):
         add(count, agreement_count)
         with count_queries() as statements:
-            for path in ("/netzwerk/vereinbarungen", "/netzwerk", "/netzwerk?q=einrichtung&sektor=health"):
+            for path in ("/netzwerk/vereinbarungen", "/netzwerk", "/netzwerk?q=einrichtung&sektor=health",
+                         "/netzwerk/karte"):
                 assert client.get(path).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
     coverage = {row.sector: row.institutions for row in queries.sector_coverage(region.id, today=now.date())}
     assert coverage["health"] == 1 + 1667 and coverage["youth_welfare"] == 2 + 1 + 1666
+
+    page = client.get("/netzwerk/karte").get_data(as_text=True)
+    assert page.count('href="/netzwerk/einrichtungen/') == 10 + 10 + 10 + 1  # ten per sector, and the one school
+    assert "Alle 1.669 im Verzeichnis" in page  # the rest of the youth welfare institutions: in the directory
+
+
+def test_the_map_draws_each_sector_with_its_partners_and_shows_it_to_everyone_signed_in(
+        client, agree, keeper, parties, create_user, region, now):
+    signed(agree(valid_from=now.date()), keeper, now)
+    assert client.get("/netzwerk/karte").status_code == 302  # visitors sign in first
+    login_as(client, create_user("partner", region=region))
+    page = client.get(f"/netzwerk/karte?region={region.id}").get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="lms-map"' in page and "<title id=\"map-title\">" in page
+    assert page.count("lms-map__node--bound") == 1 and page.count("lms-map__node--partners") == 1  # welfare, school
+    assert page.count("lms-map__node--empty") == 7 and "2 von 2 gebunden" in page and "0 von 1 gebunden" in page
+    assert "Kita Regenbogen</a> <span class=\"kern-body--small\">(Vereinbarung)</span>" in page

@@ -23,6 +23,7 @@ from lms.netzwerk.forms import (
     ProposalForm,
     decline_form,
 )
+from lms.netzwerk.map import network_map as draw_map
 from lms.netzwerk.models import (
     INSTITUTION_KIND_LABELS,
     KEEPER_ROLES,
@@ -252,3 +253,33 @@ def decline_proposal(proposal_id: int):
         if outcome:
             return redirect(url_for("netzwerk.institution", institution_id=proposal.institution_id))
     return _institution_page(proposal.institution, refused=(proposal.id, form), status=422)
+
+
+# --- the Netzwerkkarte -----------------------------------------------------------------------------
+
+MAP_NAMES_PER_SECTOR = 10
+
+
+@bp.get("/netzwerk/karte")
+@login_required
+def network_map():
+    """A region's institutions by sector and which an agreement in force binds; for everyone signed
+    in (which partner is bound is network knowledge, not public)."""
+    regions = queries.regions()
+    chosen = request.args.get("region", type=int)
+    region = next((option for option in regions if option.id == chosen), None) or next(
+        (option for option in regions if option.id == current_user.region_id), regions[0] if regions else None)
+    if region is None:
+        abort(404)
+    today = utcnow().date()
+    coverage = queries.sector_coverage(region.id, today=today)
+    picture = draw_map(
+        coverage, title=_("Netzwerkkarte %(region)s", region=region.name),
+        description=_("Das Jugendamt in der Mitte, ringsum die Sektoren mit der Zahl ihrer Einrichtungen. Eine "
+                      "durchgezogene Linie: mindestens eine Einrichtung ist durch eine geltende Vereinbarung "
+                      "gebunden; gestrichelt: Partner ohne Vereinbarung; grau: noch kein Partner. Die Tabelle "
+                      "unter der Karte nennt dieselben Zahlen."),
+        hub_label=_("Jugendamt\nKoordination"), no_partner=_("noch kein Partner"),
+        figures=lambda row: _("%(bound)d von %(count)d gebunden", bound=row.bound, count=row.institutions))
+    return render_template("netzwerk/map.html", region=region, regions=regions, coverage=coverage, picture=picture,
+                           names=queries.first_of_each_sector(region.id, today=today, per_sector=MAP_NAMES_PER_SECTOR))
