@@ -13,6 +13,7 @@ from lms.auth.models import Region, User
 from lms.errors import DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
+from lms.locks import lock_row
 from lms.netzwerk import hours
 from lms.netzwerk.models import EMERGENCY_KIND_LABELS, EXCLUSIVE_KINDS, EmergencyNumber, EmergencyWindow
 
@@ -79,6 +80,7 @@ def save_number(actor: User, number: EmergencyNumber | None, data: NumberInput, 
         raise PermissionDenied()
     if db.session.get(Region, data.region_id) is None:
         raise FieldRefused(_l("Bitte wählen Sie eine Region aus der Liste."), "region_id")
+    lock_row(Region, data.region_id)  # two parallel saves check for overlaps one after the other
     windows = _windows(data, number.id if number else None)
     if number is None:
         number = EmergencyNumber(created_at=now)

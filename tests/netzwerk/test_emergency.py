@@ -12,7 +12,7 @@ from lms.netzwerk import hours, queries, services, upkeep
 from lms.netzwerk.models import EmergencyNumber, EmergencyWindow
 from lms.netzwerk.services import FieldRefused, NumberInput
 from lms.notifications.models import OutboxMessage
-from tests.conftest import login_as
+from tests.conftest import in_parallel, login_as
 
 OFFICE = "Mo–Do 08:00–16:00\nFr 08:00–13:00"
 OUTSIDE = "Mo–Do 00:00–08:00\nMo–Do 16:00–24:00\nFr 00:00–08:00\nFr 13:00–24:00\nSa, So 00:00–24:00"
@@ -112,6 +112,23 @@ def test_of_one_kind_one_number_at_a_time_other_kinds_and_further_numbers_may_ov
     save(OFFICE, kind="other", name="Beratungsstelle")
     save(OFFICE, kind="other", name="Zweite Beratungsstelle")
     assert count() == 4
+
+
+def test_two_overlapping_numbers_saved_at_once_are_not_both_kept(app, keeper, region, now):
+    """The overlap check reads before it writes: the region's row lock makes parallel saves take turns."""
+    keeper_id, region_id = keeper.id, region.id
+    db.session.remove()
+
+    def save_at_once(name, hours_text):
+        def call():
+            services.save_number(db.session.get(User, keeper_id), None, NumberInput(
+                region_id=region_id, kind="youth_office", name=name, phone="0351 000 1100", note="", always=False,
+                hours=hours_text), now=now)
+        return call
+
+    errors = in_parallel(app, [save_at_once("Jugendamt, ASD", OFFICE), save_at_once("Zweite Nummer", "Fr 12:00–18:00")])
+    assert len(errors) == 1 and "überschneiden sich" in errors[0]
+    assert count() == 1
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [

@@ -6,7 +6,7 @@ The seats and the waitlist behind these steps are in `seats`, the mails in `mail
 from datetime import datetime
 
 from flask_babel import format_date
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
@@ -14,6 +14,7 @@ from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.links import external_url
+from lms.locks import lock_row
 from lms.module.models import (
     ACTIVE_STATUSES,
     PARTICIPANT_ROLES,
@@ -80,11 +81,7 @@ def may_request_admission(user: User, offering: Offering, *, now: datetime) -> b
 def _lock_person(user: User) -> None:
     """Serialise one person's sign-ups, so that two parallel ones in offerings of the same module
     cannot both pass `other_place_in_module` (the offering locks only serialise one offering)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(User).where(User.id == user.id).values(id=User.id)
-                           .execution_options(synchronize_session=False))
-    else:
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    lock_row(User, user.id)
 
 
 def _first_enrolment(user: User, offering: Offering, *, queued_at: datetime, now: datetime) -> Enrolment:

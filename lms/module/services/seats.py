@@ -12,26 +12,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms.auth.models import User
 from lms.extensions import db
 from lms.i18n import _l
+from lms.locks import lock_row
 from lms.module.models import Enrolment, EnrolmentEvent, EnrolmentStatus, Offering, OfferingDate, OfferingState
 from lms.module.services.mail import _notify
 from lms.module.standing import waitlist_position
 
 
 def _lock_offering(offering: Offering) -> None:
-    """Serialise changes to one offering's seats and queue until the transaction ends, and reread
-    the offering: what follows sees every change committed before the lock was granted.
-
-    PostgreSQL takes the row lock (statements after it see rows committed meanwhile, also under READ
-    COMMITTED). SQLite has no row locks: a write takes the database's write lock, so a write that
-    changes nothing stands in for it; the reads after it cannot miss a commit.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(Offering).where(Offering.id == offering.id).values(seats_taken=Offering.seats_taken)
-            .execution_options(synchronize_session=False)
-        )
-    else:
-        db.session.execute(select(Offering.id).where(Offering.id == offering.id).with_for_update())
+    """Serialise changes to one offering's seats and queue until the transaction ends (lms/locks.py),
+    and reread the offering: what follows sees every change committed before the lock was granted."""
+    lock_row(Offering, offering.id)
     db.session.refresh(offering, attribute_names=[
         "seats_taken", "capacity", "state", "registration_deadline", "registration_closed", "moderated",
         "first_starts_at", "last_ends_at",
