@@ -64,7 +64,7 @@ def seed(*, now: datetime) -> list:
     return []
 
 
-# (kind, sector, name pattern, what it offers): eleven institutions per site, every sector covered.
+# (kind, sector, name pattern, what it offers): twelve institutions per site, every sector but "other".
 INSTITUTIONS = (
     ("youth_office", "youth_welfare", "Jugendamt {site}, Allgemeiner Sozialer Dienst",
      "Schutzauftrag nach § 8a SGB VIII, Hilfen zur Erziehung, Inobhutnahme."),
@@ -79,6 +79,8 @@ INSTITUTIONS = (
     ("police", "police", "Polizeirevier {site}, Opferschutz", "Opferschutz und Prävention."),
     ("court", "justice", "Amtsgericht {site}, Familiengericht", "Verfahren nach § 1666 BGB, frühe Termine."),
     ("early_support", "early_support", "Netzwerk Frühe Hilfen {site}", "Familienhebammen, Lotsendienst, Elterncafés."),
+    ("counselling", "disability", "Frühförderstelle {site}",
+     "Interdisziplinäre Frühförderung, Beratung von Familien mit Kindern mit Behinderung."),
 )
 
 
