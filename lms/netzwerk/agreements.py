@@ -3,8 +3,10 @@
 An agreement binds at least two institutions and belongs to one region, whose coordinators (and the
 admins) keep it. It moves Entwurf -> in Abstimmung -> unterzeichnet -> gekündigt; a signed agreement
 past its valid_to shows as abgelaufen without anyone moving it. It is signed when every party has a
-signature date and it has a start. Changing the text of an agreement that people signed needs a new
-round: back to "in Abstimmung", which clears the signatures, since they were given to the old text.
+signature date and it has a start. Signatures belong to a text: a new text, a signed agreement taken
+back to "in Abstimmung" and a move back to Entwurf clear them. Parties are institutions serving the
+region (or bound already). Saving, signing and moving lock the agreement's row and read it afresh, so
+parallel changes take turns and each checks the state it finds.
 Each change of the text is a new version with a change note; files (the signed scans) belong to a
 version and go through the library's upload checks and storage.
 
@@ -16,17 +18,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from lms.auth.models import Role, User
 from lms.auth.queries import users_query
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
-from lms.instrumente.models import Instrument
+from lms.instrumente.models import Kind
+from lms.instrumente.queries import published_of_kind
 from lms.instrumente.services.files import Upload, store_upload
 from lms.instrumente.storage import storage
 from lms.links import external_url
+from lms.locks import lock_row
 from lms.netzwerk.models import (
     AGREEMENT_MOVES,
     Agreement,
@@ -34,8 +38,9 @@ from lms.netzwerk.models import (
     AgreementParty,
     AgreementState,
     AgreementVersion,
-    EmergencyNumber,
     Institution,
+    institution_region,
+    keeps_region,
 )
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.services import queue_mail
@@ -61,25 +66,30 @@ def notice_days() -> int:
     return current_app.config["NETWORK_AGREEMENT_NOTICE_DAYS"]
 
 
-def may_keep(user: User, region_id: int) -> bool:
-    """Admins keep every region's agreements, coordinators their own region's."""
-    return EmergencyNumber(region_id=region_id).can_edit(user)
+def offered_parties(region_id: int, agreement: Agreement | None) -> Select:
+    """The institutions an agreement of *region_id* may bind: those serving the region, and the ones
+    it binds already (an institution may have stopped serving it since)."""
+    bound = agreement_party_ids(agreement) if agreement else []
+    return select(Institution).where(
+        Institution.id.in_(select(institution_region.c.institution_id).where(institution_region.c.region_id == region_id))
+        | Institution.id.in_(bound or [0])).order_by(Institution.name, Institution.id)
 
 
 def _checked(data: AgreementInput, agreement: Agreement | None) -> list[Institution]:
     if not data.title.strip():
         raise FieldRefused(_l("Bitte geben Sie der Vereinbarung einen Titel."), "title")
-    parties = db.session.scalars(select(Institution).where(Institution.id.in_(set(data.party_ids) or {0}))).all()
+    parties = db.session.scalars(offered_parties(data.region_id, agreement).where(
+        Institution.id.in_(set(data.party_ids) or {0}))).all()
     if len(parties) < 2:
         raise FieldRefused(_l("Eine Kooperationsvereinbarung braucht mindestens zwei Partner: Bitte wählen Sie "
-                               "mindestens zwei Einrichtungen."), "party_ids")
+                               "mindestens zwei Einrichtungen der Region."), "party_ids")
     if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
         raise FieldRefused(_l("Das Ende der Laufzeit liegt vor ihrem Beginn: Bitte prüfen Sie die Daten."),
                             "valid_to")
     if data.review_months is not None and not 1 <= data.review_months <= 120:
         raise FieldRefused(_l("Bitte geben Sie das Überprüfungsintervall in Monaten an, von 1 bis 120."),
                             "review_months")
-    if data.instrument_id and db.session.get(Instrument, data.instrument_id) is None:
+    if data.instrument_id and data.instrument_id not in {template.id for template in published_of_kind(Kind.AGREEMENT)}:
         raise FieldRefused(_l("Bitte wählen Sie eine Vorlage aus der Liste."), "instrument_id")
     if agreement is not None and agreement.state == AgreementState.TERMINATED:
         raise FieldRefused(_l("Eine gekündigte Vereinbarung wird nicht mehr geändert. Legen Sie bei Bedarf eine "
@@ -93,14 +103,24 @@ def _checked(data: AgreementInput, agreement: Agreement | None) -> list[Institut
     return list(parties)
 
 
+def _lock(agreement: Agreement) -> None:
+    """Take turns with parallel changes of the same agreement, and read it as it now stands: a save, a
+    signature and a move each check the state they find (lms/locks.py)."""
+    lock_row(Agreement, agreement.id)
+    db.session.refresh(agreement)
+    db.session.expire(agreement, ["parties", "versions"])
+
+
 def agreement_party_ids(agreement: Agreement) -> list[int]:
     return [party.institution_id for party in agreement.parties]
 
 
 def save_agreement(actor: User, agreement: Agreement | None, data: AgreementInput, *, now: datetime) -> Agreement:
     """Create or change an agreement; a new or changed text is a new version."""
-    if not may_keep(actor, data.region_id) or (agreement is not None and not agreement.can_edit(actor)):
+    if not keeps_region(actor, data.region_id) or (agreement is not None and not agreement.can_edit(actor)):
         raise PermissionDenied()
+    if agreement is not None:
+        _lock(agreement)
     parties = _checked(data, agreement)
     subject = data.subject.strip()
     if agreement is None:
@@ -112,7 +132,8 @@ def save_agreement(actor: User, agreement: Agreement | None, data: AgreementInpu
     agreement.instrument_id = data.instrument_id or None
     agreement.valid_from, agreement.valid_to, agreement.review_months = data.valid_from, data.valid_to, \
         data.review_months
-    signed = {party.institution_id: party.signed_on for party in agreement.parties}
+    # Signatures were given to a text: a new one, once there was one, is signed afresh.
+    signed = {} if new_text else {party.institution_id: party.signed_on for party in agreement.parties}
     agreement.parties = [AgreementParty(institution_id=party.id, signed_on=signed.get(party.id)) for party in parties]
     agreement.updated_at = now
     if new_text:
@@ -131,6 +152,7 @@ def move(actor: User, agreement: Agreement, to: str, *, today: date, now: dateti
     it starts from, so of two people moving at once only one gets through."""
     if not agreement.can_edit(actor):
         raise PermissionDenied()
+    _lock(agreement)
     start = AgreementState(agreement.state)
     if to not in AGREEMENT_MOVES[start]:
         raise Conflict(_l("Aus dem Stand „%(state)s“ geht es so nicht weiter.", state=agreement.status_label(today)))
@@ -147,8 +169,8 @@ def move(actor: User, agreement: Agreement, to: str, *, today: date, now: dateti
                                .values(**values).execution_options(synchronize_session=False)).rowcount == 1
     if not moved:
         raise Conflict(CHANGED_MEANWHILE)
-    if start == AgreementState.SIGNED and to == AgreementState.CONSULTATION:
-        for party in agreement.parties:  # signatures were given to the text in force
+    if start == AgreementState.SIGNED or to == AgreementState.DRAFT:
+        for party in agreement.parties:  # signatures were given to the text as it stood
             party.signed_on = None
     db.session.flush()
     db.session.expire(agreement)
@@ -159,6 +181,7 @@ def record_signatures(actor: User, agreement: Agreement, signed: dict[int, date 
     """Note the day each party signed; only while the agreement is in Abstimmung, never in the future."""
     if not agreement.can_edit(actor):
         raise PermissionDenied()
+    _lock(agreement)
     if agreement.state != AgreementState.CONSULTATION:
         raise FieldRefused(_l("Unterschriften werden eingetragen, solange die Vereinbarung „in Abstimmung“ ist."),
                             "signatures")
@@ -197,7 +220,7 @@ def _last_version_on(agreement_ids: list[int]) -> dict[int, date]:
 
 def _people_to_tell(agreement: Agreement) -> list[User]:
     responsible = agreement.responsible
-    if responsible is not None and responsible.active:
+    if responsible is not None and agreement.can_edit(responsible):  # still active and keeping it
         return [responsible]
     return list(db.session.scalars(users_query(role=Role.COORDINATOR, region_id=agreement.region_id)
                                    .where(User.active.is_(True))))

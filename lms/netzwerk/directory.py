@@ -155,9 +155,14 @@ def delete_contact(actor: User, contact: BindingContact) -> None:
     db.session.expire(institution, ["contacts"])
 
 
+# Whose sector and organisation may follow an institution: the people the network works with, not
+# the staff who run it (a coordinator must not rewrite an admin's or another coordinator's account).
+FOLLOWING_ROLES = {Role.PARTNER, Role.EXPERT}
+
+
 def add_member(actor: User, institution: Institution, email: str, *, follow: bool) -> User:
-    """Count the account of *email* among the institution's own people; with *follow*, the person
-    takes the institution's sector and name as her own (the sector decides which modules she sees)."""
+    """Count the account of *email* among the institution's own people; with *follow*, a partner or
+    expert takes the institution's sector and name as her own (the sector decides which modules she sees)."""
     if not institution.can_edit(actor):
         raise PermissionDenied()
     person = find_user_by_email(email)
@@ -166,6 +171,9 @@ def add_member(actor: User, institution: Institution, email: str, *, follow: boo
                                "zuerst ein (Benutzerverwaltung)."), "email")
     if institution.is_member(person):
         raise FieldRefused(_l("%(name)s gehört schon zu dieser Einrichtung.", name=person.name), "email")
+    if follow and not set(person.roles) <= FOLLOWING_ROLES:
+        raise FieldRefused(_l("Sektor und Organisation folgen der Einrichtung nur bei Netzwerkpartner*innen und "
+                               "Fachkräften. Bitte wählen Sie das Feld für dieses Konto ab."), "follow")
     institution.members.append(person)
     if follow:
         follow_institution(person, sector=institution.sector, organisation=institution.name)

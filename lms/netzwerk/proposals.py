@@ -1,7 +1,7 @@
 """Changes an institution's own people propose, and its keepers accept or decline.
 
 Only members of the institution propose (others get 403: a Kita does not rewrite the clinic's entry);
-a proposal holds the name, address, opening hours, website and description as the member wants them.
+a proposal holds those of name, address, opening hours, website and description the member changed.
 A keeper accepts it (the values go into the institution, which counts as confirmed by the keeper)
 or declines it with a reason; either is told to the author by mail. Of two keepers deciding at once,
 one gets through.
@@ -52,10 +52,11 @@ def propose(actor: User, institution: Institution, data: ProposalInput, *, now: 
     values = {"name": data.name.strip()[:200], "address": data.address.strip()[:300],
               "opening_hours": data.opening_hours.strip()[:300], "website": data.website.strip()[:300],
               "description": data.description.strip()[:4000]}
-    if all(values[name] == getattr(institution, name) for name in PROPOSED_FIELDS):
+    changed = {name: value for name, value in values.items() if value != getattr(institution, name)}
+    if not changed:
         raise FieldRefused(_l("Der Vorschlag ändert nichts: Bitte tragen Sie ein, was anders sein soll."), "name")
     proposal = InstitutionProposal(institution_id=institution.id, author_id=actor.id, note=data.note.strip()[:500],
-                                   state=ProposalState.OPEN, created_at=now, **values)
+                                   state=ProposalState.OPEN, created_at=now, **changed)
     db.session.add(proposal)
     db.session.flush()
     return proposal
@@ -83,14 +84,14 @@ def _tell_author(proposal: InstitutionProposal, *, now: datetime) -> None:
 
 
 def accept(actor: User, proposal: InstitutionProposal, *, now: datetime) -> Institution:
-    """Take the proposed values into the institution; saving it confirms it, by *actor*."""
+    """Take the proposed values into the institution, the other fields as they are now; saving it
+    confirms it, by *actor*."""
     institution = proposal.institution
     _decide(actor, proposal, ProposalState.ACCEPTED, reason="", now=now)
+    current = {name: getattr(institution, name) for name in PROPOSED_FIELDS}
     save_institution(actor, institution, InstitutionInput(
-        name=proposal.name, sector=institution.sector, kind=institution.kind,
-        region_ids=[region.id for region in institution.regions], address=proposal.address,
-        opening_hours=proposal.opening_hours, website=proposal.website, description=proposal.description,
-        visibility=institution.visibility), now=now)
+        sector=institution.sector, kind=institution.kind, region_ids=[region.id for region in institution.regions],
+        visibility=institution.visibility, **(current | proposal.proposed())), now=now)
     _tell_author(proposal, now=now)
     return institution
 

@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.i18n import _l
 from lms.locks import lock_row
 from lms.netzwerk import hours
-from lms.netzwerk.models import EMERGENCY_KIND_LABELS, EXCLUSIVE_KINDS, EmergencyNumber, EmergencyWindow
+from lms.netzwerk.models import EMERGENCY_KIND_LABELS, EXCLUSIVE_KINDS, EmergencyNumber, EmergencyWindow, keeps_region
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/\-]*$")
 
@@ -37,11 +37,6 @@ class NumberInput:
     note: str
     always: bool
     hours: str  # one window per line, see lms/netzwerk/hours.py
-
-
-def may_keep(user: User, region_id: int) -> bool:
-    """Admins keep every region's numbers, coordinators their own region's (as `EmergencyNumber.can_edit`)."""
-    return EmergencyNumber(region_id=region_id).can_edit(user)
 
 
 def _windows(data: NumberInput, number_id: int | None) -> list[hours.Window]:
@@ -76,7 +71,7 @@ def _windows(data: NumberInput, number_id: int | None) -> list[hours.Window]:
 
 def save_number(actor: User, number: EmergencyNumber | None, data: NumberInput, *, now: datetime) -> EmergencyNumber:
     """Create or change a number; saving confirms it, and its owner becomes *actor*."""
-    if not may_keep(actor, data.region_id) or (number is not None and not number.can_edit(actor)):
+    if not keeps_region(actor, data.region_id) or (number is not None and not number.can_edit(actor)):
         raise PermissionDenied()
     if db.session.get(Region, data.region_id) is None:
         raise FieldRefused(_l("Bitte wählen Sie eine Region aus der Liste."), "region_id")

@@ -4,7 +4,8 @@ Every entry has an owner (who last saved or confirmed it) and a "zuletzt bestät
 not confirmed for NETWORK_CONFIRM_AFTER_DAYS asks its owner once by mail to confirm or correct it
 (`reminded_at` records that, so a scheduler restart sends nothing twice; confirming clears it); after
 a further NETWORK_CONFIRM_GRACE_DAYS it shows as "nicht bestätigt" wherever it is shown. When the
-owner has left, the coordinators of the entry's regions are asked instead.
+owner has left or keeps it no longer (another region, another role), the coordinators of the entry's
+regions are asked instead: the mail names the entry's fields, internal ones too.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def confirm(actor: User, entry: Kept, *, now: datetime) -> None:
 
 def _people_to_ask(entry: Kept) -> list[User]:
     owner = db.session.get(User, entry.owner_id) if entry.owner_id else None
-    if owner is not None and owner.active:
+    if owner is not None and entry.can_edit(owner):  # still active and still keeping it
         return [owner]
     return list(db.session.scalars(users_query(role=Role.COORDINATOR).where(
         User.region_id.in_(entry.keeper_region_ids or [0]), User.active.is_(True))))

@@ -307,3 +307,61 @@ def test_the_map_draws_each_sector_with_its_partners_and_shows_it_to_everyone_si
     assert page.count("lms-map__node--bound") == 1 and page.count("lms-map__node--partners") == 1  # welfare, school
     assert page.count("lms-map__node--empty") == 7 and "2 von 2 gebunden" in page and "0 von 1 gebunden" in page
     assert "Kita Regenbogen</a> <span class=\"kern-body--small\">(Vereinbarung)</span>" in page
+
+
+def test_signatures_belong_to_a_text_and_parties_serve_the_region(agree, keeper, parties, institution,
+                                                                  create_user, create_region, now):
+    agreement, today = agree(valid_from=now.date()), now.date()
+    agreements.move(keeper, agreement, CONSULTATION, today=today, now=now)
+    agreements.record_signatures(keeper, agreement, {party.institution_id: today for party in agreement.parties},
+                                 today=today, now=now)
+    agree(agreement, valid_from=today, subject="Ein anderer Ablauf.", note="Ablauf geändert")
+    assert [party.signed_on for party in agreement.parties] == [None, None]  # signed afresh for the new text
+    with pytest.raises(FieldRefused, match="noch nicht alle Partner"):
+        agreements.move(keeper, agreement, SIGNED, today=today, now=now)
+    agreements.record_signatures(keeper, agreement, {agreement.parties[0].institution_id: today}, today=today,
+                                 now=now)
+    agreements.move(keeper, agreement, DRAFT, today=today, now=now)
+    assert [party.signed_on for party in agreement.parties] == [None, None]
+    elsewhere = create_region("Leipzig")
+    foreign = institution("Klinikum Leipzig", kind="medical", sector="health", actor=create_user("admin"),
+                          regions=[elsewhere.id])
+    with pytest.raises(FieldRefused, match="mindestens zwei Einrichtungen der Region"):
+        agree(party_ids=[parties[0].id, foreign.id])
+
+
+def test_only_a_published_agreement_template_of_the_library_is_linked(agree, create_user, now):
+    from lms.instrumente.models import Instrument, InstrumentState
+
+    def instrument(kind, state):
+        created = Instrument(title=f"{kind} {state}", kind=kind, summary="-", dimension="performance", state=state,
+                             visibility="public", created_at=now, updated_at=now)
+        db.session.add(created)
+        db.session.commit()
+        return created.id
+
+    for kind, state in (("agreement", InstrumentState.DRAFT), ("case_cooperation", InstrumentState.PUBLISHED)):
+        with pytest.raises(FieldRefused, match="Vorlage aus der Liste"):
+            agree(instrument_id=instrument(kind, state))
+        db.session.rollback()
+    assert agree(instrument_id=instrument("agreement", InstrumentState.PUBLISHED)).instrument.kind == "agreement"
+
+
+def test_the_reminder_goes_to_the_regions_coordinators_when_the_responsible_one_moved(agree, keeper, create_user,
+                                                                                       create_region, now):
+    signed(agree(valid_from=now.date(), valid_to=now.date() + timedelta(days=30)), keeper, now)
+    colleague = create_user("coordinator", region=keeper.region)
+    keeper.region = create_region("Leipzig")  # moved to another office: keeps it no longer
+    db.session.commit()
+    assert agreements.remind_responsible(now=now) == 1
+    assert [mail.recipient for mail in db.session.scalars(select(OutboxMessage))] == [colleague.email]
+
+
+def test_another_regions_coordinator_does_not_learn_that_an_agreement_exists(client, agree, create_user,
+                                                                             create_region):
+    agreement = agree()
+    login_as(client, create_user("coordinator", region=create_region("Leipzig")))
+    for path in (f"/netzwerk/vereinbarungen/{agreement.id}", f"/netzwerk/vereinbarungen/{agreement.id}/bearbeiten"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/netzwerk/vereinbarungen/{agreement.id}/status", data={"to": "consultation"}).status_code \
+        == 404

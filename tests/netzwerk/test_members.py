@@ -41,6 +41,10 @@ def test_keepers_add_existing_accounts_once_and_the_sector_may_follow(kita, keep
         directory.add_member(keeper, kita, person.email, follow=False)
     with pytest.raises(PermissionDenied):
         directory.add_member(create_user("partner", region=region), kita, person.email, follow=False)
+    colleague = create_user("coordinator", region=region, sector="health")
+    with pytest.raises(FieldRefused, match="nur bei Netzwerkpartner") as refused:  # staff accounts keep their own
+        directory.add_member(keeper, kita, colleague.email, follow=True)
+    assert refused.value.form_field == "follow" and colleague.sector == "health"
     directory.remove_member(keeper, kita, person)
     db.session.commit()
     assert not kita.is_member(person)
@@ -150,3 +154,24 @@ def test_the_start_page_tells_the_keepers_of_the_region_that_proposals_wait(clie
     elsewhere = client.application.test_client()
     login_as(elsewhere, create_user("coordinator", region=create_region("Leipzig")))
     assert "Änderungsvorschläge" not in elsewhere.get("/").get_data(as_text=True)
+
+
+def test_taking_a_proposal_over_keeps_what_a_keeper_changed_meanwhile(kita, keeper, member, now):
+    proposal = proposals.propose(member, kita, ProposalInput(
+        name=kita.name, opening_hours="Mo–Fr 7–17 Uhr", description=kita.description), now=now)
+    assert proposal.proposed() == {"opening_hours": "Mo–Fr 7–17 Uhr"}
+    kita.address = "Neue Straße 1"  # corrected by a keeper after the proposal came in
+    db.session.commit()
+    proposals.accept(keeper, proposal, now=now)
+    db.session.commit()
+    assert (kita.opening_hours, kita.address) == ("Mo–Fr 7–17 Uhr", "Neue Straße 1")
+
+
+def test_a_decline_after_another_keeper_decided_says_so_and_leads_back(client, kita, keeper, member, now):
+    proposal = proposals.propose(member, kita, ProposalInput(name="Kita Neu"), now=now)
+    proposals.accept(keeper, proposal, now=now)
+    db.session.commit()
+    login_as(client, keeper)
+    answer = client.post(f"/netzwerk/vorschlaege/{proposal.id}/ablehnen",
+                         data={f"vorschlag{proposal.id}-reason": "Nein"}, follow_redirects=True)
+    assert answer.status_code == 200 and "inzwischen entschieden" in answer.get_data(as_text=True)

@@ -8,13 +8,13 @@ import io
 
 from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.models import Region
-from lms.auth.permissions import permitted, role_required, visible_or_404
+from lms.auth.permissions import require, role_required, visible_or_404
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
+from lms.errors import Conflict
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _, _l
@@ -31,8 +31,6 @@ from lms.netzwerk.models import (
     Agreement,
     AgreementFile,
     AgreementState,
-    Institution,
-    institution_region,
 )
 from lms.netzwerk.views import PER_PAGE, bp, own_regions
 from lms.submit import submit
@@ -75,15 +73,13 @@ def agreements():
 
 def _form(agreement: Agreement | None, region: Region) -> AgreementForm:
     form = AgreementForm(obj=agreement) if request.method == "GET" and agreement else AgreementForm()
-    bound = [party.institution_id for party in agreement.parties] if agreement else []
-    offered = db.session.scalars(select(Institution).where(
-        Institution.id.in_(select(institution_region.c.institution_id).where(institution_region.c.region_id == region.id))
-        | Institution.id.in_(bound or [0])).order_by(Institution.name, Institution.id))
+    offered = db.session.scalars(services.offered_parties(region.id, agreement))
     form.party_ids.choices = [SelectChoice(institution.id, institution.name) for institution in offered]
     form.instrument_id.choices = [SelectChoice(0, _("Keine Vorlage"))] + [
         SelectChoice(instrument.id, instrument.title) for instrument in published_of_kind(Kind.AGREEMENT)]
     if request.method == "GET" and agreement:
-        form.party_ids.data, form.instrument_id.data = bound, agreement.instrument_id or 0
+        form.party_ids.data = services.agreement_party_ids(agreement)
+        form.instrument_id.data = agreement.instrument_id or 0
     return form
 
 
@@ -92,7 +88,8 @@ def _save(agreement: Agreement | None, region: Region):
     if form.validate_on_submit():
         outcome = submit(lambda: services.save_agreement(current_user, agreement, form.to_input(region.id),
                                                          now=utcnow()),
-                         form=form, success=_("Die Vereinbarung ist gespeichert."))
+                         form=form, success=_("Die Vereinbarung ist gespeichert."),
+                         lost_race=Conflict(services.CHANGED_MEANWHILE))
         if outcome:
             return redirect(url_for("netzwerk.agreement", agreement_id=outcome.value.id))
     return render_template("netzwerk/agreement_form.html", form=form, agreement=agreement, region=region), \
@@ -111,8 +108,15 @@ def new_agreement():
 @bp.route("/netzwerk/vereinbarungen/<int:agreement_id>/bearbeiten", methods=["GET", "POST"])
 @role_required(*KEEPER_ROLES)
 def edit_agreement(agreement_id: int):
-    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    agreement = _kept(agreement_id)
     return _save(agreement, agreement.region)
+
+
+def _kept(agreement_id: int) -> Agreement:
+    """An agreement its keeper changes: 404 for whoever may not see it, 403 for who sees but does not keep it."""
+    agreement = visible_or_404(Agreement, agreement_id)
+    require(agreement.can_edit(current_user))
+    return agreement
 
 
 def _page(agreement: Agreement, *, signatures=None, file_form=None, status: int = 200):
@@ -152,7 +156,7 @@ def _leaving_signed(agreement: Agreement, to: str) -> Confirmation:
 @bp.post("/netzwerk/vereinbarungen/<int:agreement_id>/status")
 @role_required(*KEEPER_ROLES)
 def move_agreement(agreement_id: int):
-    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    agreement = _kept(agreement_id)
     to = request.form.get("to", "")
     if not ActionForm().validate_on_submit() or to not in MOVE_LABELS:
         return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
@@ -166,7 +170,7 @@ def move_agreement(agreement_id: int):
 @bp.post("/netzwerk/vereinbarungen/<int:agreement_id>/unterschriften")
 @role_required(*KEEPER_ROLES)
 def sign_agreement(agreement_id: int):
-    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    agreement = _kept(agreement_id)
     form = signatures_form(agreement.parties)
     if form.validate_on_submit():
         signed = {party.institution_id: form[f"party_{party.institution_id}"].data for party in agreement.parties}
@@ -183,7 +187,7 @@ def sign_agreement(agreement_id: int):
 @bp.post("/netzwerk/vereinbarungen/<int:agreement_id>/dateien")
 @role_required(*KEEPER_ROLES)
 def attach_file(agreement_id: int):
-    agreement = permitted(Agreement, agreement_id, Agreement.can_edit)
+    agreement = _kept(agreement_id)
     form = AgreementFileForm()
     if form.validate_on_submit():
         upload = Upload(filename=form.file.data.filename or "", data=form.file.data.read())

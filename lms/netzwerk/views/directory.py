@@ -249,8 +249,11 @@ def decline_proposal(proposal_id: int):
     if form.validate_on_submit():
         outcome = submit(lambda: proposal_services.decline(current_user, proposal, reason=form.reason.data,
                                                            now=utcnow()),
-                         form=form, success=_("Der Vorschlag ist abgelehnt; die Person bekommt Ihre Begründung."))
-        if outcome:
+                         form=form, success=_("Der Vorschlag ist abgelehnt; die Person bekommt Ihre Begründung."),
+                         view_handles=Conflict)
+        if outcome or isinstance(outcome.error, Conflict):  # decided by someone else meanwhile: no form to show
+            if outcome.error:
+                flash(outcome.error.message, "error")
             return redirect(url_for("netzwerk.institution", institution_id=proposal.institution_id))
     return _institution_page(proposal.institution, refused=(proposal.id, form), status=422)
 

@@ -14,7 +14,7 @@ from lms.i18n import _
 from lms.netzwerk import queries, services, upkeep
 from lms.netzwerk.forms import EmergencyNumberForm
 from lms.netzwerk.hours import lines
-from lms.netzwerk.models import KEEPER_ROLES, EmergencyNumber
+from lms.netzwerk.models import KEEPER_ROLES, EmergencyNumber, keeps_region
 from lms.netzwerk.views import PER_PAGE, bp, own_regions
 from lms.submit import submit
 
@@ -30,7 +30,7 @@ def emergency(region_id: int):
     region = db.get_or_404(Region, region_id)
     now = utcnow()
     return render_template("netzwerk/emergency.html", page=queries.emergency_page(region, now=now), now=now,
-                           regions=queries.regions(), lines=lines, can_keep=services.may_keep(current_user, region.id))
+                           regions=queries.regions(), lines=lines, can_keep=keeps_region(current_user, region.id))
 
 
 
