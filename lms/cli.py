@@ -19,7 +19,7 @@ from lms.netzwerk import demo as network_demo
 # Each package's demo seeder, in dependency order.
 DEMO_SEEDERS = (auth_demo.seed, instrument_demo.seed, module_demo.seed, competence_demo.seed,
                 consultation_demo.seed, network_demo.seed, network_demo.seed_directory,
-                network_demo.seed_agreements)
+                network_demo.seed_agreements, network_demo.seed_bodies)
 
 
 def _create_app():

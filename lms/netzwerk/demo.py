@@ -1,6 +1,6 @@
-"""Demo emergency numbers, institutions and cooperation agreements for the four Saxon project sites:
-invented, obviously fictitious names and numbers (0351 000…, example.org), realistic hours. Creating
-them twice changes nothing."""
+"""Demo emergency numbers, institutions, cooperation agreements and bodies for the four Saxon project
+sites: invented, obviously fictitious names and numbers (0351 000…, example.org), realistic hours.
+Creating them twice changes nothing."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -12,11 +12,13 @@ from lms.extensions import db
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
 from lms.netzwerk.agreements import AgreementInput, move, record_signatures, save_agreement
+from lms.netzwerk.bodies import BodyInput, add_institution, save_body
 from lms.netzwerk.directory import ContactInput, InstitutionInput, save_contact, save_institution
 from lms.netzwerk.hours import parse
 from lms.netzwerk.models import (
     Agreement,
     AgreementState,
+    Body,
     EmergencyKind,
     EmergencyNumber,
     EmergencyWindow,
@@ -171,4 +173,43 @@ def seed_agreements(*, now: datetime) -> list:
                               today=now.date(), now=now)
             if state == AgreementState.SIGNED:
                 move(owner, agreement, AgreementState.SIGNED, today=now.date(), now=now)
+    return []
+
+
+# (kind, name pattern, public, purpose, party name patterns or None for every institution of the site)
+BODIES = (
+    ("forum", "Netzwerkforum Kinderschutz {site}", True,
+     "Das Netzwerkforum versammelt einmal im Jahr alle Partner des Netzwerks: Austausch, Fortbildung, "
+     "Rückblick und Ausblick.", None),
+    ("steering", "Steuerungsgruppe Kinderschutz {site}", False,
+     "Die Steuerungsgruppe beschließt die Schwerpunkte des Netzwerks und die Kooperationsvereinbarungen. In ihr "
+     "sind alle Professionen mit Entscheidungsbefugnis vertreten.",
+     ("Jugendamt {site}, Allgemeiner Sozialer Dienst", "Klinikum {site}, Kinderschutzgruppe",
+      "Grundschule am Park {site}", "Polizeirevier {site}, Opferschutz", "Amtsgericht {site}, Familiengericht")),
+    ("project", "AG Schule – Jugendhilfe {site}", False,
+     "Die Arbeitsgruppe entwickelt den gemeinsamen Meldeweg von Schulen an das Jugendamt.",
+     ("Jugendamt {site}, Allgemeiner Sozialer Dienst", "Grundschule am Park {site}", "Oberschule {site}-Mitte")),
+)
+
+
+def seed_bodies(*, now: datetime) -> list:
+    """Per site a public Netzwerkforum with every institution, an internal Steuerungsgruppe with five
+    professions and a Projektgruppe, chaired by the site's coordinator (idempotent)."""
+    admin = find_user_by_email("admin@example.org")
+    if admin is None or db.session.scalar(select(Body.id).limit(1)):
+        return []
+    regions = {region.name: region for region in db.session.scalars(select(Region))}
+    for site, _code in SITES:
+        if site not in regions:
+            continue
+        region = regions[site]
+        chair = db.session.scalar(users_query(role=Role.COORDINATOR, region_id=region.id).limit(1)) or admin
+        institutions = {institution.name: institution.id for institution in db.session.scalars(
+            select(Institution).join(Institution.regions).where(Region.id == region.id))}
+        for kind, pattern, public, purpose, names in BODIES:
+            body = save_body(chair, None, BodyInput(region_id=region.id, kind=kind, name=pattern.format(site=site),
+                                                    purpose=purpose, public=public), now=now)
+            for name in ([name.format(site=site) for name in names] if names else sorted(institutions)):
+                add_institution(chair, body, institutions[name],
+                                delegate_email=chair.email if name.startswith("Jugendamt") else "")
     return []

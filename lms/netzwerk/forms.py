@@ -9,8 +9,15 @@ from lms.auth.models import SECTOR_LABELS
 from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required, choices
 from lms.i18n import _l
 from lms.netzwerk.agreements import AgreementInput
+from lms.netzwerk.bodies import BodyInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
-from lms.netzwerk.models import EMERGENCY_KIND_LABELS, INSTITUTION_KIND_LABELS, VISIBILITY_LABELS, Visibility
+from lms.netzwerk.models import (
+    BODY_KIND_LABELS,
+    EMERGENCY_KIND_LABELS,
+    INSTITUTION_KIND_LABELS,
+    VISIBILITY_LABELS,
+    Visibility,
+)
 from lms.netzwerk.proposals import ProposalInput
 from lms.netzwerk.services import NumberInput
 
@@ -169,3 +176,35 @@ class ProposalForm(FlaskForm):
         return ProposalInput(name=self.name.data or "", address=self.address.data or "",
                              opening_hours=self.opening_hours.data or "", website=self.website.data or "",
                              description=self.description.data or "", note=self.note.data or "")
+
+
+class BodyForm(FlaskForm):
+    kind = SelectField(_l("Art"), choices=choices(BODY_KIND_LABELS), validate_choice=False,
+                       description=_l("Fallkonferenzen zu einem Kind sind keine Gremien und gehören nicht hierher."))
+    name = StringField(_l("Name"), description=_l("z. B. „Steuerungsgruppe Kinderschutz Dresden“."),
+                       validators=[DataRequired(_l("Bitte geben Sie dem Gremium einen Namen.")), _length(200)])
+    purpose = TextAreaField(_l("Auftrag"), validators=[Optional(), _length(10000)],
+                            description=_l("Wofür das Gremium da ist und was es entscheidet. Markdown."))
+    public = BooleanField(_l("Öffentlich: Auftrag und Sitze sieht jede*r, auch ohne Anmeldung"))
+    chair_email = StringField(_l("Vorsitz oder Moderation (E-Mail-Adresse des Kontos)"),
+                              validators=[Optional(), _length(254)],
+                              description=_l("Leer lassen: Sie selbst. Der Vorsitz pflegt das Gremium mit."))
+
+    def to_input(self, region_id: int) -> BodyInput:
+        return BodyInput(region_id=region_id, kind=self.kind.data or "", name=self.name.data or "",
+                         purpose=self.purpose.data or "", public=bool(self.public.data),
+                         chair_email=self.chair_email.data or "")
+
+
+class SeatForm(FlaskForm):
+    institution_id = SelectField(_l("Einrichtung"), coerce=int, validate_choice=False,
+                                 validators=[DataRequired(_l("Bitte wählen Sie eine Einrichtung der Region aus der "
+                                                             "Liste."))])
+    delegate_email = StringField(_l("Entsandte Person (E-Mail-Adresse des Kontos)"),
+                                 validators=[Optional(), _length(254)])
+    deputy_email = StringField(_l("Vertretung (E-Mail-Adresse des Kontos)"), validators=[Optional(), _length(254)])
+
+
+class PersonSeatForm(FlaskForm):
+    email = StringField(_l("E-Mail-Adresse des Kontos"), validators=[
+        DataRequired(_l("Bitte geben Sie die E-Mail-Adresse des Kontos an.")), _length(254)])

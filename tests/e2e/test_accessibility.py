@@ -12,7 +12,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
-from lms.netzwerk.models import Agreement, BindingContact, EmergencyNumber, Institution
+from lms.netzwerk.models import Agreement, BindingContact, Body, EmergencyNumber, Institution
 from tests.conftest import seed_once
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -49,6 +49,8 @@ def full_demo(app):
         "contact": db.session.scalar(db.select(BindingContact.id).order_by(BindingContact.id)),
         "member_institution": db.session.scalar(db.select(Institution.id).where(  # the demo partner's Kita
             Institution.name == "Kita Sonnenschein Landkreis Leipzig")),
+        "body": db.session.scalar(db.select(Body.id).where(Body.name == "Steuerungsgruppe Kinderschutz Dresden")),
+        "forum": db.session.scalar(db.select(Body.id).where(Body.name == "Netzwerkforum Kinderschutz Dresden")),
         "agreement": db.session.scalar(db.select(Agreement.id).where(Agreement.state == "consultation")
                                        .order_by(Agreement.id)),  # Dresden's, with the signatures form
     }
@@ -81,6 +83,7 @@ PAGES = {
         "/netzwerk/einrichtungen/neu", "/netzwerk/einrichtungen/{institution}/bearbeiten",
         "/netzwerk/ansprechpersonen/{contact}", "/netzwerk/vereinbarungen", "/netzwerk/vereinbarungen/neu",
         "/netzwerk/vereinbarungen/{agreement}", "/netzwerk/vereinbarungen/{agreement}/bearbeiten", "/netzwerk/karte",
+        "/netzwerk/gremien", "/netzwerk/gremien/neu", "/netzwerk/gremien/{body}", "/netzwerk/gremien/{body}/bearbeiten",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",
@@ -107,7 +110,8 @@ def test_pages_have_no_axe_violations(page, full_demo, email):
 def test_public_pages_have_no_axe_violations(page, full_demo):
     for path in ("/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/instrumente", "/gibt-es-nicht",
                  "/notfall", f"/notfall/{full_demo['region']}", "/netzwerk",
-                 f"/netzwerk/einrichtungen/{full_demo['institution']}"):
+                 f"/netzwerk/einrichtungen/{full_demo['institution']}", "/netzwerk/gremien",
+                 f"/netzwerk/gremien/{full_demo['forum']}"):
         page.goto(path)
         assert_accessible(page)
 

@@ -24,7 +24,7 @@ PUBLIC_PAGES = [
     "/", "/anmelden", "/passwort-vergessen", "/qualifizierung", "/qualifizierung/module/{module}",
     "/qualifizierung/angebote/{offering}", "/instrumente", "/instrumente?q=Helferkonferenz", "/instrumente/{instrument}",
     "/nachweis", "/nachweis/{certificate}", "/gibt-es-nicht", "/notfall", "/notfall/{region}",
-    "/netzwerk", "/netzwerk/einrichtungen/{institution}",
+    "/netzwerk", "/netzwerk/einrichtungen/{institution}", "/netzwerk/gremien", "/netzwerk/gremien/{forum}",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout"
 SMALLEST_CHART_TEXT = 12  # px as rendered

@@ -1,7 +1,8 @@
 """The network in the browser: on a phone the emergency numbers valid now are one tap away for a
 signed-in partner (her own region) and two for a visitor; a coordinator adds an institution with a
 binding contact, and a visitor finds it; the owner of a stale contact confirms it from the mail; a
-coordinator agrees a cooperation with two partners and files the signed PDF."""
+coordinator agrees a cooperation with two partners and files the signed PDF; a coordinator sets up a
+Steuerungsgruppe with five institutions."""
 from datetime import timedelta
 from pathlib import Path
 
@@ -147,3 +148,37 @@ def test_a_coordinator_agrees_a_cooperation_with_two_partners_and_files_the_sign
         page.get_by_role("link", name="Vereinbarung unterschrieben.pdf").click()
     assert Path(download.value.path()).read_bytes() == pdf_bytes("Unterschrieben")
     page.context.close()
+
+
+def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser, live_server, full_demo):
+    page = open_page(browser, live_server)
+    log_in(page, "koordination@example.org", "Demo-Passwort-1")
+    page.wait_for_url("**/")
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Netzwerk", exact=True).click()
+    page.get_by_role("link", name="Gremien", exact=True).click()
+    page.get_by_role("link", name="Gremium anlegen").click()
+    page.get_by_label("Art").select_option(label="Steuerungsgruppe")
+    page.get_by_role("button", name="Speichern").click()  # no name yet: refused at the field
+    expect(page.locator("#name-error")).to_contain_text("Namen")
+    page.get_by_label("Name", exact=True).fill("Steuerungsgruppe Frühe Hilfen")
+    page.get_by_role("textbox", name="Auftrag").fill("Beschließt die Schwerpunkte der Frühen Hilfen in Dresden.")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Steuerungsgruppe Frühe Hilfen")
+    assert_accessible(page)
+    for name in ("Jugendamt Dresden, Allgemeiner Sozialer Dienst", "Klinikum Dresden, Kinderschutzgruppe",
+                 "Netzwerk Frühe Hilfen Dresden", "Kita Regenbogen Dresden", "Polizeirevier Dresden, Opferschutz"):
+        page.get_by_label("Einrichtung", exact=True).select_option(label=name)
+        if name.startswith("Jugendamt"):
+            page.get_by_label("Entsandte Person (E-Mail-Adresse des Kontos)").fill("koordination@example.org")
+        page.get_by_role("button", name="Einrichtung aufnehmen").click()
+        expect(page.get_by_text("Die Einrichtung hat einen Sitz im Gremium.")).to_be_visible()
+    seats = page.get_by_role("region", name="Sitze").get_by_role("row")
+    expect(seats).to_have_count(6)  # the header and five seats
+    expect(page.get_by_role("cell", name="Konstanze Koordination")).to_be_visible()
+    assert_accessible(page)
+    page.context.close()
+
+    visitor = open_page(browser, live_server)
+    visitor.goto("/netzwerk/gremien")
+    expect(visitor.get_by_text("Steuerungsgruppe Frühe Hilfen")).to_have_count(0)  # internal
+    visitor.context.close()

@@ -64,4 +64,4 @@ def own_regions() -> list[Region]:
 
 
 # The pages, by aggregate; importing them registers their routes on `bp`.
-from lms.netzwerk.views import agreements, directory, emergency  # noqa: E402, F401
+from lms.netzwerk.views import agreements, bodies, directory, emergency  # noqa: E402, F401

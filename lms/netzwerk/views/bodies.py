@@ -1,0 +1,131 @@
+"""The network's bodies: the list per region (public ones for visitors), a body's page with its seats,
+and the keepers' forms. An internal body is 404 for whoever neither keeps it nor sits in it."""
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from lms.auth.permissions import require, role_required, visible_or_404
+from lms.db import utcnow
+from lms.errors import Conflict
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.i18n import _
+from lms.netzwerk import bodies as services
+from lms.netzwerk import queries
+from lms.netzwerk.forms import BodyForm, PersonSeatForm, SeatForm
+from lms.netzwerk.models import KEEPER_ROLES, Body, BodyMember, Institution, institution_region
+from lms.netzwerk.views import PER_PAGE, bp, own_regions
+from lms.submit import submit
+
+SEAT_TAKEN = Conflict(_("Dieser Sitz ist inzwischen schon vergeben."))
+
+
+@bp.get("/netzwerk/gremien")
+def bodies():
+    regions = queries.regions()
+    region_id = request.args.get("region", type=int)
+    page = db.paginate(services.bodies_query(current_user, region_id=region_id), per_page=PER_PAGE, error_out=False)
+    return render_template("netzwerk/bodies.html", page=page, regions=regions, region_id=region_id,
+                           creatable=own_regions() if current_user.is_authenticated else [])
+
+
+def _kept(body_id: int) -> Body:
+    body = visible_or_404(Body, body_id)
+    require(body.can_edit(current_user))
+    return body
+
+
+def _save(body: Body | None, region_id: int):
+    form = BodyForm(obj=body) if request.method == "GET" and body else BodyForm()
+    if request.method == "GET" and body and body.chair:
+        form.chair_email.data = body.chair.email
+    if form.validate_on_submit():
+        outcome = submit(lambda: services.save_body(current_user, body, form.to_input(region_id), now=utcnow()),
+                         form=form, success=_("Das Gremium ist gespeichert."))
+        if outcome:
+            return redirect(url_for("netzwerk.body", body_id=outcome.value.id))
+    return render_template("netzwerk/body_form.html", form=form, body=body, region=body.region if body else
+                           next(region for region in own_regions() if region.id == region_id)), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/netzwerk/gremien/neu", methods=["GET", "POST"])
+@role_required(*KEEPER_ROLES)
+def new_body():
+    regions = own_regions()
+    chosen = request.args.get("region", type=int)
+    region = next((option for option in regions if option.id == chosen), None) or next(
+        (option for option in regions if option.id == current_user.region_id), regions[0] if regions else None)
+    if region is None:
+        abort(403)
+    return _save(None, region.id)
+
+
+@bp.route("/netzwerk/gremien/<int:body_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit_body(body_id: int):
+    body = _kept(body_id)
+    return _save(body, body.region_id)
+
+
+def _body_page(body: Body, *, seat_form: SeatForm | None = None, person_form: PersonSeatForm | None = None,
+               status: int = 200):
+    can_edit = body.can_edit(current_user)
+    seat_form = seat_form or SeatForm()
+    if can_edit:
+        taken = {seat.institution_id for seat in body.members}
+        offered = db.session.scalars(select_region_institutions(body.region_id))
+        seat_form.institution_id.choices = [SelectChoice(0, _("Bitte wählen"))] + [
+            SelectChoice(institution.id, institution.name) for institution in offered if institution.id not in taken]
+    seats = sorted(body.members, key=lambda seat: (seat.person_id is not None,
+                                                   (seat.institution or seat.person).name))
+    return render_template("netzwerk/body.html", body=body, can_edit=can_edit, seats=seats, seat_form=seat_form,
+                           person_form=person_form or PersonSeatForm(), action_form=ActionForm()), status
+
+
+def select_region_institutions(region_id: int):
+    return (db.select(Institution).join(institution_region, institution_region.c.institution_id == Institution.id)
+            .where(institution_region.c.region_id == region_id).order_by(Institution.name, Institution.id))
+
+
+@bp.get("/netzwerk/gremien/<int:body_id>")
+def body(body_id: int):
+    return _body_page(visible_or_404(Body, body_id))
+
+
+@bp.post("/netzwerk/gremien/<int:body_id>/sitze")
+@login_required
+def add_seat(body_id: int):
+    body = _kept(body_id)
+    form = SeatForm()
+    if form.validate_on_submit():
+        outcome = submit(lambda: services.add_institution(current_user, body, form.institution_id.data,
+                                                          delegate_email=form.delegate_email.data or "",
+                                                          deputy_email=form.deputy_email.data or ""),
+                         form=form, lost_race=SEAT_TAKEN, success=_("Die Einrichtung hat einen Sitz im Gremium."))
+        if outcome:
+            return redirect(url_for("netzwerk.body", body_id=body.id) + "#sitze")
+    return _body_page(body, seat_form=form, status=422)
+
+
+@bp.post("/netzwerk/gremien/<int:body_id>/personen")
+@login_required
+def add_person_seat(body_id: int):
+    body = _kept(body_id)
+    form = PersonSeatForm()
+    if form.validate_on_submit():
+        outcome = submit(lambda: services.add_person(current_user, body, form.email.data), form=form,
+                         lost_race=SEAT_TAKEN, success=_("Die Person hat einen Sitz im Gremium."))
+        if outcome:
+            return redirect(url_for("netzwerk.body", body_id=body.id) + "#sitze")
+    return _body_page(body, person_form=form, status=422)
+
+
+@bp.post("/netzwerk/gremien/sitze/<int:seat_id>/entfernen")
+@login_required
+def remove_seat(seat_id: int):
+    seat = db.get_or_404(BodyMember, seat_id)
+    body = _kept(seat.body_id)
+    if ActionForm().validate_on_submit():
+        submit(lambda: services.remove_seat(current_user, seat), success=_("Der Sitz ist entfernt."))
+    return redirect(url_for("netzwerk.body", body_id=body.id) + "#sitze")
