@@ -29,6 +29,12 @@ from lms.inputs import clean_text
 from lms.installation import uid_domain
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def from_berlin(day, clock) -> datetime:
+    """A wall-clock time in Europe/Berlin (as people type it into a form) as an aware UTC datetime."""
+    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+
 PRODID = "-//Netzwerke fuer Kinderschutz//lms//DE"
 # Raise when the text written for the same events changes, so cached feeds and their ETags renew.
 WRITER_VERSION = 3

@@ -4,9 +4,9 @@ Windows are wall-clock times: a Tuesday 9:00 window gives a 9:00 slot in winter 
 (08:00 UTC, then 07:00 UTC). Everything here is pure: the caller loads the rows.
 """
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from lms.ical import BERLIN
+from lms.ical import BERLIN, from_berlin
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,7 @@ class Rules:
     max_per_day: int | None
 
 
-def berlin(day: date, clock) -> datetime:
-    """A Berlin wall-clock time as an aware UTC datetime."""
-    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+berlin = from_berlin
 
 
 def window_slots(window, day: date, rules: Rules) -> list[Slot]:

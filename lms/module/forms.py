@@ -1,5 +1,4 @@
 """Input shapes of the qualification pages; the rules live in services."""
-from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,16 +22,14 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from lms.dimensions import DIMENSION_LABELS
 from lms.forms import Conditional, MultiCheckboxField, Required
 from lms.i18n import _l
-from lms.ical import BERLIN
+from lms.ical import BERLIN, from_berlin
 from lms.module.models import AUDIENCE_LABELS
 from lms.module.services import DateInput, ModuleInput, OfferingInput
 
 MAX_DATE_ROWS = 50  # an offering with more dates is a series of offerings
 
 
-def berlin_to_utc(day, clock) -> datetime:
-    """A wall-clock time in Europe/Berlin as an aware UTC datetime."""
-    return datetime.combine(day, clock, tzinfo=BERLIN).astimezone(UTC)
+berlin_to_utc = from_berlin
 
 
 def _length(maximum: int):

@@ -1,7 +1,7 @@
 """Demo emergency numbers, institutions, cooperation agreements and bodies for the four Saxon project
 sites: invented, obviously fictitious names and numbers (0351 000…, example.org), realistic hours.
 Creating them twice changes nothing."""
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -9,12 +9,14 @@ from lms.auth.models import Region, Role
 from lms.auth.queries import users_query
 from lms.auth.services import find_user_by_email
 from lms.extensions import db
+from lms.ical import BERLIN, from_berlin
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
 from lms.netzwerk.agreements import AgreementInput, move, record_signatures, save_agreement
 from lms.netzwerk.bodies import BodyInput, add_institution, save_body
 from lms.netzwerk.directory import ContactInput, InstitutionInput, save_contact, save_institution
 from lms.netzwerk.hours import parse
+from lms.netzwerk.meetings import MeetingInput, plan_meeting
 from lms.netzwerk.models import (
     Agreement,
     AgreementState,
@@ -194,7 +196,8 @@ BODIES = (
 
 def seed_bodies(*, now: datetime) -> list:
     """Per site a public Netzwerkforum with every institution, an internal Steuerungsgruppe with five
-    professions and a Projektgruppe, chaired by the site's coordinator (idempotent)."""
+    professions and a Projektgruppe, chaired by the site's coordinator, each with a meeting held twelve
+    weeks ago and one in three weeks (idempotent)."""
     admin = find_user_by_email("admin@example.org")
     if admin is None or db.session.scalar(select(Body.id).limit(1)):
         return []
@@ -212,4 +215,16 @@ def seed_bodies(*, now: datetime) -> list:
             for name in ([name.format(site=site) for name in names] if names else sorted(institutions)):
                 add_institution(chair, body, institutions[name],
                                 delegate_email=chair.email if name.startswith("Jugendamt") else "")
+            for days in (-84, 21):  # one held, one coming, on a Tuesday afternoon
+                day = (now + timedelta(days=days)).astimezone(BERLIN).date()
+                day += timedelta(days=(1 - day.weekday()) % 7)
+                plan_meeting(chair, body, MeetingInput(
+                    starts_at=from_berlin(day, time(14)), ends_at=from_berlin(day, time(16)),
+                    place=f"Jugendamt {site}, Sitzungsraum", agenda=MEETING_AGENDA), now=now)
     return []
+
+
+MEETING_AGENDA = """1. Begrüßung und Protokoll der letzten Sitzung
+2. Bericht aus den Arbeitsgruppen
+3. Kooperationsvereinbarungen: Stand und nächste Schritte
+4. Verschiedenes"""

@@ -2,15 +2,17 @@
 cooperation agreement and its parties' signatures; and the members' proposal for their institution."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.auth.models import SECTOR_LABELS
 from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required, choices
 from lms.i18n import _l
+from lms.ical import from_berlin
 from lms.netzwerk.agreements import AgreementInput
 from lms.netzwerk.bodies import BodyInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
+from lms.netzwerk.meetings import MeetingInput
 from lms.netzwerk.models import (
     BODY_KIND_LABELS,
     EMERGENCY_KIND_LABELS,
@@ -208,3 +210,20 @@ class SeatForm(FlaskForm):
 class PersonSeatForm(FlaskForm):
     email = StringField(_l("E-Mail-Adresse des Kontos"), validators=[
         DataRequired(_l("Bitte geben Sie die E-Mail-Adresse des Kontos an.")), _length(254)])
+
+
+class MeetingForm(FlaskForm):
+    day = DateField(_l("Datum"), validators=[InputRequired(_l("Bitte geben Sie das Datum an."))])
+    start_time = TimeField(_l("Beginn (Uhrzeit)"), validators=[InputRequired(_l("Bitte geben Sie den Beginn an."))])
+    end_time = TimeField(_l("Ende (Uhrzeit)"), validators=[InputRequired(_l("Bitte geben Sie das Ende an."))])
+    place = StringField(_l("Ort"), validators=[Conditional(), Optional(), _length(300)],
+                        description=_l("Ort oder Online-Link: mindestens eines."))
+    online_url = StringField(_l("Link zur Online-Sitzung"), validators=[Conditional(), Optional(), _length(500)])
+    agenda = TextAreaField(_l("Tagesordnung"), validators=[Optional(), _length(20000)],
+                           description=_l("Ein Punkt je Zeile, gern mit Vortragenden, z. B. „1. Bericht aus der AG "
+                                          "Schule (Frau Beispiel)“. Markdown."))
+
+    def to_input(self) -> MeetingInput:
+        return MeetingInput(starts_at=from_berlin(self.day.data, self.start_time.data),
+                            ends_at=from_berlin(self.day.data, self.end_time.data), place=self.place.data or "",
+                            online_url=self.online_url.data or "", agenda=self.agenda.data or "")

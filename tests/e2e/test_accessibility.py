@@ -12,7 +12,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
-from lms.netzwerk.models import Agreement, BindingContact, Body, EmergencyNumber, Institution
+from lms.netzwerk.models import Agreement, BindingContact, Body, EmergencyNumber, Institution, Meeting
 from tests.conftest import seed_once
 from tests.e2e.conftest import assert_accessible, log_in
 
@@ -50,6 +50,8 @@ def full_demo(app):
         "member_institution": db.session.scalar(db.select(Institution.id).where(  # the demo partner's Kita
             Institution.name == "Kita Sonnenschein Landkreis Leipzig")),
         "body": db.session.scalar(db.select(Body.id).where(Body.name == "Steuerungsgruppe Kinderschutz Dresden")),
+        "meeting": db.session.scalar(db.select(Meeting.id).join(Meeting.body).where(
+            Body.name == "Steuerungsgruppe Kinderschutz Dresden").order_by(Meeting.starts_at.desc())),
         "forum": db.session.scalar(db.select(Body.id).where(Body.name == "Netzwerkforum Kinderschutz Dresden")),
         "agreement": db.session.scalar(db.select(Agreement.id).where(Agreement.state == "consultation")
                                        .order_by(Agreement.id)),  # Dresden's, with the signatures form
@@ -84,6 +86,7 @@ PAGES = {
         "/netzwerk/ansprechpersonen/{contact}", "/netzwerk/vereinbarungen", "/netzwerk/vereinbarungen/neu",
         "/netzwerk/vereinbarungen/{agreement}", "/netzwerk/vereinbarungen/{agreement}/bearbeiten", "/netzwerk/karte",
         "/netzwerk/gremien", "/netzwerk/gremien/neu", "/netzwerk/gremien/{body}", "/netzwerk/gremien/{body}/bearbeiten",
+        "/netzwerk/gremien/{body}/sitzungen/neu", "/netzwerk/sitzungen/{meeting}", "/netzwerk/sitzungen/{meeting}/bearbeiten",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",

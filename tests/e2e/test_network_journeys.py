@@ -176,7 +176,23 @@ def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser
     expect(seats).to_have_count(6)  # the header and five seats
     expect(page.get_by_role("cell", name="Konstanze Koordination")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="Sitzung planen").click()
+    page.get_by_label("Datum").fill((utcnow() + timedelta(days=14)).date().isoformat())
+    page.get_by_label("Beginn (Uhrzeit)").fill("14:00")
+    page.get_by_label("Ende (Uhrzeit)").fill("13:00")
+    page.get_by_label("Ort", exact=True).fill("Rathaus Dresden, Raum 2")
+    page.get_by_role("button", name="Speichern und einladen").click()  # ends before it starts: refused
+    expect(page.locator("#end_time-error")).to_contain_text("Ende liegt vor dem Beginn")
+    page.get_by_label("Ende (Uhrzeit)").fill("16:00")
+    page.get_by_role("button", name="Speichern und einladen").click()
+    expect(page.get_by_text("alle Sitze sind eingeladen")).to_be_visible()
+    expect(page.get_by_text("Konstanze Koordination: noch keine Antwort")).to_be_visible()
+    page.get_by_role("button", name="Ich nehme teil").click()
+    expect(page.get_by_text("Konstanze Koordination: Ich nehme teil")).to_be_visible()
     page.context.close()
+    invitation = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.recipient == "koordination@example.org", OutboxMessage.subject.like("Einladung: Steuerungsgruppe Frühe Hilfen%")))
+    assert invitation.calendar_method == "REQUEST" and "BEGIN:VEVENT" in invitation.calendar
 
     visitor = open_page(browser, live_server)
     visitor.goto("/netzwerk/gremien")

@@ -1,7 +1,7 @@
 """The network's models, one module per aggregate: `common` (who keeps a region's entries, the kept
 entry, visibility), `emergency` (numbers and their weekly windows), `directory` (institutions, their
 people, binding contacts and proposals), `agreements` (cooperation agreements with parties,
-versions and files) and `bodies` (Gremien and their seats). Everything is importable from here."""
+versions and files) and `bodies` (Gremien, their seats and meetings). Everything is importable from here."""
 from lms.netzwerk.models.agreements import (  # noqa: F401
     AGREEMENT_MOVES,
     AGREEMENT_STATE_LABELS,
@@ -12,7 +12,17 @@ from lms.netzwerk.models.agreements import (  # noqa: F401
     AgreementVersion,
     add_months,
 )
-from lms.netzwerk.models.bodies import BODY_KIND_LABELS, Body, BodyKind, BodyMember  # noqa: F401
+from lms.netzwerk.models.bodies import (  # noqa: F401
+    BODY_KIND_LABELS,
+    REPLY_LABELS,
+    Body,
+    BodyKind,
+    BodyMember,
+    Meeting,
+    MeetingReply,
+    MeetingState,
+    ReplyAnswer,
+)
 from lms.netzwerk.models.common import KEEPER_ROLES, VISIBILITY_LABELS, Kept, Visibility, keeps_region, tel_of  # noqa: F401
 from lms.netzwerk.models.directory import (  # noqa: F401
     INSTITUTION_KIND_LABELS,

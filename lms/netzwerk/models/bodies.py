@@ -1,5 +1,6 @@
-"""The network's bodies (Gremien) per region and who sits in them: institutions, each with its
-delegate and deputy, or single people. Case conferences about one child are not bodies."""
+"""The network's bodies (Gremien) per region, who sits in them (institutions, each with its delegate
+and deputy, or single people) and their meetings with the invited people's replies. Case
+conferences about one child are not bodies."""
 from datetime import datetime
 from enum import StrEnum
 
@@ -88,3 +89,70 @@ class BodyMember(db.Model):
     def involves(self, user_id: int) -> bool:
         """The person sits in the body through this seat: as herself, or as the delegate or deputy."""
         return user_id in (self.person_id, self.delegate_id, self.deputy_id)
+
+
+class MeetingState(StrEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+class ReplyAnswer(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DEPUTY = "deputy"  # the delegate cannot come, her deputy does
+
+
+REPLY_LABELS = {
+    ReplyAnswer.ACCEPTED: _l("Ich nehme teil"),
+    ReplyAnswer.DECLINED: _l("Ich nehme nicht teil"),
+    ReplyAnswer.DEPUTY: _l("Meine Vertretung nimmt teil"),
+}
+
+
+class Meeting(db.Model):
+    """A Sitzung of a body: when, where or online, what is on the agenda. Every change counts up its
+    iTIP SEQUENCE, so calendars replace what the last invitation put there."""
+
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="meeting_order"),
+        CheckConstraint("state IN ('planned', 'cancelled')", name="meeting_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")  # Markdown, one item per line or list entry
+    state: Mapped[str] = mapped_column(String(20), default=MeetingState.PLANNED)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    body: Mapped[Body] = relationship(lazy="joined")
+    replies: Mapped[list["MeetingReply"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", lazy="selectin")
+
+    def can_view(self, user) -> bool:
+        return self.body.can_view(user)
+
+    def can_edit(self, user) -> bool:
+        return self.body.can_edit(user)
+
+    def answer_of(self, user_id: int) -> str | None:
+        return next((reply.answer for reply in self.replies if reply.user_id == user_id), None)
+
+
+class MeetingReply(db.Model):
+    """One invited person's answer to a meeting, given on its page."""
+
+    __table_args__ = (CheckConstraint("answer IN ('accepted', 'declined', 'deputy')", name="reply_answer"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    answer: Mapped[str] = mapped_column(String(20))
+    answered_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="replies")
+    user: Mapped[User] = relationship(lazy="joined")

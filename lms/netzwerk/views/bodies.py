@@ -1,19 +1,22 @@
 """The network's bodies: the list per region (public ones for visitors), a body's page with its seats,
 and the keepers' forms. An internal body is 404 for whoever neither keeps it nor sits in it."""
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import require, role_required, visible_or_404
+from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import Conflict
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
+from lms.ical import BERLIN
 from lms.netzwerk import bodies as services
-from lms.netzwerk import queries
-from lms.netzwerk.forms import BodyForm, PersonSeatForm, SeatForm
-from lms.netzwerk.models import KEEPER_ROLES, Body, BodyMember, Institution, institution_region
+from lms.netzwerk import meetings, queries
+from lms.netzwerk.forms import BodyForm, MeetingForm, PersonSeatForm, SeatForm
+from lms.netzwerk.models import KEEPER_ROLES, REPLY_LABELS, Body, BodyMember, Institution, Meeting, institution_region
 from lms.netzwerk.views import PER_PAGE, bp, own_regions
 from lms.submit import submit
 
@@ -80,7 +83,9 @@ def _body_page(body: Body, *, seat_form: SeatForm | None = None, person_form: Pe
     seats = sorted(body.members, key=lambda seat: (seat.person_id is not None,
                                                    (seat.institution or seat.person).name))
     return render_template("netzwerk/body.html", body=body, can_edit=can_edit, seats=seats, seat_form=seat_form,
-                           person_form=person_form or PersonSeatForm(), action_form=ActionForm()), status
+                           person_form=person_form or PersonSeatForm(), action_form=ActionForm(), now=utcnow(),
+                           meetings=db.session.scalars(db.select(Meeting).where(Meeting.body_id == body.id)
+                                                       .order_by(Meeting.starts_at.desc()).limit(50)).all()), status
 
 
 def select_region_institutions(region_id: int):
@@ -129,3 +134,87 @@ def remove_seat(seat_id: int):
     if ActionForm().validate_on_submit():
         submit(lambda: services.remove_seat(current_user, seat), success=_("Der Sitz ist entfernt."))
     return redirect(url_for("netzwerk.body", body_id=body.id) + "#sitze")
+
+
+# --- meetings --------------------------------------------------------------------------------------
+
+def _meeting_form(meeting: Meeting | None) -> MeetingForm:
+    if request.method == "GET" and meeting:
+        starts, ends = meeting.starts_at.astimezone(BERLIN), meeting.ends_at.astimezone(BERLIN)
+        return MeetingForm(day=starts.date(), start_time=starts.time(), end_time=ends.time(), place=meeting.place,
+                           online_url=meeting.online_url, agenda=meeting.agenda)
+    return MeetingForm()
+
+
+def _save_meeting(body: Body, meeting: Meeting | None):
+    form = _meeting_form(meeting)
+    if form.validate_on_submit():
+        def save() -> Meeting:
+            if meeting is None:
+                return meetings.plan_meeting(current_user, body, form.to_input(), now=utcnow())
+            meetings.change_meeting(current_user, meeting, form.to_input(), now=utcnow())
+            return meeting
+
+        outcome = submit(save, form=form, success=_("Die Sitzung ist gespeichert; alle Sitze sind eingeladen."))
+        if outcome:
+            return redirect(url_for("netzwerk.meeting", meeting_id=outcome.value.id))
+    return render_template("netzwerk/meeting_form.html", form=form, body=body, meeting=meeting), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/netzwerk/gremien/<int:body_id>/sitzungen/neu", methods=["GET", "POST"])
+@login_required
+def new_meeting(body_id: int):
+    return _save_meeting(_kept(body_id), None)
+
+
+def _kept_meeting(meeting_id: int) -> Meeting:
+    meeting = visible_or_404(Meeting, meeting_id)
+    require(meeting.can_edit(current_user))
+    return meeting
+
+
+@bp.route("/netzwerk/sitzungen/<int:meeting_id>/bearbeiten", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int):
+    meeting = _kept_meeting(meeting_id)
+    return _save_meeting(meeting.body, meeting)
+
+
+@bp.get("/netzwerk/sitzungen/<int:meeting_id>")
+def meeting(meeting_id: int):
+    found = visible_or_404(Meeting, meeting_id)
+    people = meetings.invited(found)
+    return render_template("netzwerk/meeting.html", meeting=found, invited=people, can_edit=found.can_edit(current_user),
+                           may_reply=meetings.may_reply(current_user, found), now=utcnow(), labels=REPLY_LABELS,
+                           own_answer=found.answer_of(current_user.id) if current_user.is_authenticated else None,
+                           has_deputy=any(seat.delegate_id == getattr(current_user, "id", None) and seat.deputy_id
+                                          for seat in found.body.members),
+                           action_form=ActionForm())
+
+
+@bp.post("/netzwerk/sitzungen/<int:meeting_id>/antwort")
+@login_required
+def reply_to_meeting(meeting_id: int):
+    found = visible_or_404(Meeting, meeting_id)
+    if ActionForm().validate_on_submit():
+        answer = request.form.get("answer", "")
+        submit(lambda: meetings.reply(current_user, found, answer, now=utcnow()),
+               success=_("Ihre Antwort ist vermerkt: %(answer)s.", answer=REPLY_LABELS.get(answer, "")))
+    return redirect(url_for("netzwerk.meeting", meeting_id=found.id))
+
+
+@bp.post("/netzwerk/sitzungen/<int:meeting_id>/absagen")
+@login_required
+def cancel_meeting(meeting_id: int):
+    found = _kept_meeting(meeting_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("netzwerk.meeting", meeting_id=found.id))
+    if not is_confirmed():
+        return ask(Confirmation(
+            title=_("Wirklich die Sitzung absagen?"), subject=f"{found.body.name}, {format_datetime(found.starts_at)}",
+            button=_("Sitzung absagen"), cancel_url=url_for("netzwerk.meeting", meeting_id=found.id),
+            consequences=[_("Alle Eingeladenen bekommen eine Absage, die den Termin aus ihrem Kalender nimmt."),
+                          _("Das lässt sich nicht rückgängig machen.")]))
+    submit(lambda: meetings.cancel_meeting(current_user, found, now=utcnow()), success=_("Die Sitzung ist abgesagt."))
+    return redirect(url_for("netzwerk.meeting", meeting_id=found.id))

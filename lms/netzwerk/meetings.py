@@ -1,0 +1,135 @@
+"""The rules for a body's meetings (Sitzungen): planning, changing and cancelling them with an
+invitation to everyone who sits in the body, and the invited people's replies.
+
+Whoever keeps the body plans its meetings. The invited are the people of its seats: single persons,
+and each institution's delegate and deputy. Each gets a mail with an iTIP invitation (METHOD:REQUEST)
+for a meeting that has not ended; a change sends it again with a higher SEQUENCE, a cancellation
+sends METHOD:CANCEL. Replies are given on the meeting's page ("nehme teil", "nehme nicht teil",
+"meine Vertretung nimmt teil"), by the invited only, until the meeting is over.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from lms.auth.models import User
+from lms.errors import Conflict, PermissionDenied
+from lms.extensions import db
+from lms.i18n import _l
+from lms.links import external_url
+from lms.locks import lock_row
+from lms.netzwerk.ical import meeting_invitation
+from lms.netzwerk.models import Meeting, MeetingReply, MeetingState, ReplyAnswer
+from lms.netzwerk.services import FieldRefused
+from lms.notifications.services import queue_mail
+
+
+@dataclass
+class MeetingInput:
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    online_url: str = ""
+    agenda: str = ""
+
+
+def invited(meeting: Meeting) -> list[User]:
+    """Everyone who sits in the meeting's body, once each, active accounts only."""
+    people: dict[int, User] = {}
+    for seat in meeting.body.members:
+        for person in (seat.person, seat.delegate, seat.deputy):
+            if person is not None and person.active:
+                people.setdefault(person.id, person)
+    return sorted(people.values(), key=lambda person: (person.name, person.id))
+
+
+def _checked(data: MeetingInput) -> None:
+    if data.ends_at <= data.starts_at:
+        raise FieldRefused(_l("Das Ende liegt vor dem Beginn: Bitte prüfen Sie die Uhrzeiten."), "end_time")
+    if not data.place.strip() and not data.online_url.strip():
+        raise FieldRefused(_l("Bitte geben Sie einen Ort oder einen Link zur Online-Sitzung an."), "place")
+    if data.online_url.strip() and not data.online_url.strip().startswith("https://"):
+        raise FieldRefused(_l("Bitte geben Sie den Link vollständig mit https:// an."), "online_url")
+
+
+def _invite(meeting: Meeting, method: str, *, now: datetime, changed: bool = False) -> None:
+    if meeting.ends_at <= now:
+        return  # nothing to put into a calendar any more
+    people = invited(meeting)
+    calendar = meeting_invitation(meeting, people, method)
+    template = "netzwerk/meeting_cancelled" if method == "CANCEL" else "netzwerk/meeting_invitation"
+    for person in people:
+        queue_mail(recipient=person.email, template=template, locale=person.locale, now=now, user=person,
+                   meeting=meeting, changed=changed, link=external_url("netzwerk.meeting", meeting_id=meeting.id),
+                   calendar=calendar, calendar_method=method)
+
+
+def _apply(meeting: Meeting, data: MeetingInput, now: datetime) -> None:
+    meeting.starts_at, meeting.ends_at = data.starts_at, data.ends_at
+    meeting.place, meeting.online_url = data.place.strip()[:300], data.online_url.strip()[:500]
+    meeting.agenda, meeting.updated_at = data.agenda.strip()[:20000], now
+
+
+def plan_meeting(actor: User, body, data: MeetingInput, *, now: datetime) -> Meeting:
+    if not body.can_edit(actor):
+        raise PermissionDenied()
+    _checked(data)
+    meeting = Meeting(body_id=body.id, created_at=now, state=MeetingState.PLANNED, sequence=0)
+    _apply(meeting, data, now)
+    db.session.add(meeting)
+    db.session.flush()
+    db.session.refresh(meeting, attribute_names=["body"])
+    _invite(meeting, "REQUEST", now=now)
+    return meeting
+
+
+def change_meeting(actor: User, meeting: Meeting, data: MeetingInput, *, now: datetime) -> None:
+    """Move or change it; everyone invited gets the new invitation (the old one is replaced)."""
+    if not meeting.can_edit(actor):
+        raise PermissionDenied()
+    lock_row(Meeting, meeting.id)
+    db.session.refresh(meeting)
+    if meeting.state == MeetingState.CANCELLED:
+        raise Conflict(_l("Die Sitzung ist abgesagt und wird nicht mehr geändert."))
+    _checked(data)
+    _apply(meeting, data, now)
+    meeting.sequence += 1
+    db.session.flush()
+    _invite(meeting, "REQUEST", now=now, changed=True)
+
+
+def cancel_meeting(actor: User, meeting: Meeting, *, now: datetime) -> None:
+    if not meeting.can_edit(actor):
+        raise PermissionDenied()
+    lock_row(Meeting, meeting.id)
+    db.session.refresh(meeting)
+    if meeting.state == MeetingState.CANCELLED:
+        raise Conflict(_l("Die Sitzung ist schon abgesagt."))
+    meeting.state, meeting.updated_at = MeetingState.CANCELLED, now
+    meeting.sequence += 1
+    db.session.flush()
+    _invite(meeting, "CANCEL", now=now)
+
+
+def may_reply(user, meeting: Meeting) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and any(person.id == user.id for person in invited(meeting))
+
+
+def reply(actor: User, meeting: Meeting, answer: str, *, now: datetime) -> MeetingReply:
+    """The invited person's answer; a later one replaces it. A delegate's "meine Vertretung nimmt teil"
+    only where a deputy is named."""
+    if not may_reply(actor, meeting):
+        raise PermissionDenied()
+    if answer not in tuple(ReplyAnswer):
+        raise FieldRefused(_l("Bitte wählen Sie eine der Antworten."), "answer")
+    if meeting.state == MeetingState.CANCELLED or meeting.ends_at <= now:
+        raise Conflict(_l("Auf eine abgesagte oder vergangene Sitzung wird nicht mehr geantwortet."))
+    if answer == ReplyAnswer.DEPUTY and not any(seat.delegate_id == actor.id and seat.deputy_id
+                                                for seat in meeting.body.members):
+        raise FieldRefused(_l("Eine Vertretung ist für Sie nicht eingetragen."), "answer")
+    existing = db.session.get(MeetingReply, (meeting.id, actor.id))
+    if existing is None:
+        existing = MeetingReply(meeting_id=meeting.id, user_id=actor.id, answer=answer, answered_at=now)
+        db.session.add(existing)
+    existing.answer, existing.answered_at = answer, now
+    db.session.flush()
+    db.session.expire(meeting, ["replies"])
+    return existing

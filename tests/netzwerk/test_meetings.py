@@ -1,0 +1,146 @@
+"""A body's meetings: planned by its keepers with an iTIP invitation to everyone who sits in it,
+changed with a higher SEQUENCE, cancelled with METHOD:CANCEL, and answered by the invited only."""
+from datetime import timedelta
+
+import icalendar
+import pytest
+from sqlalchemy import func, select
+
+from lms.errors import Conflict, PermissionDenied
+from lms.extensions import db
+from lms.netzwerk import bodies, meetings
+from lms.netzwerk.bodies import BodyInput
+from lms.netzwerk.meetings import MeetingInput
+from lms.netzwerk.models import Meeting
+from lms.netzwerk.services import FieldRefused
+from lms.notifications.models import OutboxMessage
+from tests.conftest import login_as
+
+
+@pytest.fixture
+def steering(keeper, region, institution, create_user, now):
+    body = bodies.save_body(keeper, None, BodyInput(region_id=region.id, kind="steering", name="Steuerungsgruppe"),
+                            now=now)
+    people = {name: create_user("partner", region=region, name=name) for name in ("Delegierte", "Vertretung", "Gast")}
+    bodies.add_institution(keeper, body, institution("Kita Regenbogen").id, delegate_email=people["Delegierte"].email,
+                           deputy_email=people["Vertretung"].email)
+    bodies.add_institution(keeper, body, institution("Grundschule", kind="school", sector="education").id)
+    bodies.add_person(keeper, body, people["Gast"].email)
+    db.session.commit()
+    body.people = people
+    return body
+
+
+def plan(keeper, body, now, **changes):
+    data = dict(starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=2), place="Rathaus, Raum 1",
+                agenda="1. Bericht der AG Schule\n2. Kooperationsvereinbarung Kitas")
+    data.update(changes)
+    meeting = meetings.plan_meeting(keeper, body, MeetingInput(**data), now=now)
+    db.session.commit()
+    return meeting
+
+
+def calendars(method=None):
+    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    return [(mail, icalendar.Calendar.from_ical(mail.calendar)) for mail in mails
+            if mail.calendar and (method is None or mail.calendar_method == method)]
+
+
+def test_everyone_who_sits_in_the_body_is_invited_once_with_an_itip_request(steering, keeper, now):
+    meeting = plan(keeper, steering, now)
+    sent = calendars("REQUEST")
+    assert sorted(mail.recipient for mail, _calendar in sent) == sorted(
+        person.email for person in steering.people.values())  # delegate, deputy and guest; the school sent nobody
+    mail, calendar = sent[0]
+    event = calendar.walk("VEVENT")[0]
+    assert calendar["METHOD"] == "REQUEST" and str(event["UID"]).startswith(f"meeting-{meeting.id}@")
+    assert int(event["SEQUENCE"]) == 0 and event["SUMMARY"] == "Steuerungsgruppe"
+    assert event.decoded("DTSTART") == meeting.starts_at and "Rathaus, Raum 1" in str(event["LOCATION"])
+    assert str(event["ORGANIZER"]).lower() == f"mailto:{keeper.email}"
+    assert len(event["ATTENDEE"]) == 3 and mail.subject.startswith("Einladung: Steuerungsgruppe am ")
+    past = plan(keeper, steering, now, starts_at=now - timedelta(days=7), ends_at=now - timedelta(days=7, hours=-2))
+    assert past.id and len(calendars()) == 3  # a meeting already over is recorded, not put into calendars
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"ends_at": "before"}, "end_time", "Ende liegt vor dem Beginn"),
+    ({"place": "", "online_url": ""}, "place", "Ort oder einen Link"),
+    ({"online_url": "http://meet.example.org/ag"}, "online_url", "https://"),
+])
+def test_bad_input_is_refused_at_its_field_and_nothing_is_saved_or_sent(steering, keeper, now, changes, field,
+                                                                        message):
+    if changes.get("ends_at") == "before":
+        changes["ends_at"] = now + timedelta(days=6)
+    with pytest.raises(FieldRefused, match=message) as refused:
+        plan(keeper, steering, now, **changes)
+    assert refused.value.form_field == field
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Meeting.id))) == 0 and calendars() == []
+
+
+def test_a_change_counts_up_the_sequence_and_a_cancellation_removes_it_from_the_calendars(steering, keeper, now):
+    meeting = plan(keeper, steering, now)
+    meetings.change_meeting(keeper, meeting, MeetingInput(
+        starts_at=meeting.starts_at + timedelta(hours=1), ends_at=meeting.ends_at + timedelta(hours=1),
+        online_url="https://meet.example.org/steuerung"), now=now)
+    db.session.commit()
+    changed = calendars("REQUEST")[-1]
+    assert int(changed[1].walk("VEVENT")[0]["SEQUENCE"]) == 1 and changed[0].subject.startswith("Sitzung geändert")
+    meetings.cancel_meeting(keeper, meeting, now=now)
+    db.session.commit()
+    cancelled = calendars("CANCEL")
+    assert len(cancelled) == 3
+    event = cancelled[0][1].walk("VEVENT")[0]
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (2, "CANCELLED")
+    with pytest.raises(Conflict, match="abgesagt"):
+        meetings.change_meeting(keeper, meeting, MeetingInput(starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                                                              place="Rathaus"), now=now)
+    with pytest.raises(PermissionDenied):
+        meetings.cancel_meeting(steering.people["Gast"], meeting, now=now)
+
+
+def test_only_the_invited_answer_and_a_deputy_only_where_one_is_named(steering, keeper, create_user, region, now):
+    meeting = plan(keeper, steering, now)
+    delegate, guest = steering.people["Delegierte"], steering.people["Gast"]
+    with pytest.raises(PermissionDenied):
+        meetings.reply(create_user("partner", region=region), meeting, "accepted", now=now)
+    meetings.reply(guest, meeting, "accepted", now=now)
+    meetings.reply(guest, meeting, "declined", now=now)  # a later answer replaces the first
+    with pytest.raises(FieldRefused, match="Vertretung ist für Sie nicht eingetragen"):
+        meetings.reply(guest, meeting, "deputy", now=now)
+    meetings.reply(delegate, meeting, "deputy", now=now)
+    db.session.commit()
+    assert (meeting.answer_of(guest.id), meeting.answer_of(delegate.id)) == ("declined", "deputy")
+    meetings.change_meeting(keeper, meeting, MeetingInput(starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                                                          place="Rathaus, Raum 2"), now=now)
+    attendees = {str(attendee).lower(): attendee.params["PARTSTAT"]
+                 for attendee in calendars("REQUEST")[-1][1].walk("VEVENT")[0]["ATTENDEE"]}
+    assert attendees[f"mailto:{guest.email}"] == "DECLINED"
+    assert attendees[f"mailto:{steering.people['Vertretung'].email}"] == "NEEDS-ACTION"
+    with pytest.raises(Conflict, match="vergangene"):
+        meetings.reply(guest, meeting, "accepted", now=meeting.ends_at)
+
+
+def test_the_meeting_page_is_for_whoever_sees_the_body_and_answers_go_by_post(client, steering, keeper, create_user,
+                                                                              create_region, now):
+    meeting = plan(keeper, steering, now, online_url="https://meet.example.org/steuerung")
+    path = f"/netzwerk/sitzungen/{meeting.id}"
+    assert client.get(path).status_code == 404  # an internal body's meeting
+    login_as(client, create_user("coordinator", region=create_region("Leipzig")))
+    assert client.get(path).status_code == 404
+    guest = client.application.test_client()
+    login_as(guest, steering.people["Gast"])
+    page = guest.get(path).get_data(as_text=True)
+    assert "Ich nehme teil" in page and "Meine Vertretung nimmt teil" not in page and "meet.example.org" in page
+    assert guest.post(f"{path}/antwort", data={"answer": "accepted"}).status_code == 302
+    assert guest.get(f"{path}/bearbeiten").status_code == 403
+    own = client.application.test_client()
+    login_as(own, keeper)
+    assert "Gast: Ich nehme teil" in own.get(path).get_data(as_text=True)
+    refused = own.post(f"/netzwerk/gremien/{steering.id}/sitzungen/neu", data={
+        "day": "2026-12-20", "start_time": "18:00", "end_time": "16:00", "place": "Rathaus"})
+    assert refused.status_code == 422 and "Ende liegt vor dem Beginn" in refused.get_data(as_text=True)
+    asked = own.post(f"{path}/absagen")
+    assert asked.status_code == 200 and "Wirklich die Sitzung absagen?" in asked.get_data(as_text=True)
+    assert own.post(f"{path}/absagen", data={"bestaetigt": "1"}).status_code == 302
+    assert db.session.get(Meeting, meeting.id).state == "cancelled"
