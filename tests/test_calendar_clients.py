@@ -26,6 +26,9 @@ from lms.kalender import services
 from lms.module import services as module_services
 from lms.module.models import OfferingDate
 from lms.module.services import DateInput, OfferingInput
+from lms.netzwerk import bodies as network_bodies
+from lms.netzwerk import meetings
+from lms.netzwerk.models import Meeting
 from lms.notifications.models import OutboxMessage
 from tests.conftest import login_as
 from tests.kalender.conftest import book, create_expert, free_slots  # noqa: F401 - shared fixtures
@@ -125,7 +128,9 @@ def _stored() -> dict[str, tuple[int, int]]:
              for row in db.session.scalars(select(OfferingDate))}
     bookings = {f"consultation-{row.id}": (_seconds(row.starts_at), _seconds(row.ends_at))
                 for row in db.session.scalars(select(Consultation))}
-    return dates | bookings
+    meetings = {f"meeting-{row.id}": (_seconds(row.starts_at), _seconds(row.ends_at))
+                for row in db.session.scalars(select(Meeting))}
+    return dates | bookings | meetings
 
 
 def _mails() -> list[OutboxMessage]:
@@ -158,7 +163,8 @@ def _check_every_parser(calendars: dict[str, bytes], *, stored_then: dict[str, d
 @pytest.fixture
 def schedule(create_user, create_module, create_region, trainer, create_expert, book):  # noqa: F811 - fixtures
     """Offerings with DATES in a region (one a person is enrolled on), consultations of that person as booker
-    and of an expert who is also enrolled, and the mails of booking, confirming, moving and cancelling."""
+    and of an expert who is also enrolled, a public body's meeting the person is invited to, and the mails
+    of booking, confirming, moving and cancelling, inviting and moving the meeting."""
     region = create_region("Görlitz")
     person = create_user("partner", name='Jana "JJ" Łukasz; Kita Sonne, Team \\ 🌻')
     profile = create_expert(name="Dr. Özlem Yıldız, M.A.; Fachberatung ^ 🧸")
@@ -196,8 +202,20 @@ def schedule(create_user, create_module, create_region, trainer, create_expert, 
     night.starts_at, night.ends_at = utc(2027, 10, 31, 0, 30), utc(2027, 10, 31, 1, 30)
     beratung_services.confirm(expert, night, now=PLANNED)
     sent()
+    # A public body the person sits in, with a meeting across the autumn change of 2026, moved once.
+    keeper = create_user("coordinator", region=region, name="Koordination; Görlitz \\ 🧭")
+    body = network_bodies.save_body(keeper, None, network_bodies.BodyInput(
+        region_id=region.id, kind="forum", name="Netzwerkforum; Görlitz, \\ Ost 🌍", public=True), now=PLANNED)
+    network_bodies.add_person(keeper, body, person.email)
+    meeting = meetings.plan_meeting(keeper, body, meetings.MeetingInput(
+        starts_at=utc(2026, 10, 24, 23, 30), ends_at=utc(2026, 10, 25, 0, 30), place=PLACE,
+        online_url="https://meet.example.org/forum"), now=PLANNED)
+    sent()
+    meetings.change_meeting(keeper, meeting, meetings.MeetingInput(
+        starts_at=utc(2026, 10, 25, 0, 30), ends_at=utc(2026, 10, 25, 1, 30), place=PLACE), now=PLANNED)
+    sent()
     return {"region": region, "person": person, "expert": expert, "offerings": offerings, "bookings": bookings,
-            "mails": mails}
+            "mails": mails, "body": body}
 
 
 def _feed(client, user, scope):
@@ -223,6 +241,7 @@ def test_every_calendar_the_app_writes_reads_alike_in_icalendar_vobject_and_ical
         "/kalender/angebote.ics", f"/kalender/module/{offerings[0].module_id}.ics",
         f"/kalender/module/{offerings[1].module_id}.ics", f"/kalender/regionen/{region.id}.ics",
         "/kalender/dimension/internal.ics", "/kalender/dimension/performance.ics",
+        f"/kalender/gremien/{schedule['body'].id}.ics",
         *(f"/qualifizierung/angebote/{offering.id}/termine.ics" for offering in offerings),
         *(f"/kalender/termine/{date.id}.ics" for offering in offerings for date in offering.dates),
     ]}
@@ -236,9 +255,11 @@ def test_every_calendar_the_app_writes_reads_alike_in_icalendar_vobject_and_ical
     checked = _check_every_parser(calendars, stored_then={name: stored for name, (_, stored) in mails.items()})
 
     person_feed = calendars["all feed of person"]
-    assert len(_icalendar(person_feed)) == len(offerings[0].dates) + 3  # taught by nobody here; 3 bookings
+    assert len(_icalendar(person_feed)) == len(offerings[0].dates) + 3 + 1  # 3 bookings, 1 meeting of her forum
     assert len(_icalendar(calendars["all feed of expert"])) == len(offerings[0].dates) + 3
     assert b"DTSTART:20271031T003000Z\r\nDTEND:20271031T013000Z\r\n" in person_feed  # ambiguous: in UTC
     assert b"DTSTART;TZID=Europe/Berlin:20260922T090000\r\n" in calendars["/kalender/angebote.ics"]
-    assert b"DTSTART:20271031T003000Z\r\n" in list(calendars.values())[-1]  # the last mail: the night booking
+    assert b"DTSTART:20271031T003000Z\r\n" in list(calendars.values())[-3]  # the night booking's mail
+    body_feed = calendars[f"/kalender/gremien/{schedule['body'].id}.ics"]
+    assert b"DTSTART:20261025T003000Z\r\n" in body_feed and b"meet.example.org" not in body_feed  # no link for all
     assert checked > 60

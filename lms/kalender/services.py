@@ -1,8 +1,9 @@
 """Feeds: which events a feed holds, its version stamp, building and caching it, and tokens.
 
-A private feed holds offering dates and the person's consultations (as booker or expert); a
-consultation shows as a neutral, confidential event (`lms.beratung.ical.consultation_event`), never
-with its type or case content. Public feeds never hold consultations.
+A private feed holds offering dates, the person's consultations (as booker or expert) and the
+meetings of the network's bodies she sits in; a consultation shows as a neutral, confidential event
+(`lms.beratung.ical.consultation_event`), never with its type or case content. Public feeds never
+hold consultations; a public body has a feed of its meetings (without their online links).
 
 Feeds are bounded: they hold what ends after 30 days ago and starts before a horizon ahead
 (`FEED_HORIZON_MONTHS`, LMS_FEED_HORIZON_MONTHS, default 12; a month counted as 30.44 days), so a
@@ -64,6 +65,8 @@ from lms.module.models import (
     OfferingDate,
     OfferingState,
 )
+from lms.netzwerk.ical import meeting_event
+from lms.netzwerk.models import Body, BodyMember, Meeting, MeetingState
 
 CANCELLED_KEPT = timedelta(days=30)  # cancelled events stay in feeds, as CANCELLED, this long
 PAST_KEPT = timedelta(days=30)  # feeds hold events that ended at most this long ago
@@ -189,6 +192,14 @@ def public_feed(kind: str, value=None, *, now: datetime) -> Feed | None:
     return None
 
 
+def body_feed(body_id: int, *, now: datetime) -> Feed | None:
+    """The meetings of a public body of the network."""
+    body = db.session.get(Body, body_id)
+    if body is None or not body.public:
+        return None
+    return Feed(f"public:body:{body.id}", body.name, "public:body", _params(now, value=body.id))
+
+
 def date_feed(date: OfferingDate, *, now: datetime) -> Feed:
     """One offering date, for its .ics download."""
     return Feed(f"date:{date.id}", date.offering.module.title, "date", _params(now, value=date.id))
@@ -252,7 +263,7 @@ def _dates(kind: str) -> Select:
     """Rows of (date id, role, enrolment changed at, number of enrolment status changes)."""
     if kind == "user:all":
         return _personal_dates()
-    if kind == "user:consultations":
+    if kind in ("user:consultations", "public:body"):
         return select(OfferingDate.id, *_no_enrolment()).where(literal(False))
     if kind == "date":
         return _public_dates(*PUBLIC_FILTERS[kind])
@@ -266,6 +277,21 @@ def _consultations() -> ColumnElement[bool]:
                 *_in_window(Consultation.starts_at, Consultation.ends_at))
 
 
+def _meetings(kind: str) -> ColumnElement[bool] | None:
+    """The meetings a feed holds: in the private feed those of the bodies the person sits in (as
+    herself, delegate or deputy), in a body's feed that body's; cancelled ones for 30 days after the
+    cancellation. None: the feed holds no meetings."""
+    kept = (or_(Meeting.state != MeetingState.CANCELLED, Meeting.updated_at > CUTOFF),
+            *_in_window(Meeting.starts_at, Meeting.ends_at))
+    if kind == "user:all":
+        sits = select(BodyMember.body_id).where(or_(BodyMember.person_id == USER, BodyMember.delegate_id == USER,
+                                                    BodyMember.deputy_id == USER))
+        return and_(Meeting.body_id.in_(sits), *kept)
+    if kind == "public:body":
+        return and_(Meeting.body_id == bindparam("value", type_=Integer), *kept)
+    return None
+
+
 # --- stamp, build, cache --------------------------------------------------------------------
 
 @cache
@@ -277,10 +303,15 @@ def _stamp_query(kind: str) -> Select:
         select(aggregate).where(_consultations()).scalar_subquery()
         for aggregate in (func.count(Consultation.id), func.max(Consultation.updated_at),
                           func.sum(Consultation.sequence)))
+    meetings = _meetings(kind)
+    meeting_aggregates = () if meetings is None else tuple(
+        select(aggregate).where(meetings).scalar_subquery()
+        for aggregate in (func.count(Meeting.id), func.sum(Meeting.sequence), func.max(Meeting.updated_at)))
     return (select(func.count(), func.max(OfferingDate.updated_at), func.max(Offering.updated_at),
                    func.max(Module.updated_at), func.max(rows.c.changed), func.sum(rows.c.changes),
-                   func.sum(OfferingDate.sequence), *consultations, func.sum(OfferingDate.id))
-    # (`stamp` reads the consultations' latest change at index 8: keep new aggregates at the end.)
+                   func.sum(OfferingDate.sequence), *consultations, func.sum(OfferingDate.id), *meeting_aggregates)
+    # (`stamp` reads the consultations' latest change at index 8 and the meetings' last: keep new
+    # aggregates at the end.)
             .select_from(rows)
             .join(OfferingDate, OfferingDate.id == rows.c.id)
             .join(Offering, Offering.id == OfferingDate.offering_id)
@@ -299,6 +330,12 @@ def _date_query(kind: str) -> Select:
 
 
 @cache
+def _meeting_query(kind: str) -> Select:
+    return (select(Meeting).where(_meetings(kind)).options(joinedload(Meeting.body).lazyload("*"), lazyload("*"))
+            .order_by(Meeting.starts_at, Meeting.id))
+
+
+@cache
 def _consultation_query() -> Select:
     return select(Consultation).where(_consultations()).order_by(Consultation.starts_at, Consultation.id)
 
@@ -306,7 +343,9 @@ def _consultation_query() -> Select:
 def stamp(feed: Feed) -> tuple[str, datetime]:
     """The feed's version stamp and last change time, from one aggregate query."""
     values = db.session.execute(_stamp_query(feed.kind), feed.params).one()
-    changed = [value for value in (*values[1:5], *values[8:9]) if value is not None]
+    consultations_changed = values[8:9] if feed.has_consultations else ()
+    meetings_changed = values[-1:] if _meetings(feed.kind) is not None else ()
+    changed = [value for value in (*values[1:5], *consultations_changed, *meetings_changed) if value is not None]
     last_modified = max(changed).replace(microsecond=0) if changed else EPOCH
     # The writer's version and the base URL too: a feed cached before the writer changed or the
     # installation moved to another address (its links) is rebuilt and its ETag renewed.
@@ -340,6 +379,11 @@ def events(feed: Feed, *, now: datetime) -> list[CalendarEvent]:
                    extra_sequence=changes or 0, changed=changed)
         for date, role, changed, changes in _one_per_date(found)
     ]
+    if _meetings(feed.kind) is not None:
+        public = feed.kind == "public:body"
+        records += [meeting_event(meeting, public=public)
+                    for meeting in db.session.scalars(_meeting_query(feed.kind), feed.params)]
+        records.sort(key=lambda record: record.starts_at)
     if not feed.has_consultations:
         return records
     bookings = db.session.scalars(_consultation_query(), feed.params).all()

@@ -82,6 +82,15 @@ def public(kind: str, value: str):
     return _serve(feed, private=False)
 
 
+@bp.get("/kalender/gremien/<int:body_id>.ics")
+def body_meetings(body_id: int):
+    """A public body's meetings; an internal body has no public feed (404)."""
+    feed = services.body_feed(body_id, now=utcnow())
+    if feed is None:
+        abort(404)
+    return _serve(feed, private=False)
+
+
 @bp.get("/kalender/termine/<int:date_id>.ics")
 def single_date(date_id: int):
     date = db.get_or_404(OfferingDate, date_id)

@@ -8,8 +8,9 @@ from lms.netzwerk.models import Meeting, MeetingState, ReplyAnswer
 PARTSTAT = {ReplyAnswer.ACCEPTED: "ACCEPTED", ReplyAnswer.DECLINED: "DECLINED", ReplyAnswer.DEPUTY: "DECLINED"}
 
 
-def meeting_event(meeting: Meeting, *, invited=(), invitation: bool = False) -> CalendarEvent:
-    """One meeting; a cancelled one is CANCELLED. *invitation* adds the organizer and the *invited*."""
+def meeting_event(meeting: Meeting, *, invited=(), invitation: bool = False, public: bool = False) -> CalendarEvent:
+    """One meeting; a cancelled one is CANCELLED. *invitation* adds the organizer and the *invited*;
+    *public* (a public body's feed) leaves out the online link, which only the invited get."""
     body, link = meeting.body, external_url("netzwerk.meeting", meeting_id=meeting.id)
     people = {}
     if invitation:
@@ -18,7 +19,7 @@ def meeting_event(meeting: Meeting, *, invited=(), invitation: bool = False) -> 
                   "attendees": tuple(Attendee(person.email, person.name,
                                               partstat=PARTSTAT.get(meeting.answer_of(person.id), "NEEDS-ACTION"))
                                      for person in invited)}
-    location = " · ".join(part for part in (meeting.place, meeting.online_url) if part)
+    location = " · ".join(part for part in (meeting.place, "" if public else meeting.online_url) if part)
     return CalendarEvent(
         uid=event_uid("meeting", meeting.id), starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         summary=body.name, stamp=meeting.updated_at, last_modified=meeting.updated_at, sequence=meeting.sequence,

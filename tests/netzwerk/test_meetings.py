@@ -144,3 +144,30 @@ def test_the_meeting_page_is_for_whoever_sees_the_body_and_answers_go_by_post(cl
     assert asked.status_code == 200 and "Wirklich die Sitzung absagen?" in asked.get_data(as_text=True)
     assert own.post(f"{path}/absagen", data={"bestaetigt": "1"}).status_code == 302
     assert db.session.get(Meeting, meeting.id).state == "cancelled"
+
+
+def test_the_meetings_are_in_the_private_feeds_of_the_invited_and_a_public_body_has_its_own(
+        client, steering, keeper, create_user, region, now):
+    from lms.kalender import services as feeds
+
+    meeting = plan(keeper, steering, now)
+
+    def feed_of(user):
+        row = feeds.ensure_token(user, now=now)
+        db.session.commit()
+        response = client.get(f"/kalender/{feeds.token_value(row)}.ics")
+        assert response.status_code == 200
+        return response
+
+    delegate = steering.people["Delegierte"]
+    first = feed_of(delegate)
+    assert f"UID:meeting-{meeting.id}@".encode() in first.data
+    assert b"UID:meeting-" not in feed_of(create_user("partner", region=region)).data  # sits in no body
+    assert client.get(f"/kalender/gremien/{steering.id}.ics").status_code == 404  # internal: no public feed
+    meetings.cancel_meeting(keeper, meeting, now=now)
+    db.session.commit()
+    cancelled = feed_of(delegate)
+    assert cancelled.headers["ETag"] != first.headers["ETag"] and b"STATUS:CANCELLED" in cancelled.data
+    steering.public = True
+    db.session.commit()
+    assert b"STATUS:CANCELLED" in client.get(f"/kalender/gremien/{steering.id}.ics").data
