@@ -66,10 +66,13 @@ class Config:
     NETWORK_CONFIRM_AFTER_DAYS = 183  # a network entry unconfirmed this long asks its owner by mail
     NETWORK_CONFIRM_GRACE_DAYS = 14  # and shows as "nicht bestätigt" this long after that
     NETWORK_AGREEMENT_NOTICE_DAYS = 90  # a cooperation agreement's coordinator hears of its end this early
+    NETWORK_MINUTES_REVIEW_DAYS = 14  # a body's members correct draft minutes this long before approval
+    NETWORK_TASK_REMINDER_DAYS = 7  # a task's owner is reminded this long before its due day
 
     FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)
     FEED_HORIZON_MONTHS = 12  # feeds hold events from 30 days back to this far ahead
     MIN_GROUP_SIZE = 5  # no published figure describes fewer people (lms/disclosure.py)
+    REPORT_FIGURES: tuple[str, ...] = ()  # the annual report's figures by key, in order (lms/berichte); (): all
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
     FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
@@ -92,6 +95,10 @@ class TestConfig(Config):
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _keys(value: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in value.split(",") if key.strip())
 
 
 # LMS_<NAME> -> (config key, converter)
@@ -119,9 +126,12 @@ ENVIRONMENT = {
     "NETWORK_CONFIRM_AFTER_DAYS": ("NETWORK_CONFIRM_AFTER_DAYS", int),
     "NETWORK_CONFIRM_GRACE_DAYS": ("NETWORK_CONFIRM_GRACE_DAYS", int),
     "NETWORK_AGREEMENT_NOTICE_DAYS": ("NETWORK_AGREEMENT_NOTICE_DAYS", int),
+    "NETWORK_MINUTES_REVIEW_DAYS": ("NETWORK_MINUTES_REVIEW_DAYS", int),
+    "NETWORK_TASK_REMINDER_DAYS": ("NETWORK_TASK_REMINDER_DAYS", int),
     "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
     "FEED_HORIZON_MONTHS": ("FEED_HORIZON_MONTHS", int),
     "MIN_GROUP_SIZE": ("MIN_GROUP_SIZE", int),
+    "REPORT_FIGURES": ("REPORT_FIGURES", _keys),
     "SESSION_MAX_AGE_DAYS": ("SESSION_MAX_AGE_DAYS", int),
     "HSTS_MAX_AGE": ("HSTS_MAX_AGE", int),
 }

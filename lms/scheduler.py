@@ -17,7 +17,7 @@ from lms.beratung.tasks import erase_case_content, remind_consultations
 from lms.db import utcnow
 from lms.extensions import db
 from lms.module.tasks import close_registrations, remind_participants
-from lms.netzwerk.tasks import ask_to_confirm_entries, remind_of_agreements
+from lms.netzwerk.tasks import ask_to_confirm_entries, remind_of_agreements, remind_of_tasks
 from lms.notifications.tasks import deliver_outbox
 from lms.ratelimit import purge_rate_limit_counters
 
@@ -37,6 +37,7 @@ JOBS = (
     Job("remind_consultations", remind_consultations, "REMINDER_INTERVAL_SECONDS"),
     Job("ask_to_confirm_entries", ask_to_confirm_entries, "RETENTION_INTERVAL_SECONDS"),
     Job("remind_of_agreements", remind_of_agreements, "RETENTION_INTERVAL_SECONDS"),
+    Job("remind_of_tasks", remind_of_tasks, "RETENTION_INTERVAL_SECONDS"),
     Job("erase_case_content", erase_case_content, "RETENTION_INTERVAL_SECONDS"),
     Job("purge_login_sessions", purge_login_sessions, "RETENTION_INTERVAL_SECONDS"),
     Job("purge_rate_limit_counters", purge_rate_limit_counters, "RETENTION_INTERVAL_SECONDS"),

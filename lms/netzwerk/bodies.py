@@ -30,7 +30,7 @@ class BodyInput:
     chair_email: str = ""  # the account that chairs it; empty: whoever creates it
 
 
-def _account(email: str, field: str, *, required: bool) -> User | None:
+def account(email: str, field: str, *, required: bool) -> User | None:
     if not email.strip():
         if required:
             raise FieldRefused(_l("Bitte geben Sie die E-Mail-Adresse des Kontos an."), field)
@@ -51,7 +51,7 @@ def save_body(actor: User, body: Body | None, data: BodyInput, *, now: datetime)
         raise FieldRefused(_l("Bitte wählen Sie eine Art aus der Liste."), "kind")
     if not data.name.strip():
         raise FieldRefused(_l("Bitte geben Sie dem Gremium einen Namen."), "name")
-    chair = _account(data.chair_email, "chair_email", required=False)
+    chair = account(data.chair_email, "chair_email", required=False)
     if body is None:
         body = Body(created_at=now)
         db.session.add(body)
@@ -81,8 +81,8 @@ def add_institution(actor: User, body: Body, institution_id: int, *, delegate_em
     if _seat_taken(body, institution_id=institution.id):
         raise FieldRefused(_l("%(name)s hat schon einen Sitz in diesem Gremium.", name=institution.name),
                             "institution_id")
-    delegate = _account(delegate_email, "delegate_email", required=False)
-    deputy = _account(deputy_email, "deputy_email", required=False)
+    delegate = account(delegate_email, "delegate_email", required=False)
+    deputy = account(deputy_email, "deputy_email", required=False)
     if delegate and deputy and delegate.id == deputy.id:
         raise FieldRefused(_l("Vertretung und entsandte Person sind verschiedene Personen."), "deputy_email")
     seat = BodyMember(institution_id=institution.id, delegate_id=delegate.id if delegate else None,
@@ -96,7 +96,7 @@ def add_person(actor: User, body: Body, email: str) -> BodyMember:
     """Give a single person a seat (an expert, a guest with a standing invitation)."""
     if not body.can_edit(actor):
         raise PermissionDenied()
-    person = _account(email, "email", required=True)
+    person = account(email, "email", required=True)
     if _seat_taken(body, person_id=person.id):
         raise FieldRefused(_l("%(name)s sitzt schon in diesem Gremium.", name=person.name), "email")
     seat = BodyMember(person_id=person.id)

@@ -12,11 +12,12 @@ from lms.extensions import db
 from lms.ical import BERLIN, from_berlin
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
+from lms.netzwerk import minutes
 from lms.netzwerk.agreements import AgreementInput, move, record_signatures, save_agreement
 from lms.netzwerk.bodies import BodyInput, add_institution, save_body
 from lms.netzwerk.directory import ContactInput, InstitutionInput, save_contact, save_institution
 from lms.netzwerk.hours import parse
-from lms.netzwerk.meetings import MeetingInput, plan_meeting
+from lms.netzwerk.meetings import MeetingInput, invited, plan_meeting
 from lms.netzwerk.models import (
     Agreement,
     AgreementState,
@@ -25,6 +26,8 @@ from lms.netzwerk.models import (
     EmergencyNumber,
     EmergencyWindow,
     Institution,
+    MinutesState,
+    TaskState,
 )
 from lms.netzwerk.proposals import ProposalInput, propose
 
@@ -196,8 +199,9 @@ BODIES = (
 
 def seed_bodies(*, now: datetime) -> list:
     """Per site a public Netzwerkforum with every institution, an internal Steuerungsgruppe with five
-    professions and a Projektgruppe, chaired by the site's coordinator, each with a meeting held twelve
-    weeks ago and one in three weeks (idempotent)."""
+    professions and a Projektgruppe, chaired by the site's coordinator, each with a year of quarterly
+    meetings with approved minutes, a decision and a task each, and one meeting in three weeks
+    (idempotent)."""
     admin = find_user_by_email("admin@example.org")
     if admin is None or db.session.scalar(select(Body.id).limit(1)):
         return []
@@ -215,13 +219,43 @@ def seed_bodies(*, now: datetime) -> list:
             for name in ([name.format(site=site) for name in names] if names else sorted(institutions)):
                 add_institution(chair, body, institutions[name],
                                 delegate_email=chair.email if name.startswith("Jugendamt") else "")
-            for days in (-84, 21):  # one held, one coming, on a Tuesday afternoon
+            for days in (-336, -252, -168, -84, 21):  # a year held quarterly, one coming, on Tuesday afternoons
                 day = (now + timedelta(days=days)).astimezone(BERLIN).date()
                 day += timedelta(days=(1 - day.weekday()) % 7)
-                plan_meeting(chair, body, MeetingInput(
+                meeting = plan_meeting(chair, body, MeetingInput(
                     starts_at=from_berlin(day, time(14)), ends_at=from_berlin(day, time(16)),
                     place=f"Jugendamt {site}, Sitzungsraum", agenda=MEETING_AGENDA), now=now)
+                if days < 0:
+                    _minutes(chair, meeting, institutions.get(f"Kita Sonnenschein {site}"), day=day, now=now)
     return []
+
+
+def _minutes(chair, meeting, kita_id, *, day, now) -> None:
+    """Approved minutes as the keepers would have written them after the meeting."""
+    after = meeting.ends_at + timedelta(hours=2)
+    minutes.record_attendance(chair, meeting, {person.id for person in invited(meeting)}, now=after)
+    notes = dict(zip((item.id for item in meeting.items), MEETING_NOTES, strict=False))
+    minutes.save_notes(chair, meeting, notes, now=after)
+    minutes.add_decision(chair, meeting, "Die Kooperationsvereinbarung wird mit den Kitas der Region fortgeschrieben; "
+                         "die Koordination legt den Entwurf zur nächsten Sitzung vor.", now=after)
+    owner = {"institution_id": kita_id} if kita_id and meeting.body.kind == "forum" else {"owner_email": chair.email}
+    task = minutes.add_task(chair, meeting, minutes.TaskInput(
+        title="Rückmeldung zum Entwurf der Kooperationsvereinbarung sammeln", due_on=day + timedelta(weeks=10),
+        **owner), today=day, now=after)
+    if task.due_on < now.astimezone(BERLIN).date() - timedelta(weeks=4):
+        task.state, task.done_at = TaskState.DONE, after + timedelta(weeks=6)
+    record = meeting.minutes
+    record.state, record.review_until = MinutesState.APPROVED, after + timedelta(days=14)
+    record.approved_at, record.approved_by_id = after + timedelta(days=15), chair.id
+    db.session.flush()
+
+
+MEETING_NOTES = (
+    "Die Sitzung beginnt pünktlich; das Protokoll der letzten Sitzung ist ohne Änderungen genehmigt.",
+    "Die AG Schule – Jugendhilfe hat den Entwurf des Meldewegs abgestimmt. Offene Frage: Erreichbarkeit in den "
+    "Ferien.",
+    "Drei Kitas haben die Vereinbarung unterschrieben, zwei prüfen sie noch.",
+)
 
 
 MEETING_AGENDA = """1. Begrüßung und Protokoll der letzten Sitzung

@@ -1,5 +1,6 @@
 """The keepers' forms: an emergency number, an institution and its people, a binding contact, a
-cooperation agreement and its parties' signatures; and the members' proposal for their institution."""
+cooperation agreement and its parties' signatures; a body, its seats and meetings with their agenda,
+minutes, decisions and tasks; and the members' proposal for their institution."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
@@ -13,6 +14,7 @@ from lms.netzwerk.agreements import AgreementInput
 from lms.netzwerk.bodies import BodyInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
 from lms.netzwerk.meetings import MeetingInput
+from lms.netzwerk.minutes import TaskInput
 from lms.netzwerk.models import (
     BODY_KIND_LABELS,
     EMERGENCY_KIND_LABELS,
@@ -220,10 +222,56 @@ class MeetingForm(FlaskForm):
                         description=_l("Ort oder Online-Link: mindestens eines."))
     online_url = StringField(_l("Link zur Online-Sitzung"), validators=[Conditional(), Optional(), _length(500)])
     agenda = TextAreaField(_l("Tagesordnung"), validators=[Optional(), _length(20000)],
-                           description=_l("Ein Punkt je Zeile, gern mit Vortragenden, z. B. „1. Bericht aus der AG "
-                                          "Schule (Frau Beispiel)“. Markdown."))
+                           description=_l("Ein Punkt je Zeile; Vortragende und Unterlagen ergänzen Sie danach auf "
+                                          "der Seite der Sitzung."))
 
     def to_input(self) -> MeetingInput:
         return MeetingInput(starts_at=from_berlin(self.day.data, self.start_time.data),
                             ends_at=from_berlin(self.day.data, self.end_time.data), place=self.place.data or "",
                             online_url=self.online_url.data or "", agenda=self.agenda.data or "")
+
+
+class AgendaItemForm(FlaskForm):
+    title = StringField(_l("Tagesordnungspunkt"), validators=[
+        DataRequired(_l("Bitte geben Sie den Titel des Tagesordnungspunkts an.")), _length(200)])
+    presenter = StringField(_l("Vortragende"), validators=[Optional(), _length(200)])
+    document = StringField(_l("Unterlage aus der Bibliothek"), validators=[Optional(), _length(300)],
+                           description=_l("Nummer oder Adresse eines veröffentlichten Instruments, z. B. "
+                                          "„/instrumente/12“."))
+
+
+def minutes_form(meeting, invited, **kwargs) -> FlaskForm:
+    """Attendance (a checkbox per invited person) and a text per agenda item; built per meeting."""
+
+    class MinutesForm(FlaskForm):
+        present = MultiCheckboxField(_l("Anwesend"), coerce=int, validate_choice=False)
+
+    for item in meeting.items:
+        setattr(MinutesForm, f"notes_{item.id}", TextAreaField(
+            f"{item.position}. {item.title}", validators=[Optional(), _length(20000)]))
+    form = MinutesForm(**kwargs)
+    form.present.choices = [(person.id, person.name) for person in invited]
+    return form
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(_l("Beschluss"), validators=[
+        DataRequired(_l("Bitte geben Sie den Wortlaut des Beschlusses an.")), _length(5000)])
+
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Aufgabe"), validators=[DataRequired(_l("Bitte beschreiben Sie die Aufgabe.")),
+                                                   _length(300)])
+    owner_email = StringField(_l("Übernimmt: Person (E-Mail-Adresse des Kontos)"),
+                              validators=[Optional(), _length(254)])
+    institution_id = SelectField(_l("oder Einrichtung"), coerce=int, validate_choice=False)
+    due_on = DateField(_l("Fällig am"), validators=[InputRequired(_l("Bitte geben Sie das Fälligkeitsdatum an."))])
+
+    def to_input(self) -> TaskInput:
+        return TaskInput(title=self.title.data or "", due_on=self.due_on.data, owner_email=self.owner_email.data or "",
+                         institution_id=self.institution_id.data or None)
+
+
+class RemarkForm(FlaskForm):
+    text = TextAreaField(_l("Text"), validators=[
+        DataRequired(_l("Bitte schreiben Sie, was zu ergänzen oder zu berichtigen ist.")), _length(5000)])

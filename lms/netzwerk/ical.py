@@ -24,7 +24,7 @@ def meeting_event(meeting: Meeting, *, invited=(), invitation: bool = False, pub
         uid=event_uid("meeting", meeting.id), starts_at=meeting.starts_at, ends_at=meeting.ends_at,
         summary=body.name, stamp=meeting.updated_at, last_modified=meeting.updated_at, sequence=meeting.sequence,
         status="CANCELLED" if meeting.state == MeetingState.CANCELLED else "CONFIRMED", location=location,
-        description=f"{meeting.agenda}\n{link}".strip(), url=link, **people)
+        description=f"{meeting.agenda_text}\n{link}".strip(), url=link, **people)
 
 
 def meeting_invitation(meeting: Meeting, invited, method: str) -> str:

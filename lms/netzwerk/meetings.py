@@ -6,7 +6,12 @@ and each institution's delegate and deputy. Each gets a mail with an iTIP invita
 for a meeting that has not ended; a change sends it again with a higher SEQUENCE, a cancellation
 sends METHOD:CANCEL. Replies are given on the meeting's page ("nehme teil", "nehme nicht teil",
 "meine Vertretung nimmt teil"), by the invited only, until the meeting is over.
+
+The agenda is a list of items (title, presenter, a document from the library). The planning form
+takes the first items one per line; the keepers add and remove items on the meeting's page until
+its minutes are approved. Changing the agenda sends no new invitation: the calendar entry is the same.
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,10 +19,11 @@ from lms.auth.models import User
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
+from lms.instrumente.models import Instrument
 from lms.links import external_url
 from lms.locks import lock_row
 from lms.netzwerk.ical import meeting_invitation
-from lms.netzwerk.models import Meeting, MeetingReply, MeetingState, ReplyAnswer
+from lms.netzwerk.models import AgendaItem, Meeting, MeetingReply, MeetingState, ReplyAnswer
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.services import queue_mail
 
@@ -65,7 +71,15 @@ def _invite(meeting: Meeting, method: str, *, now: datetime, changed: bool = Fal
 def _apply(meeting: Meeting, data: MeetingInput, now: datetime) -> None:
     meeting.starts_at, meeting.ends_at = data.starts_at, data.ends_at
     meeting.place, meeting.online_url = data.place.strip()[:300], data.online_url.strip()[:500]
-    meeting.agenda, meeting.updated_at = data.agenda.strip()[:20000], now
+    meeting.updated_at = now
+
+
+LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*")
+
+
+def agenda_lines(text: str) -> list[str]:
+    """The items of a typed agenda: one per non-empty line, list markers ("1.", "-") dropped."""
+    return [title[:200] for title in (LIST_MARKER.sub("", line).strip() for line in text.splitlines()) if title]
 
 
 def plan_meeting(actor: User, body, data: MeetingInput, *, now: datetime) -> Meeting:
@@ -74,6 +88,8 @@ def plan_meeting(actor: User, body, data: MeetingInput, *, now: datetime) -> Mee
     _checked(data)
     meeting = Meeting(body_id=body.id, created_at=now, state=MeetingState.PLANNED, sequence=0)
     _apply(meeting, data, now)
+    meeting.items = [AgendaItem(position=position, title=title)
+                     for position, title in enumerate(agenda_lines(data.agenda), start=1)]
     db.session.add(meeting)
     db.session.flush()
     db.session.refresh(meeting, attribute_names=["body"])
@@ -133,3 +149,45 @@ def reply(actor: User, meeting: Meeting, answer: str, *, now: datetime) -> Meeti
     db.session.flush()
     db.session.expire(meeting, ["replies"])
     return existing
+
+
+def _agenda_open(actor: User, meeting: Meeting) -> None:
+    if not meeting.can_edit(actor):
+        raise PermissionDenied()
+    lock_row(Meeting, meeting.id)
+    db.session.refresh(meeting, attribute_names=["minutes", "items"])
+    if meeting.minutes is not None and meeting.minutes.frozen:
+        raise Conflict(_l("Das Protokoll ist genehmigt: Die Tagesordnung wird nicht mehr geändert."))
+
+
+def instrument_of(reference: str) -> Instrument | None:
+    """The published instrument a keeper names by its number or its address ("/instrumente/17")."""
+    found = re.search(r"(\d+)/?$", reference.strip())
+    instrument = db.session.get(Instrument, int(found.group(1))) if found else None
+    return instrument if instrument is not None and instrument.is_listed else None
+
+
+def add_item(actor: User, meeting: Meeting, *, title: str, presenter: str = "", document: str = "") -> AgendaItem:
+    """A further item at the end of the agenda, with an optional document from the library."""
+    _agenda_open(actor, meeting)
+    if not title.strip():
+        raise FieldRefused(_l("Bitte geben Sie den Titel des Tagesordnungspunkts an."), "title")
+    instrument = instrument_of(document) if document.strip() else None
+    if document.strip() and instrument is None:
+        raise FieldRefused(_l("In der Bibliothek gibt es kein veröffentlichtes Instrument mit dieser Nummer oder "
+                              "Adresse."), "document")
+    item = AgendaItem(meeting_id=meeting.id, title=title.strip()[:200], presenter=presenter.strip()[:200],
+                      instrument_id=instrument.id if instrument else None,
+                      position=max((existing.position for existing in meeting.items), default=0) + 1)
+    db.session.add(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    return item
+
+
+def remove_item(actor: User, item: AgendaItem) -> None:
+    meeting = item.meeting
+    _agenda_open(actor, meeting)
+    db.session.delete(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])

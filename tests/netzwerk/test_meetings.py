@@ -8,36 +8,13 @@ from sqlalchemy import func, select
 
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
-from lms.netzwerk import bodies, meetings
-from lms.netzwerk.bodies import BodyInput
+from lms.netzwerk import meetings
 from lms.netzwerk.meetings import MeetingInput
 from lms.netzwerk.models import Meeting
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.models import OutboxMessage
 from tests.conftest import login_as
-
-
-@pytest.fixture
-def steering(keeper, region, institution, create_user, now):
-    body = bodies.save_body(keeper, None, BodyInput(region_id=region.id, kind="steering", name="Steuerungsgruppe"),
-                            now=now)
-    people = {name: create_user("partner", region=region, name=name) for name in ("Delegierte", "Vertretung", "Gast")}
-    bodies.add_institution(keeper, body, institution("Kita Regenbogen").id, delegate_email=people["Delegierte"].email,
-                           deputy_email=people["Vertretung"].email)
-    bodies.add_institution(keeper, body, institution("Grundschule", kind="school", sector="education").id)
-    bodies.add_person(keeper, body, people["Gast"].email)
-    db.session.commit()
-    body.people = people
-    return body
-
-
-def plan(keeper, body, now, **changes):
-    data = dict(starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=2), place="Rathaus, Raum 1",
-                agenda="1. Bericht der AG Schule\n2. Kooperationsvereinbarung Kitas")
-    data.update(changes)
-    meeting = meetings.plan_meeting(keeper, body, MeetingInput(**data), now=now)
-    db.session.commit()
-    return meeting
+from tests.netzwerk.conftest import plan
 
 
 def calendars(method=None):

@@ -1,7 +1,8 @@
 """The network's models, one module per aggregate: `common` (who keeps a region's entries, the kept
 entry, visibility), `emergency` (numbers and their weekly windows), `directory` (institutions, their
 people, binding contacts and proposals), `agreements` (cooperation agreements with parties,
-versions and files) and `bodies` (Gremien, their seats and meetings). Everything is importable from here."""
+versions and files) `bodies` (Gremien, their seats and meetings) and `minutes` (a meeting's agenda items, attendance,
+minutes, decisions and tasks). Everything is importable from here."""
 from lms.netzwerk.models.agreements import (  # noqa: F401
     AGREEMENT_MOVES,
     AGREEMENT_STATE_LABELS,
@@ -41,4 +42,17 @@ from lms.netzwerk.models.emergency import (  # noqa: F401
     EmergencyKind,
     EmergencyNumber,
     EmergencyWindow,
+)
+from lms.netzwerk.models.minutes import (  # noqa: F401
+    MINUTES_STATE_LABELS,
+    TASK_STATE_LABELS,
+    AgendaItem,
+    Decision,
+    MeetingAttendance,
+    Minutes,
+    MinutesRemark,
+    MinutesState,
+    RemarkKind,
+    Task,
+    TaskState,
 )

@@ -110,8 +110,9 @@ REPLY_LABELS = {
 
 
 class Meeting(db.Model):
-    """A Sitzung of a body: when, where or online, what is on the agenda. Every change counts up its
-    iTIP SEQUENCE, so calendars replace what the last invitation put there."""
+    """A Sitzung of a body: when, and where or online. Every change counts up its iTIP SEQUENCE, so
+    calendars replace what the last invitation put there. Its agenda, attendance, minutes, decisions
+    and tasks are in lms.netzwerk.models.minutes."""
 
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="meeting_order"),
@@ -124,7 +125,6 @@ class Meeting(db.Model):
     ends_at: Mapped[datetime]
     place: Mapped[str] = mapped_column(String(300), default="")
     online_url: Mapped[str] = mapped_column(String(500), default="")
-    agenda: Mapped[str] = mapped_column(Text, default="")  # Markdown, one item per line or list entry
     state: Mapped[str] = mapped_column(String(20), default=MeetingState.PLANNED)
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
@@ -133,12 +133,28 @@ class Meeting(db.Model):
     body: Mapped[Body] = relationship(lazy="joined")
     replies: Mapped[list["MeetingReply"]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", lazy="selectin")
+    items: Mapped[list["AgendaItem"]] = relationship(  # noqa: F821 (lms.netzwerk.models.minutes)
+        back_populates="meeting", cascade="all, delete-orphan", lazy="selectin", order_by="AgendaItem.position")
+    attendance: Mapped[list["MeetingAttendance"]] = relationship(  # noqa: F821
+        back_populates="meeting", cascade="all, delete-orphan", lazy="selectin")
+    minutes: Mapped["Minutes | None"] = relationship(  # noqa: F821
+        back_populates="meeting", cascade="all, delete-orphan", uselist=False)
+    decisions: Mapped[list["Decision"]] = relationship(  # noqa: F821
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Decision.number")
+    tasks: Mapped[list["Task"]] = relationship(  # noqa: F821
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Task.id")
 
     def can_view(self, user) -> bool:
         return self.body.can_view(user)
 
     def can_edit(self, user) -> bool:
         return self.body.can_edit(user)
+
+    @property
+    def agenda_text(self) -> str:
+        """The agenda as plain lines for mails and calendars: "1. Title (presenter)"."""
+        return "\n".join(f"{index}. {item.title}" + (f" ({item.presenter})" if item.presenter else "")
+                         for index, item in enumerate(self.items, start=1))
 
     def answer_of(self, user_id: int) -> str | None:
         return next((reply.answer for reply in self.replies if reply.user_id == user_id), None)

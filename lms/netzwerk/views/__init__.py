@@ -1,7 +1,8 @@
 """The network's pages on one blueprint: what several pages share lives here, the pages themselves in
 one module per aggregate: `emergency` (the public emergency view and the keepers' numbers),
 `directory` (institutions and their binding contacts, each contact field shown by its own visibility,
-`Institution.shows`) and `agreements` (cooperation agreements and the register)."""
+`Institution.shows`), `agreements` (cooperation agreements and the register), `bodies` (Gremien,
+their seats and meetings) and `minutes` (a meeting's agenda, minutes, decisions and tasks)."""
 from flask import Blueprint, url_for
 from flask_login import current_user
 
@@ -9,8 +10,9 @@ from lms.auth.models import Region, Role
 from lms.db import utcnow
 from lms.i18n import _
 from lms.navigation import Notice, register_notice_provider
-from lms.netzwerk import proposals, queries, upkeep
+from lms.netzwerk import proposals, queries, startpage, upkeep
 from lms.netzwerk.models import KEEPER_ROLES
+from lms.startpage import register_section_provider
 
 bp = Blueprint("netzwerk", __name__)
 PER_PAGE = 25
@@ -31,6 +33,7 @@ def proposal_notices(user) -> list[Notice]:
 @bp.record_once
 def _register_notices(state) -> None:
     register_notice_provider(state.app, proposal_notices)
+    register_section_provider(state.app, startpage.sections)
 
 
 @bp.app_template_global()
@@ -64,4 +67,4 @@ def own_regions() -> list[Region]:
 
 
 # The pages, by aggregate; importing them registers their routes on `bp`.
-from lms.netzwerk.views import agreements, bodies, directory, emergency  # noqa: E402, F401
+from lms.netzwerk.views import agreements, bodies, directory, emergency, minutes  # noqa: E402, F401

@@ -3,6 +3,7 @@ and the keepers' forms. An internal body is 404 for whoever neither keeps it nor
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import require, role_required, visible_or_404
@@ -14,9 +15,18 @@ from lms.forms import ActionForm
 from lms.i18n import _
 from lms.ical import BERLIN
 from lms.netzwerk import bodies as services
-from lms.netzwerk import meetings, queries
-from lms.netzwerk.forms import BodyForm, MeetingForm, PersonSeatForm, SeatForm
-from lms.netzwerk.models import KEEPER_ROLES, REPLY_LABELS, Body, BodyMember, Institution, Meeting, institution_region
+from lms.netzwerk import meetings, minutes, queries
+from lms.netzwerk.forms import AgendaItemForm, BodyForm, MeetingForm, PersonSeatForm, RemarkForm, SeatForm
+from lms.netzwerk.models import (
+    KEEPER_ROLES,
+    MINUTES_STATE_LABELS,
+    REPLY_LABELS,
+    Body,
+    BodyMember,
+    Institution,
+    Meeting,
+    institution_region,
+)
 from lms.netzwerk.views import PER_PAGE, bp, own_regions
 from lms.submit import submit
 
@@ -82,7 +92,9 @@ def _body_page(body: Body, *, seat_form: SeatForm | None = None, person_form: Pe
             SelectChoice(institution.id, institution.name) for institution in offered if institution.id not in taken]
     seats = sorted(body.members, key=lambda seat: (seat.person_id is not None,
                                                    (seat.institution or seat.person).name))
+    open_tasks = db.session.scalar(select(func.count()).select_from(minutes.body_tasks(body).subquery()))
     return render_template("netzwerk/body.html", body=body, can_edit=can_edit, seats=seats, seat_form=seat_form,
+                           open_tasks=open_tasks,
                            person_form=person_form or PersonSeatForm(), action_form=ActionForm(), now=utcnow(),
                            meetings=db.session.scalars(db.select(Meeting).where(Meeting.body_id == body.id)
                                                        .order_by(Meeting.starts_at.desc()).limit(50)).all()), status
@@ -168,7 +180,7 @@ def new_meeting(body_id: int):
     return _save_meeting(_kept(body_id), None)
 
 
-def _kept_meeting(meeting_id: int) -> Meeting:
+def kept_meeting(meeting_id: int) -> Meeting:
     meeting = visible_or_404(Meeting, meeting_id)
     require(meeting.can_edit(current_user))
     return meeting
@@ -177,20 +189,29 @@ def _kept_meeting(meeting_id: int) -> Meeting:
 @bp.route("/netzwerk/sitzungen/<int:meeting_id>/bearbeiten", methods=["GET", "POST"])
 @login_required
 def edit_meeting(meeting_id: int):
-    meeting = _kept_meeting(meeting_id)
+    meeting = kept_meeting(meeting_id)
     return _save_meeting(meeting.body, meeting)
 
 
-@bp.get("/netzwerk/sitzungen/<int:meeting_id>")
-def meeting(meeting_id: int):
-    found = visible_or_404(Meeting, meeting_id)
+def meeting_page(found: Meeting, *, item_form: AgendaItemForm | None = None, remark_form: RemarkForm | None = None,
+                 status: int = 200):
+    """The meeting with its agenda, the replies and, for those who may see them, its minutes."""
     people = meetings.invited(found)
     return render_template("netzwerk/meeting.html", meeting=found, invited=people, can_edit=found.can_edit(current_user),
                            may_reply=meetings.may_reply(current_user, found), now=utcnow(), labels=REPLY_LABELS,
                            own_answer=found.answer_of(current_user.id) if current_user.is_authenticated else None,
                            has_deputy=any(seat.delegate_id == getattr(current_user, "id", None) and seat.deputy_id
                                           for seat in found.body.members),
-                           action_form=ActionForm())
+                           shows_minutes=minutes.can_see_minutes(current_user, found),
+                           may_approve=minutes.can_approve(current_user, found),
+                           may_correct=minutes.may_correct(current_user, found, now=utcnow()),
+                           item_form=item_form or AgendaItemForm(), remark_form=remark_form or RemarkForm(),
+                           action_form=ActionForm(), minutes_labels=MINUTES_STATE_LABELS), status
+
+
+@bp.get("/netzwerk/sitzungen/<int:meeting_id>")
+def meeting(meeting_id: int):
+    return meeting_page(visible_or_404(Meeting, meeting_id))
 
 
 @bp.post("/netzwerk/sitzungen/<int:meeting_id>/antwort")
@@ -207,7 +228,7 @@ def reply_to_meeting(meeting_id: int):
 @bp.post("/netzwerk/sitzungen/<int:meeting_id>/absagen")
 @login_required
 def cancel_meeting(meeting_id: int):
-    found = _kept_meeting(meeting_id)
+    found = kept_meeting(meeting_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("netzwerk.meeting", meeting_id=found.id))
     if not is_confirmed():
