@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from lms.auth.services import find_user_by_email
 from lms.db import utcnow
+from lms.ical import BERLIN
 from lms.extensions import db
 from lms.netzwerk.models import BindingContact, Institution
 from lms.notifications.models import OutboxMessage
@@ -150,7 +151,10 @@ def test_a_coordinator_agrees_a_cooperation_with_two_partners_and_files_the_sign
     page.context.close()
 
 
-def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser, live_server, full_demo):
+def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser, live_server, full_demo, app):
+    """... invites to a meeting, and after this morning's meeting records attendance, writes the minutes
+    with a decision and a task, sends them for correction and approves them; the task's owner sees it."""
+    app.config["NETWORK_MINUTES_REVIEW_DAYS"] = 0  # the correction period passes at once
     page = open_page(browser, live_server)
     log_in(page, "koordination@example.org", "Demo-Passwort-1")
     page.wait_for_url("**/")
@@ -189,7 +193,57 @@ def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser
     expect(page.get_by_text("Konstanze Koordination: noch keine Antwort")).to_be_visible()
     page.get_by_role("button", name="Ich nehme teil").click()
     expect(page.get_by_text("Konstanze Koordination: Ich nehme teil")).to_be_visible()
+
+    page.get_by_role("link", name="Steuerungsgruppe Frühe Hilfen").first.click()
+    page.get_by_role("link", name="Sitzung planen").click()  # this morning's meeting, already held
+    page.get_by_label("Datum").fill(utcnow().astimezone(BERLIN).date().isoformat())
+    page.get_by_label("Beginn (Uhrzeit)").fill("07:00")
+    page.get_by_label("Ende (Uhrzeit)").fill("08:30")
+    page.get_by_label("Ort", exact=True).fill("Rathaus Dresden, Raum 2")
+    page.get_by_label("Tagesordnung").fill("1. Bericht der Frühen Hilfen\n2. Kooperation mit den Kitas")
+    page.get_by_role("button", name="Speichern und einladen").click()
+    page.get_by_text("Tagesordnungspunkt ergänzen").click()
+    page.get_by_label("Tagesordnungspunkt", exact=True).fill("Verschiedenes")
+    page.get_by_label("Vortragende").fill("Konstanze Koordination")
+    page.get_by_role("button", name="Punkt ergänzen").click()
+    expect(page.get_by_text("Der Tagesordnungspunkt ist ergänzt.")).to_be_visible()
+    page.get_by_role("link", name="Protokoll schreiben").click()
+    page.get_by_label("Konstanze Koordination").check()
+    page.get_by_label("1. Bericht der Frühen Hilfen").fill("Die Familienhebammen erreichen **mehr Familien**.")
+    page.get_by_role("button", name="Protokoll speichern").click()
+    expect(page.get_by_text("Das Protokoll ist gespeichert.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Beschluss", exact=True).fill("Die Kooperationsvereinbarung mit den Kitas wird fortgeschrieben.")
+    page.get_by_role("button", name="Beschluss eintragen").click()
+    expect(page.get_by_text(f"Beschluss {utcnow().astimezone(BERLIN).year}/1 ist eingetragen.")).to_be_visible()
+    page.get_by_label("Aufgabe", exact=True).fill("Entwurf der Vereinbarung an die Kitas schicken")
+    page.get_by_label("Fällig am").fill((utcnow() + timedelta(days=3)).astimezone(BERLIN).date().isoformat())
+    page.get_by_role("button", name="Aufgabe eintragen").click()  # nobody takes it on: refused
+    expect(page.locator("#owner_email-error")).to_contain_text("Person oder eine Einrichtung")
+    page.get_by_label("Übernimmt: Person (E-Mail-Adresse des Kontos)").fill("partner@example.org")
+    page.get_by_role("button", name="Aufgabe eintragen").click()
+    expect(page.get_by_text("Die Aufgabe ist eingetragen.")).to_be_visible()
+    page.get_by_role("link", name="Zurück zur Sitzung").click()
+    page.get_by_role("button", name="Zur Korrektur versenden").click()
+    expect(page.get_by_text("zur Korrektur an alle Eingeladenen verschickt")).to_be_visible()
+    page.get_by_role("button", name="Protokoll genehmigen").click()
+    expect(page.get_by_text("Das Protokoll ist genehmigt und damit abgeschlossen.")).to_be_visible()
+    expect(page.get_by_text("Konstanze Koordination (Jugendamt Dresden, Allgemeiner Sozialer Dienst)")).to_be_visible()
+    expect(page.get_by_role("link", name="Protokoll bearbeiten")).to_have_count(0)  # frozen
+    assert_accessible(page)
     page.context.close()
+
+    owner = open_page(browser, live_server)
+    log_in(owner, "partner@example.org", "Demo-Passwort-1")
+    owner.wait_for_url("**/")
+    card = owner.locator("#start-tasks")
+    expect(card).to_contain_text("Entwurf der Vereinbarung an die Kitas schicken")
+    expect(card).to_contain_text("Steuerungsgruppe Frühe Hilfen")
+    card.get_by_role("link", name="Meine Aufgaben").click()
+    owner.get_by_role("button", name="Erledigt: Entwurf der Vereinbarung an die Kitas schicken").click()
+    expect(owner.get_by_text("Die Aufgabe ist erledigt.")).to_be_visible()
+    assert_accessible(owner)
+    owner.context.close()
     invitation = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.recipient == "koordination@example.org", OutboxMessage.subject.like("Einladung: Steuerungsgruppe Frühe Hilfen%")))
     assert invitation.calendar_method == "REQUEST" and "BEGIN:VEVENT" in invitation.calendar

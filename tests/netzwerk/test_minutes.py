@@ -138,15 +138,18 @@ def test_decisions_are_numbered_per_body_and_year_in_order(held, steering, keepe
         minutes.add_decision(keeper, held, " ", now=now)
 
 
-def test_parallel_decisions_of_one_body_get_distinct_consecutive_numbers(app, held, keeper, now):
-    keeper_id, meeting_id = keeper.id, held.id
+def test_parallel_decisions_of_one_body_get_distinct_consecutive_numbers(app, held, steering, keeper, now):
+    """Across meetings of the same body and year, so that the meeting's own lock does not serialise them."""
+    others = [plan(keeper, steering, now, starts_at=held.starts_at - timedelta(days=days),
+                   ends_at=held.ends_at - timedelta(days=days)) for days in (1, 2)]
+    keeper_id, meeting_ids = keeper.id, [held.id] + [meeting.id for meeting in others]
 
     def decide(index):
-        return lambda: minutes.add_decision(db.session.get(User, keeper_id), db.session.get(Meeting, meeting_id),
-                                            f"Beschluss {index}", now=now)
+        return lambda: minutes.add_decision(db.session.get(User, keeper_id),
+                                            db.session.get(Meeting, meeting_ids[index % 3]), f"Beschluss {index}", now=now)
 
     assert in_parallel(app, [decide(index) for index in range(6)]) == []
-    numbers = db.session.scalars(select(Decision.number).where(Decision.meeting_id == meeting_id)).all()
+    numbers = db.session.scalars(select(Decision.number).where(Decision.body_id == steering.id)).all()
     assert sorted(numbers) == [1, 2, 3, 4, 5, 6]
 
 
