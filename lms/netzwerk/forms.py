@@ -273,5 +273,5 @@ class TaskForm(FlaskForm):
 
 
 class RemarkForm(FlaskForm):
-    text = TextAreaField(_l("Text"), validators=[
+    text = TextAreaField(_l("Was ist zu berichtigen oder zu ergänzen?"), validators=[
         DataRequired(_l("Bitte schreiben Sie, was zu ergänzen oder zu berichtigen ist.")), _length(5000)])

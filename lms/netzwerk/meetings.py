@@ -186,8 +186,11 @@ def add_item(actor: User, meeting: Meeting, *, title: str, presenter: str = "", 
 
 
 def remove_item(actor: User, item: AgendaItem) -> None:
+    """Remove it; the items after it move up, so the numbers stay 1, 2, 3."""
     meeting = item.meeting
     _agenda_open(actor, meeting)
     db.session.delete(item)
+    for position, kept in enumerate((kept for kept in meeting.items if kept.id != item.id), start=1):
+        kept.position = position
     db.session.flush()
     db.session.expire(meeting, ["items"])
