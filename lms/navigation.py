@@ -100,6 +100,12 @@ AREAS = (
         administration=True,
     ),
     Area(
+        "berichte.index",
+        _l("Sachbericht"),
+        _l("Der Jahresbericht je Region: Gremien, Netzwerk, Vereinbarungen, Qualifizierung und Beratung in Zahlen."),
+        administration=True,
+    ),
+    Area(
         "kompetenzen.confirmations",
         _l("Kompetenzen bestätigen"),
         _l("In der Praxis gezeigte Kompetenzstufen von Teilnehmenden bestätigen."),

@@ -7,7 +7,7 @@ every table adds up to the one total shown; a withheld cell cannot be recovered 
 month only, in a column without a total.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -35,15 +35,23 @@ class Statistics:
         return any(not figure.shown for figure in figures)
 
 
-def statistics(actor: User) -> Statistics:
-    """Counts per month, type, sector, region and format, each cell describing enough bookers."""
+def statistics(actor: User, *, region_id: int | None = None,
+               period: tuple[datetime, datetime] | None = None) -> Statistics:
+    """Counts per month, type, sector, region and format, each cell describing enough bookers; only
+    of bookers from *region_id* and of consultations starting in *period* (from, before) when given
+    (the annual report, lms/berichte)."""
     ensure_role(actor, Role.ADMIN, Role.COORDINATOR)
     total = Group()
     by: dict[str, dict] = {name: {} for name in DIMENSIONS}
     months: dict[date, tuple[Group, Group]] = {}
-    rows = db.session.execute(select(
+    query = select(
         Consultation.booker_id, Consultation.status, Consultation.starts_at, Consultation.type_code,
-        Consultation.booker_sector, Consultation.booker_region_id, Consultation.format))
+        Consultation.booker_sector, Consultation.booker_region_id, Consultation.format)
+    if region_id is not None:
+        query = query.where(Consultation.booker_region_id == region_id)
+    if period is not None:
+        query = query.where(Consultation.starts_at >= period[0], Consultation.starts_at < period[1])
+    rows = db.session.execute(query)
     for booker, status, starts_at, *values in rows:
         counted = status in COUNTED
         local = starts_at.astimezone(BERLIN)

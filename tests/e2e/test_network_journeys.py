@@ -6,14 +6,15 @@ Steuerungsgruppe with five institutions."""
 from datetime import timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.auth.services import find_user_by_email
 from lms.db import utcnow
-from lms.ical import BERLIN
 from lms.extensions import db
+from lms.ical import BERLIN
 from lms.netzwerk.models import BindingContact, Institution
 from lms.notifications.models import OutboxMessage
 from lms.scheduler import JOBS, run_job
@@ -252,3 +253,43 @@ def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser
     visitor.goto("/netzwerk/gremien")
     expect(visitor.get_by_text("Steuerungsgruppe Frühe Hilfen")).to_have_count(0)  # internal
     visitor.context.close()
+
+
+def test_an_admin_downloads_the_annual_report_and_the_workbook_holds_the_page_s_figures(browser, live_server,
+                                                                                      full_demo, tmp_path):
+    page = open_page(browser, live_server)
+    log_in(page, "admin@example.org", "Demo-Passwort-1")
+    page.wait_for_url("**/")
+    page.goto("/berichte")
+    year = utcnow().astimezone(BERLIN).year
+    page.get_by_label("Region").select_option(label="Land gesamt")
+    page.get_by_label("Jahr").select_option(str(year))
+    page.get_by_role("button", name="Bericht anzeigen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Sachbericht {year}")
+    assert_accessible(page)
+
+    def total(key):
+        row = page.locator(f'[aria-labelledby="{key}"] tr', has=page.get_by_role("rowheader", name="Insgesamt"))
+        return [cell.strip() for cell in row.locator("td").all_inner_texts()]
+
+    shown = {key: total(key) for key in ("meetings", "institutions_by_sector")}
+    assert int(shown["meetings"][0]) > 0 and int(shown["institutions_by_sector"][0]) == 48
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Als Excel-Datei herunterladen").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    page.context.close()
+    assert path.name == f"sachbericht-{year}-land-gesamt.xlsx"
+
+    workbook = openpyxl.load_workbook(path)
+    assert {"Gremien und Sitzungen", "Netzwerk", "Qualifizierung", "Beratung"} <= set(workbook.sheetnames)
+
+    def sheet_total(sheet, title):
+        rows = list(workbook[sheet].iter_rows(values_only=True))
+        start = next(index for index, row in enumerate(rows) if row[0] == title)
+        return next(row for row in rows[start:] if row[0] == "Insgesamt")[1:]
+
+    meetings = sheet_total("Gremien und Sitzungen", "Durchgeführte Sitzungen")
+    institutions = sheet_total("Netzwerk", "Einrichtungen im Netzwerk je Sektor")
+    assert isinstance(meetings[0], int) and str(meetings[0]) == shown["meetings"][0]
+    assert institutions[0] == 48

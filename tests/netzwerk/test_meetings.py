@@ -114,6 +114,8 @@ def test_the_meeting_page_is_for_whoever_sees_the_body_and_answers_go_by_post(cl
     own = client.application.test_client()
     login_as(own, keeper)
     assert "Gast: Ich nehme teil" in own.get(path).get_data(as_text=True)
+    form = own.get(f"{path}/bearbeiten").get_data(as_text=True)
+    assert 'value="Rathaus, Raum 1"' in form and 'name="agenda"' not in form  # the agenda is kept on the page
     refused = own.post(f"/netzwerk/gremien/{steering.id}/sitzungen/neu", data={
         "day": "2026-12-20", "start_time": "18:00", "end_time": "16:00", "place": "Rathaus"})
     assert refused.status_code == 422 and "Ende liegt vor dem Beginn" in refused.get_data(as_text=True)

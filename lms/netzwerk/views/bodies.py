@@ -154,7 +154,7 @@ def _meeting_form(meeting: Meeting | None) -> MeetingForm:
     if request.method == "GET" and meeting:
         starts, ends = meeting.starts_at.astimezone(BERLIN), meeting.ends_at.astimezone(BERLIN)
         return MeetingForm(day=starts.date(), start_time=starts.time(), end_time=ends.time(), place=meeting.place,
-                           online_url=meeting.online_url, agenda=meeting.agenda)
+                           online_url=meeting.online_url)
     return MeetingForm()
 
 
