@@ -1,10 +1,11 @@
-"""Meine Termine: a person's own dates and consultations in one list by time, grouped by day.
+"""Meine Termine: a person's own dates, consultations and meetings in one list by time, grouped by day.
 
 Dates are those of the offerings the person is on (a seat, the waitlist or a request: the latter
 two marked, as the feed marks them tentative) and of those they teach (a date both taught and
 attended counts once, as taught); consultations are their bookings as booker or expert that
-still hold their slot. Cancelled offerings and withdrawn bookings are left out: the page lists
-what is coming, the feeds and the mails report what was called off.
+still hold their slot; meetings those of the bodies the person sits in (as herself, delegate or
+deputy), with her answer. Cancelled offerings, meetings and withdrawn bookings are left out: the
+page lists what is coming, the feeds and the mails report what was called off.
 
 One UNION ALL statement gives a page of both kinds with every column a line shows, a second one
 counts them: two statements whatever the data volume. A consultation carries only what the
@@ -22,23 +23,24 @@ from lms.extensions import db
 from lms.i18n import _l
 from lms.ical import BERLIN
 from lms.module.models import ACTIVE_STATUSES, Enrolment, EnrolmentStatus, Module, Offering, OfferingDate, OfferingState
+from lms.netzwerk.models import Body, BodyMember, Meeting, MeetingReply, MeetingState
 
 WEEK, MONTH, ALL = "woche", "monat", "alle"
 VIEWS = {WEEK: _l("Diese Woche"), MONTH: _l("Dieser Monat"), ALL: _l("Alle kommenden")}
 PER_PAGE = 25
-DATE, CONSULTATION = "date", "consultation"
+DATE, CONSULTATION, MEETING = "date", "consultation", "meeting"
 TRAINER = "trainer"
 
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # DATE or CONSULTATION
-    id: int  # of the offering date or the consultation
+    kind: str  # DATE, CONSULTATION or MEETING
+    id: int  # of the offering date, the consultation or the meeting
     starts_at: datetime
     ends_at: datetime
-    role: str  # a date's enrolment status or TRAINER; a consultation's status
+    role: str  # a date's enrolment status or TRAINER; a consultation's status; a meeting's answer or ""
     offering_id: int | None
-    title: str  # the module's title; consultations show the neutral title instead
+    title: str  # the module's or the body's name; consultations show the neutral title instead
     place: str  # a date's location; a consultation's format code
     online: bool
     case_code: str
@@ -47,6 +49,10 @@ class Entry:
     @property
     def is_consultation(self) -> bool:
         return self.kind == CONSULTATION
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.kind == MEETING
 
     @property
     def is_taught(self) -> bool:
@@ -138,7 +144,17 @@ def _rows(user, *, now: datetime, until: datetime | None):
         .where(Consultation.is_party(user),
                Consultation.status.in_(HOLDING), *window(Consultation.starts_at, Consultation.ends_at))
     )
-    return union_all(attended, teaching, bookings).subquery("agenda")
+    answer = (select(MeetingReply.answer).where(MeetingReply.meeting_id == Meeting.id, MeetingReply.user_id == user.id)
+              .scalar_subquery())
+    sitting = (
+        select(literal(MEETING), Meeting.id, Meeting.starts_at, Meeting.ends_at, func.coalesce(answer, ""),
+               cast(null(), Integer), Body.name, Meeting.place, Meeting.online_url != "", literal(""),
+               cast(null(), String))
+        .join(Body, Body.id == Meeting.body_id)
+        .where(Meeting.body_id.in_(BodyMember.bodies_of(user.id)), Meeting.state != MeetingState.CANCELLED,
+               *window(Meeting.starts_at, Meeting.ends_at))
+    )
+    return union_all(attended, teaching, bookings, sitting).subquery("agenda")
 
 
 def agenda(user, *, now: datetime, until: datetime | None = None, page: int = 1,

@@ -284,9 +284,7 @@ def _meetings(kind: str) -> ColumnElement[bool] | None:
     kept = (or_(Meeting.state != MeetingState.CANCELLED, Meeting.updated_at > CUTOFF),
             *_in_window(Meeting.starts_at, Meeting.ends_at))
     if kind == "user:all":
-        sits = select(BodyMember.body_id).where(or_(BodyMember.person_id == USER, BodyMember.delegate_id == USER,
-                                                    BodyMember.deputy_id == USER))
-        return and_(Meeting.body_id.in_(sits), *kept)
+        return and_(Meeting.body_id.in_(BodyMember.bodies_of(USER)), *kept)
     if kind == "public:body":
         return and_(Meeting.body_id == bindparam("value", type_=Integer), *kept)
     return None

@@ -32,6 +32,7 @@ from lms.kalender import services
 from lms.kalender.polling import mark_feed_answer, not_modified
 from lms.links import external_url
 from lms.module.models import MANAGER_ROLES, OfferingDate
+from lms.netzwerk.models import REPLY_LABELS
 from lms.submit import submit
 
 bp = Blueprint("kalender", __name__)
@@ -182,6 +183,6 @@ def agenda():
     response = Response(render_template(
         "kalender/agenda.html", agenda=page, view=view, views=agenda_model.VIEWS, feed_url=feed_url, today=today,
         tomorrow=today + timedelta(days=1), formats=FORMAT_LABELS, consultation_title=CONSULTATION_TITLE,
-        manager_roles=MANAGER_ROLES))
+        manager_roles=MANAGER_ROLES, reply_labels=REPLY_LABELS))
     response.headers["Referrer-Policy"] = "no-referrer"  # the head links the feed address, a secret
     return response

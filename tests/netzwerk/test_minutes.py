@@ -274,3 +274,50 @@ def test_the_meeting_and_register_pages_cost_the_same_for_few_and_many(client, s
                 assert client.get(path).status_code == 200, path
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_the_meetings_of_ones_bodies_are_in_meine_termine_with_ones_answer(client, steering, keeper, now):
+    coming, cancelled = plan(keeper, steering, now), plan(keeper, steering, now, starts_at=now + timedelta(days=9),
+                                                         ends_at=now + timedelta(days=9, hours=1))
+    plan(keeper, steering, now, starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=3, hours=-1))
+    meetings.cancel_meeting(keeper, cancelled, now=now)
+    delegate = steering.people["Delegierte"]
+    meetings.reply(delegate, coming, "deputy", now=now)
+    db.session.commit()
+    login_as(client, delegate)
+    page = client.get("/termine").get_data(as_text=True)
+    assert page.count("Sitzung: Steuerungsgruppe") == 1  # neither the cancelled nor the past one
+    assert f'href="/netzwerk/sitzungen/{coming.id}"' in page and "Meine Vertretung nimmt teil" in page
+    login_as(client, keeper)  # keeps the body but does not sit in it
+    assert "Sitzung: Steuerungsgruppe" not in client.get("/termine").get_data(as_text=True)
+
+
+def test_a_year_of_500_meetings_costs_the_pages_no_more_statements_than_five(client, steering, keeper, count_queries,
+                                                                             now):
+    delegate = steering.people["Delegierte"]
+    viewers = {keeper.id: client, delegate.id: client.application.test_client()}
+    login_as(viewers[keeper.id], keeper)
+    login_as(viewers[delegate.id], delegate)
+
+    def add(count):
+        first = db.session.scalar(select(func.count(Meeting.id)))
+        db.session.add_all(Meeting(body_id=steering.id, starts_at=now + timedelta(hours=17 * index),
+                                   ends_at=now + timedelta(hours=17 * index + 2), place="Rathaus", state="planned",
+                                   sequence=0, created_at=now, updated_at=now)
+                           for index in range(first, first + count))
+        db.session.commit()
+
+    def statements():
+        with count_queries() as found:
+            for path in (f"/netzwerk/gremien/{steering.id}", "/netzwerk/gremien", "/termine", "/termine?view=alle",
+                         f"/netzwerk/gremien/{steering.id}/beschluesse", "/"):
+                for viewer in viewers.values():
+                    assert viewer.get(path).status_code == 200, path
+        return len(found)
+
+    add(5)
+    few = statements()
+    add(495)
+    assert statements() == few
+    page = viewers[keeper.id].get(f"/netzwerk/gremien/{steering.id}").get_data(as_text=True)
+    assert "Seite 1 von 20 (500 Einträge)" in page

@@ -4,7 +4,7 @@ conferences about one child are not bodies."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import Region, User
@@ -85,6 +85,13 @@ class BodyMember(db.Model):
     person: Mapped[User | None] = relationship(foreign_keys=[person_id], lazy="joined")
     delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id], lazy="joined")
     deputy: Mapped[User | None] = relationship(foreign_keys=[deputy_id], lazy="joined")
+
+    @classmethod
+    def bodies_of(cls, user_id):
+        """SQL: the ids of the bodies *user_id* (a value or a bound parameter) sits in, as herself,
+        delegate or deputy: the same people `involves` names."""
+        return select(cls.body_id).where(or_(cls.person_id == user_id, cls.delegate_id == user_id,
+                                             cls.deputy_id == user_id))
 
     def involves(self, user_id: int) -> bool:
         """The person sits in the body through this seat: as herself, or as the delegate or deputy."""

@@ -96,8 +96,9 @@ def _body_page(body: Body, *, seat_form: SeatForm | None = None, person_form: Pe
     return render_template("netzwerk/body.html", body=body, can_edit=can_edit, seats=seats, seat_form=seat_form,
                            open_tasks=open_tasks,
                            person_form=person_form or PersonSeatForm(), action_form=ActionForm(), now=utcnow(),
-                           meetings=db.session.scalars(db.select(Meeting).where(Meeting.body_id == body.id)
-                                                       .order_by(Meeting.starts_at.desc()).limit(50)).all()), status
+                           meetings=db.paginate(db.select(Meeting).where(Meeting.body_id == body.id)
+                                                .order_by(Meeting.starts_at.desc(), Meeting.id.desc()),
+                                                per_page=PER_PAGE, error_out=False)), status
 
 
 def select_region_institutions(region_id: int):
