@@ -238,6 +238,8 @@ class AgendaItemForm(FlaskForm):
     document = StringField(_l("Unterlage aus der Bibliothek"), validators=[Optional(), _length(300)],
                            description=_l("Nummer oder Adresse eines veröffentlichten Instruments, z. B. "
                                           "„/instrumente/12“."))
+    file = FileField(_l("Oder eine eigene Unterlage hochladen"),
+                     description=_l("PDF, DOCX, ODT, XLSX, PNG oder JPEG; sie sehen alle, die die Sitzung sehen."))
 
 
 def minutes_form(meeting, invited, **kwargs) -> FlaskForm:

@@ -20,6 +20,8 @@ from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
 from lms.instrumente.models import Instrument
+from lms.instrumente.services.files import Upload, store_upload
+from lms.instrumente.storage import storage
 from lms.links import external_url
 from lms.locks import lock_row
 from lms.netzwerk.ical import meeting_invitation
@@ -167,8 +169,10 @@ def instrument_of(reference: str) -> Instrument | None:
     return instrument if instrument is not None and instrument.is_listed else None
 
 
-def add_item(actor: User, meeting: Meeting, *, title: str, presenter: str = "", document: str = "") -> AgendaItem:
-    """A further item at the end of the agenda, with an optional document from the library."""
+def add_item(actor: User, meeting: Meeting, *, title: str, presenter: str = "", document: str = "",
+             upload: Upload | None = None) -> AgendaItem:
+    """A further item at the end of the agenda, with an optional document from the library and an
+    optional uploaded file (checked and stored as the library's uploads are)."""
     _agenda_open(actor, meeting)
     if not title.strip():
         raise FieldRefused(_l("Bitte geben Sie den Titel des Tagesordnungspunkts an."), "title")
@@ -176,8 +180,10 @@ def add_item(actor: User, meeting: Meeting, *, title: str, presenter: str = "", 
     if document.strip() and instrument is None:
         raise FieldRefused(_l("In der Bibliothek gibt es kein veröffentlichtes Instrument mit dieser Nummer oder "
                               "Adresse."), "document")
+    stored, filename = store_upload(upload) if upload is not None else (None, None)
     item = AgendaItem(meeting_id=meeting.id, title=title.strip()[:200], presenter=presenter.strip()[:200],
                       instrument_id=instrument.id if instrument else None,
+                      file_sha256=stored.sha256 if stored else None, filename=filename,
                       position=max((existing.position for existing in meeting.items), default=0) + 1)
     db.session.add(item)
     db.session.flush()
@@ -194,3 +200,7 @@ def remove_item(actor: User, item: AgendaItem) -> None:
         kept.position = position
     db.session.flush()
     db.session.expire(meeting, ["items"])
+
+
+def read_file(item: AgendaItem) -> bytes:
+    return storage().read(item.file_sha256)

@@ -1,5 +1,6 @@
 """What a meeting leaves behind: attendance, the minutes' correction and approval cycle, decisions
 numbered per body and year (also in parallel), tasks with owners, their reminders and the pages."""
+import io
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from lms.netzwerk.models import Decision, Meeting, MeetingAttendance, Minutes, T
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.models import OutboxMessage
 from tests.conftest import in_parallel, login_as
+from tests.instrumente.conftest import pdf_bytes
 from tests.netzwerk.conftest import plan
 
 
@@ -321,3 +323,35 @@ def test_a_year_of_500_meetings_costs_the_pages_no_more_statements_than_five(cli
     assert statements() == few
     page = viewers[keeper.id].get(f"/netzwerk/gremien/{steering.id}").get_data(as_text=True)
     assert "Seite 1 von 20 (500 Einträge)" in page
+
+
+def test_agenda_items_carry_a_library_document_or_an_upload_for_those_who_see_the_meeting(
+        client, held, steering, keeper, create_user, region):
+    path = f"/netzwerk/sitzungen/{held.id}"
+    login_as(client, keeper)
+    refused = client.post(f"{path}/tagesordnung", data={"title": "Leitfaden", "document": "/instrumente/999999"})
+    assert refused.status_code == 422 and "kein veröffentlichtes Instrument" in refused.get_data(as_text=True)
+    disguised = client.post(f"{path}/tagesordnung", data={
+        "title": "Entwurf", "file": (io.BytesIO(b"<html><script>x</script>"), "entwurf.pdf")},
+        content_type="multipart/form-data")
+    assert disguised.status_code == 422 and len(db.session.get(Meeting, held.id).items) == 2
+    added = client.post(f"{path}/tagesordnung", data={
+        "title": "Entwurf der Vereinbarung", "presenter": "Frau Beispiel",
+        "file": (io.BytesIO(pdf_bytes("Entwurf")), "Entwurf Vereinbarung.pdf")}, content_type="multipart/form-data")
+    assert added.status_code == 302
+    db.session.expire_all()  # the requests ran in sessions of their own
+    item = db.session.get(Meeting, held.id).items[-1]
+    assert (item.position, item.presenter, item.filename) == (3, "Frau Beispiel", "Entwurf Vereinbarung.pdf")
+    member = client.application.test_client()
+    login_as(member, steering.people["Gast"])
+    assert "Datei: Entwurf Vereinbarung.pdf" in member.get(path).get_data(as_text=True)
+    got = member.get(f"/netzwerk/tagesordnung/{item.id}/datei")
+    assert got.status_code == 200 and got.data == pdf_bytes("Entwurf") and got.mimetype == "application/pdf"
+    assert got.headers["Cache-Control"] == "private, no-store"
+    stranger = client.application.test_client()
+    login_as(stranger, create_user("partner", region=region))
+    assert stranger.get(f"/netzwerk/tagesordnung/{item.id}/datei").status_code == 404
+    assert client.post(f"/netzwerk/tagesordnung/{held.items[0].id}/entfernen").status_code == 302
+    db.session.expire_all()
+    assert [(kept.position, kept.title) for kept in db.session.get(Meeting, held.id).items] == [
+        (1, "Kooperationsvereinbarung Kitas"), (2, "Entwurf der Vereinbarung")]

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.auth.models import User
 from lms.extensions import db
 from lms.i18n import _l
-from lms.instrumente.models import Instrument
+from lms.instrumente.models import Instrument, StoredFile
 from lms.netzwerk.models.bodies import Body, Meeting
 from lms.netzwerk.models.directory import Institution
 
 
 class AgendaItem(db.Model):
-    """A Tagesordnungspunkt: what is discussed, who presents it, a document from the library, and
-    what the minutes say about it (Markdown)."""
+    """A Tagesordnungspunkt: what is discussed, who presents it, a document from the library and/or
+    an uploaded file (stored through the library's storage), and what the minutes say about it (Markdown)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
@@ -25,10 +25,13 @@ class AgendaItem(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     presenter: Mapped[str] = mapped_column(String(200), default="")
     instrument_id: Mapped[int | None] = mapped_column(ForeignKey("instrument.id", ondelete="SET NULL"))
+    file_sha256: Mapped[str | None] = mapped_column(ForeignKey("stored_file.sha256"))
+    filename: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")  # the minutes of this item
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     instrument: Mapped[Instrument | None] = relationship(lazy="joined")
+    file: Mapped[StoredFile | None] = relationship(lazy="joined")
 
 
 class MeetingAttendance(db.Model):

@@ -3,7 +3,9 @@ one module per aggregate: `emergency` (the public emergency view and the keepers
 `directory` (institutions and their binding contacts, each contact field shown by its own visibility,
 `Institution.shows`), `agreements` (cooperation agreements and the register), `bodies` (Gremien,
 their seats and meetings) and `minutes` (a meeting's agenda, minutes, decisions and tasks)."""
-from flask import Blueprint, url_for
+import io
+
+from flask import Blueprint, send_file, url_for
 from flask_login import current_user
 
 from lms.auth.models import Region, Role
@@ -57,6 +59,13 @@ def confirmation_due(entry) -> bool:
     """Old enough that its keepers are offered "Stimmt noch" beside it."""
     return entry.is_due(utcnow(), after=upkeep.confirm_periods()[0])
 
+
+
+def download(data: bytes, mime_type: str, filename: str):
+    """A stored file as an attachment under its safe name, never cached (its page decides who gets it)."""
+    response = send_file(io.BytesIO(data), mimetype=mime_type, as_attachment=True, download_name=filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def own_regions() -> list[Region]:

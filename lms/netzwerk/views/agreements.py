@@ -4,9 +4,8 @@ the people of its parties), the keepers' form, state moves, signatures and files
 An agreement's region is fixed when it is made: a coordinator's own region, for admins the region
 chosen in the register (`?region=`). The parties offered are the institutions serving that region,
 and the ones already bound."""
-import io
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -32,7 +31,7 @@ from lms.netzwerk.models import (
     AgreementFile,
     AgreementState,
 )
-from lms.netzwerk.views import PER_PAGE, bp, own_regions
+from lms.netzwerk.views import PER_PAGE, bp, download, own_regions
 from lms.submit import submit
 
 # What the button that moves an agreement into a state says.
@@ -205,7 +204,4 @@ def agreement_file(file_id: int):
     attached = db.get_or_404(AgreementFile, file_id)
     if not attached.version.agreement.can_view(current_user):
         abort(404)
-    response = send_file(io.BytesIO(services.read_file(attached)), mimetype=attached.file.mime_type,
-                         as_attachment=True, download_name=attached.filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(services.read_file(attached), attached.file.mime_type, attached.filename)

@@ -1,7 +1,7 @@
 """What a meeting leaves behind, on the meeting's pages: its agenda items, the minutes page where the
 keepers record attendance and notes, decisions and tasks, the correction and approval steps, a
 body's decision register and task list, and everyone's "Meine Aufgaben"."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -12,10 +12,11 @@ from lms.extensions import db
 from lms.forms import ActionForm
 from lms.i18n import _
 from lms.ical import BERLIN
+from lms.instrumente.services.files import Upload
 from lms.netzwerk import meetings, minutes
 from lms.netzwerk.forms import AgendaItemForm, DecisionForm, RemarkForm, TaskForm, minutes_form
 from lms.netzwerk.models import TASK_STATE_LABELS, AgendaItem, Body, Meeting, Task, TaskState
-from lms.netzwerk.views import PER_PAGE, bp
+from lms.netzwerk.views import PER_PAGE, bp, download
 from lms.netzwerk.views.bodies import kept_meeting, meeting_page, select_region_institutions
 from lms.redirects import safe_target
 from lms.submit import submit
@@ -37,9 +38,11 @@ def add_agenda_item(meeting_id: int):
     meeting = kept_meeting(meeting_id)
     form = AgendaItemForm()
     if form.validate_on_submit():
+        given = form.file.data
+        upload = Upload(filename=given.filename or "", data=given.read()) if given and given.filename else None
         outcome = submit(lambda: meetings.add_item(current_user, meeting, title=form.title.data,
                                                    presenter=form.presenter.data or "",
-                                                   document=form.document.data or ""),
+                                                   document=form.document.data or "", upload=upload),
                          form=form, success=_("Der Tagesordnungspunkt ist ergänzt."))
         if outcome:
             return _back(meeting, "tagesordnung")
@@ -54,6 +57,15 @@ def remove_agenda_item(item_id: int):
     if ActionForm().validate_on_submit():
         submit(lambda: meetings.remove_item(current_user, item), success=_("Der Tagesordnungspunkt ist entfernt."))
     return _back(meeting, "tagesordnung")
+
+
+@bp.get("/netzwerk/tagesordnung/<int:item_id>/datei")
+def agenda_file(item_id: int):
+    """An agenda item's uploaded file, for whoever sees the meeting (404 for everybody else)."""
+    item = db.get_or_404(AgendaItem, item_id)
+    if item.file_sha256 is None or not item.meeting.can_view(current_user):
+        abort(404)
+    return download(meetings.read_file(item), item.file.mime_type, item.filename)
 
 
 # --- the minutes page ------------------------------------------------------------------------------
