@@ -13,7 +13,7 @@ from lms.ical import from_berlin
 from lms.netzwerk.agreements import AgreementInput
 from lms.netzwerk.bodies import BodyInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
-from lms.netzwerk.meetings import MeetingInput
+from lms.netzwerk.meetings import MAX_SERIES, REPEAT_LABELS, MeetingInput
 from lms.netzwerk.minutes import TaskInput
 from lms.netzwerk.models import (
     BODY_KIND_LABELS,
@@ -224,6 +224,13 @@ class MeetingForm(FlaskForm):
     agenda = TextAreaField(_l("Tagesordnung"), validators=[Optional(), _length(20000)],
                            description=_l("Ein Punkt je Zeile; Vortragende und Unterlagen ergänzen Sie danach auf "
                                           "der Seite der Sitzung."))
+    repeat = SelectField(_l("Wiederholung"), choices=choices(REPEAT_LABELS, empty=_l("einmalig")),
+                         validate_choice=False, validators=[Optional()])
+    count = IntegerField(_l("Anzahl der Termine"), default=4,
+                         validators=[Optional(), NumberRange(min=2, max=MAX_SERIES,
+                                                             message=_l("Eine Reihe hat 2 bis %(max)d Termine."))],
+                         description=_l("Nur für eine Reihe: Jeder Termin ist eine eigene Sitzung mit eigener "
+                                        "Einladung und eigenem Protokoll."))
 
     def to_input(self) -> MeetingInput:
         return MeetingInput(starts_at=from_berlin(self.day.data, self.start_time.data),

@@ -7,18 +7,27 @@ for a meeting that has not ended; a change sends it again with a higher SEQUENCE
 sends METHOD:CANCEL. Replies are given on the meeting's page ("nehme teil", "nehme nicht teil",
 "meine Vertretung nimmt teil"), by the invited only, until the meeting is over.
 
+A series ("wöchentlich", "alle zwei Wochen", "monatlich am gleichen Wochentag", 2 to 12 dates) is
+planned as that many single meetings at the same Berlin wall-clock time, linked by `series_id`: each
+has its own invitation, agenda, minutes and calendar entry, so one of them is moved or cancelled
+alone. A monthly date is the same weekday in the same week of the month (the 2nd Tuesday); where a
+month has no 5th one, the last.
+
 The agenda is a list of items (title, presenter, a document from the library). The planning form
 takes the first items one per line; the keepers add and remove items on the meeting's page until
 its minutes are approved. Changing the agenda sends no new invitation: the calendar entry is the same.
 """
+import calendar
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from lms.auth.models import User
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
+from lms.ical import BERLIN, from_berlin
 from lms.instrumente.models import Instrument
 from lms.instrumente.services.files import Upload, store_upload
 from lms.instrumente.storage import storage
@@ -82,6 +91,54 @@ LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s*")
 def agenda_lines(text: str) -> list[str]:
     """The items of a typed agenda: one per non-empty line, list markers ("1.", "-") dropped."""
     return [title[:200] for title in (LIST_MARKER.sub("", line).strip() for line in text.splitlines()) if title]
+
+
+class Repeat(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"  # the same weekday in the same week of the month
+
+
+REPEAT_LABELS = {
+    Repeat.WEEKLY: _l("wöchentlich"),
+    Repeat.BIWEEKLY: _l("alle zwei Wochen"),
+    Repeat.MONTHLY: _l("monatlich am gleichen Wochentag (z. B. jeden 2. Dienstag)"),
+}
+MAX_SERIES = 12
+
+
+def series_days(first: date, repeat: str, count: int) -> list[date]:
+    """The Berlin days of a series starting on *first*."""
+    if repeat in (Repeat.WEEKLY, Repeat.BIWEEKLY):
+        step = 7 if repeat == Repeat.WEEKLY else 14
+        return [first + timedelta(days=step * index) for index in range(count)]
+    week = (first.day - 1) // 7  # 0 for the first such weekday of the month
+    days = []
+    for index in range(count):
+        year, month = divmod(first.month - 1 + index, 12)
+        year, month = first.year + year, month + 1
+        offset = (first.weekday() - date(year, month, 1).weekday()) % 7
+        day = 1 + offset + 7 * week
+        days.append(date(year, month, day if day <= calendar.monthrange(year, month)[1] else day - 7))
+    return days
+
+
+def plan_series(actor: User, body, data: MeetingInput, repeat: str, count: int, *, now: datetime) -> list[Meeting]:
+    """*count* meetings, the first as *data* says, the others at the same Berlin time on the series' days."""
+    if repeat not in tuple(Repeat):
+        raise FieldRefused(_l("Bitte wählen Sie, wie sich die Sitzung wiederholt."), "repeat")
+    if not 2 <= count <= MAX_SERIES:
+        raise FieldRefused(_l("Eine Reihe hat 2 bis %(max)d Termine.", max=MAX_SERIES), "count")
+    starts, ends = data.starts_at.astimezone(BERLIN), data.ends_at.astimezone(BERLIN)
+    planned = []
+    for day in series_days(starts.date(), repeat, count):
+        meeting = plan_meeting(actor, body, replace(data, starts_at=from_berlin(day, starts.time()),
+                                                    ends_at=from_berlin(day + (ends.date() - starts.date()),
+                                                                        ends.time())), now=now)
+        meeting.series_id = planned[0].id if planned else meeting.id
+        planned.append(meeting)
+    db.session.flush()
+    return planned
 
 
 def plan_meeting(actor: User, body, data: MeetingInput, *, now: datetime) -> Meeting:

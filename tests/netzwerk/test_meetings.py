@@ -1,6 +1,6 @@
 """A body's meetings: planned by its keepers with an iTIP invitation to everyone who sits in it,
 changed with a higher SEQUENCE, cancelled with METHOD:CANCEL, and answered by the invited only."""
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
+from lms.ical import BERLIN
 from lms.netzwerk import meetings
 from lms.netzwerk.meetings import MeetingInput
 from lms.netzwerk.models import Meeting
@@ -150,3 +151,42 @@ def test_the_meetings_are_in_the_private_feeds_of_the_invited_and_a_public_body_
     steering.public = True
     db.session.commit()
     assert b"STATUS:CANCELLED" in client.get(f"/kalender/gremien/{steering.id}.ics").data
+
+
+def test_a_series_is_single_meetings_at_the_same_berlin_time_each_with_its_own_invitation(steering, keeper, now):
+    first = datetime(2026, 10, 13, 14, 0, tzinfo=BERLIN)  # the 2nd Tuesday of October, before the DST change
+    data = MeetingInput(starts_at=first.astimezone(UTC), ends_at=(first + timedelta(hours=2)).astimezone(UTC),
+                        place="Rathaus", agenda="Bericht")
+    planned = meetings.plan_series(keeper, steering, data, "monthly", 4, now=now)
+    db.session.commit()
+    berlin = [meeting.starts_at.astimezone(BERLIN) for meeting in planned]
+    assert [(moment.date().isoformat(), moment.hour) for moment in berlin] == [
+        ("2026-10-13", 14), ("2026-11-10", 14), ("2026-12-08", 14), ("2027-01-12", 14)]
+    assert {meeting.series_id for meeting in planned} == {planned[0].id}
+    assert all(meeting.items[0].title == "Bericht" for meeting in planned)
+    assert len(calendars("REQUEST")) == 2 * 3  # October and November are over: no invitation
+    assert meetings.series_days(date(2026, 1, 29), "monthly", 2) == [date(2026, 1, 29), date(2026, 2, 26)]
+    assert meetings.series_days(date(2026, 3, 31), "biweekly", 2) == [date(2026, 3, 31), date(2026, 4, 14)]
+    for repeat, count, field in (("daily", 3, "repeat"), ("weekly", 1, "count"), ("weekly", 13, "count")):
+        with pytest.raises(FieldRefused) as refused:
+            meetings.plan_series(keeper, steering, data, repeat, count, now=now)
+        assert refused.value.form_field == field
+        db.session.rollback()
+    meetings.cancel_meeting(keeper, planned[1], now=now)  # one of them alone
+    db.session.commit()
+    assert [meeting.state for meeting in planned] == ["planned", "cancelled", "planned", "planned"]
+
+
+def test_the_form_plans_a_weekly_series_and_the_meeting_page_links_its_dates(client, steering, keeper):
+    login_as(client, keeper)
+    refused = client.post(f"/netzwerk/gremien/{steering.id}/sitzungen/neu", data={
+        "day": "2026-12-01", "start_time": "10:00", "end_time": "11:00", "place": "Rathaus", "repeat": "weekly",
+        "count": "20"})
+    assert refused.status_code == 422 and "2 bis 12 Termine" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Meeting.id))) == 0
+    saved = client.post(f"/netzwerk/gremien/{steering.id}/sitzungen/neu", data={
+        "day": "2026-12-01", "start_time": "10:00", "end_time": "11:00", "place": "Rathaus", "repeat": "weekly",
+        "count": "3"}, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert "Sitzungen der Reihe sind gespeichert" in page and "Termin 1 von 3 einer Reihe" in page
+    assert "08.12.2026" in page and "15.12.2026" in page

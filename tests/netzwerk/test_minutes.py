@@ -311,7 +311,7 @@ def test_a_year_of_500_meetings_costs_the_pages_no_more_statements_than_five(cli
 
     def statements():
         with count_queries() as found:
-            for path in (f"/netzwerk/gremien/{steering.id}", "/netzwerk/gremien", "/termine", "/termine?view=alle",
+            for path in (f"/netzwerk/gremien/{steering.id}", "/netzwerk/gremien", "/termine", "/termine?ansicht=alle",
                          f"/netzwerk/gremien/{steering.id}/beschluesse", "/"):
                 for viewer in viewers.values():
                     assert viewer.get(path).status_code == 200, path

@@ -134,6 +134,8 @@ class Meeting(db.Model):
     online_url: Mapped[str] = mapped_column(String(500), default="")
     state: Mapped[str] = mapped_column(String(20), default=MeetingState.PLANNED)
     sequence: Mapped[int] = mapped_column(default=0)
+    # The first meeting of the series this one was planned in (itself included); None: a single meeting.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -163,12 +163,18 @@ def _save_meeting(body: Body, meeting: Meeting | None):
     form = _meeting_form(meeting)
     if form.validate_on_submit():
         def save() -> Meeting:
+            if meeting is None and form.repeat.data:
+                return meetings.plan_series(current_user, body, form.to_input(), form.repeat.data,
+                                            form.count.data or 0, now=utcnow())[0]
             if meeting is None:
                 return meetings.plan_meeting(current_user, body, form.to_input(), now=utcnow())
             meetings.change_meeting(current_user, meeting, form.to_input(), now=utcnow())
             return meeting
 
-        outcome = submit(save, form=form, success=_("Die Sitzung ist gespeichert; alle Sitze sind eingeladen."))
+        series = meeting is None and bool(form.repeat.data)
+        outcome = submit(save, form=form, success=_("Die Sitzungen der Reihe sind gespeichert; alle Sitze sind zu "
+                                                    "jeder eingeladen.") if series else
+                         _("Die Sitzung ist gespeichert; alle Sitze sind eingeladen."))
         if outcome:
             return redirect(url_for("netzwerk.meeting", meeting_id=outcome.value.id))
     return render_template("netzwerk/meeting_form.html", form=form, body=body, meeting=meeting), \
@@ -204,6 +210,8 @@ def meeting_page(found: Meeting, *, item_form: AgendaItemForm | None = None, rem
                            has_deputy=any(seat.delegate_id == getattr(current_user, "id", None) and seat.deputy_id
                                           for seat in found.body.members),
                            shows_minutes=minutes.can_see_minutes(current_user, found),
+                           series=db.session.scalars(db.select(Meeting).where(Meeting.series_id == found.series_id)
+                                                     .order_by(Meeting.starts_at)).all() if found.series_id else [],
                            may_approve=minutes.can_approve(current_user, found),
                            may_correct=minutes.may_correct(current_user, found, now=utcnow()),
                            item_form=item_form or AgendaItemForm(), remark_form=remark_form or RemarkForm(),
