@@ -200,8 +200,8 @@ BODIES = (
 def seed_bodies(*, now: datetime) -> list:
     """Per site a public Netzwerkforum with every institution, an internal Steuerungsgruppe with five
     professions and a Projektgruppe, chaired by the site's coordinator, each with a year of quarterly
-    meetings with approved minutes, a decision and a task each, and one meeting in three weeks
-    (idempotent)."""
+    meetings with approved minutes (the Projektgruppe's last still a draft), a decision and a task
+    each, and one meeting in three weeks (idempotent)."""
     admin = find_user_by_email("admin@example.org")
     if admin is None or db.session.scalar(select(Body.id).limit(1)):
         return []
@@ -226,12 +226,14 @@ def seed_bodies(*, now: datetime) -> list:
                     starts_at=from_berlin(day, time(14)), ends_at=from_berlin(day, time(16)),
                     place=f"Jugendamt {site}, Sitzungsraum", agenda=MEETING_AGENDA), now=now)
                 if days < 0:
-                    _minutes(chair, meeting, institutions.get(f"Kita Sonnenschein {site}"), day=day, now=now)
+                    _minutes(chair, meeting, institutions.get(f"Kita Sonnenschein {site}"), day=day, now=now,
+                             draft=kind == "project" and days == -84)
     return []
 
 
-def _minutes(chair, meeting, kita_id, *, day, now) -> None:
-    """Approved minutes as the keepers would have written them after the meeting."""
+def _minutes(chair, meeting, kita_id, *, day, now, draft: bool) -> None:
+    """Minutes as the keepers would have written them after the meeting: approved, or (the
+    Projektgruppe's last) a draft still being written."""
     after = meeting.ends_at + timedelta(hours=2)
     minutes.record_attendance(chair, meeting, {person.id for person in invited(meeting)}, now=after)
     notes = dict(zip((item.id for item in meeting.items), MEETING_NOTES, strict=False))
@@ -244,6 +246,8 @@ def _minutes(chair, meeting, kita_id, *, day, now) -> None:
         **owner), today=day, now=after)
     if task.due_on < now.astimezone(BERLIN).date() - timedelta(weeks=4):
         task.state, task.done_at = TaskState.DONE, after + timedelta(weeks=6)
+    if draft:
+        return
     record = meeting.minutes
     record.state, record.review_until = MinutesState.APPROVED, after + timedelta(days=14)
     record.approved_at, record.approved_by_id = after + timedelta(days=15), chair.id

@@ -80,25 +80,32 @@ def can_approve(user, meeting: Meeting) -> bool:
     return meeting.can_edit(user)
 
 
+def closed_reason(meeting: Meeting, *, now: datetime):
+    """Why the meeting's minutes cannot be written now, or None."""
+    if meeting.state == MeetingState.CANCELLED:
+        return _l("Die Sitzung ist abgesagt: Sie hat kein Protokoll.")
+    if meeting.starts_at > now:
+        return _l("Das Protokoll wird ab Beginn der Sitzung geschrieben.")
+    if meeting.minutes is not None and meeting.minutes.frozen:
+        return _l("Das Protokoll ist genehmigt und wird nicht mehr geändert. Tragen Sie eine Ergänzung ein.")
+    return None
+
+
 def _open(actor: User, meeting: Meeting, *, now: datetime) -> Minutes:
     """The meeting's minutes for a keeper to change, created on first use; refused once approved."""
     if not meeting.can_edit(actor):
         raise PermissionDenied()
-    if meeting.state == MeetingState.CANCELLED:
-        raise Conflict(_l("Die Sitzung ist abgesagt: Sie hat kein Protokoll."))
-    if meeting.starts_at > now:
-        raise Conflict(_l("Das Protokoll wird ab Beginn der Sitzung geschrieben."))
     lock_row(Meeting, meeting.id)
-    db.session.refresh(meeting, attribute_names=["minutes"])
+    db.session.refresh(meeting, attribute_names=["minutes", "state", "starts_at"])
+    closed = closed_reason(meeting, now=now)
+    if closed:
+        raise Conflict(closed)
     minutes = meeting.minutes
     if minutes is None:
         minutes = Minutes(meeting_id=meeting.id, state=MinutesState.DRAFT, updated_at=now)
         db.session.add(minutes)
         db.session.flush()
         db.session.refresh(meeting, attribute_names=["minutes"])
-    elif minutes.frozen:
-        raise Conflict(_l("Das Protokoll ist genehmigt und wird nicht mehr geändert. Tragen Sie eine Ergänzung "
-                          "ein."))
     minutes.updated_at = now
     return minutes
 

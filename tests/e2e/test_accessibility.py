@@ -10,6 +10,7 @@ from lms.beratung.models import Consultation
 from lms.cli import DEMO_SEEDERS
 from lms.db import utcnow
 from lms.extensions import db
+from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
 from lms.module.models import Enrolment, Module, Offering
 from lms.netzwerk.models import Agreement, BindingContact, Body, EmergencyNumber, Institution, Meeting
@@ -53,6 +54,13 @@ def full_demo(app):
         "meeting": db.session.scalar(db.select(Meeting.id).join(Meeting.body).where(
             Body.name == "Steuerungsgruppe Kinderschutz Dresden").order_by(Meeting.starts_at.desc())),
         "forum": db.session.scalar(db.select(Body.id).where(Body.name == "Netzwerkforum Kinderschutz Dresden")),
+        "held_meeting": db.session.scalar(db.select(Meeting.id).join(Meeting.body).where(  # approved minutes
+            Body.name == "Steuerungsgruppe Kinderschutz Dresden", Meeting.ends_at < utcnow())
+            .order_by(Meeting.starts_at.desc())),
+        "draft_meeting": db.session.scalar(db.select(Meeting.id).join(Meeting.body).where(  # minutes in the writing
+            Body.name == "AG Schule – Jugendhilfe Dresden", Meeting.ends_at < utcnow())
+            .order_by(Meeting.starts_at.desc())),
+        "year": utcnow().astimezone(BERLIN).year,
         "agreement": db.session.scalar(db.select(Agreement.id).where(Agreement.state == "consultation")
                                        .order_by(Agreement.id)),  # Dresden's, with the signatures form
     }
@@ -65,6 +73,7 @@ PAGES = {
         "/kompetenzen/personen/{coordinator}", "/instrumente/in-arbeit", "/beratung", "/beratung/uebersicht",
         "/beratung/protokoll", "/beratung/buchungen/{requested}",
         "/netzwerk/einrichtungen/{member_institution}",  # its people and a proposal waiting
+        "/berichte", "/berichte/{year}", "/berichte/{year}?region={region}",
     ],
     "referentin@example.org": [
         "/qualifizierung/verwaltung", "/qualifizierung/verwaltung/module/{module}",
@@ -87,6 +96,10 @@ PAGES = {
         "/netzwerk/vereinbarungen/{agreement}", "/netzwerk/vereinbarungen/{agreement}/bearbeiten", "/netzwerk/karte",
         "/netzwerk/gremien", "/netzwerk/gremien/neu", "/netzwerk/gremien/{body}", "/netzwerk/gremien/{body}/bearbeiten",
         "/netzwerk/gremien/{body}/sitzungen/neu", "/netzwerk/sitzungen/{meeting}", "/netzwerk/sitzungen/{meeting}/bearbeiten",
+        "/netzwerk/sitzungen/{held_meeting}", "/netzwerk/sitzungen/{draft_meeting}",
+        "/netzwerk/sitzungen/{draft_meeting}/protokoll", "/netzwerk/gremien/{body}/beschluesse",
+        "/netzwerk/gremien/{body}/aufgaben?stand=alle", "/netzwerk/aufgaben?erledigt=1", "/termine",
+        "/berichte", "/berichte/{year}?region={region}",
     ],
     "fachkraft@example.org": [
         "/", "/beratung/verfuegbarkeit", "/beratung/profil", "/beratung/buchungen",
@@ -96,6 +109,7 @@ PAGES = {
     "partner@example.org": [
         "/", "/beratung", "/beratung/buchungen", "/beratung/buchungen?ansicht=vergangen", "/beratung/buchungen/{held}",
         "/netzwerk/einrichtungen/{member_institution}", "/netzwerk/einrichtungen/{member_institution}/vorschlag",
+        "/netzwerk/aufgaben",
     ],
 }
 

@@ -224,6 +224,9 @@ def test_the_minutes_pages_for_keepers_the_invited_and_others(client, held, stee
     guest, item = steering.people["Gast"], held.items[0]
     path = f"/netzwerk/sitzungen/{held.id}"
     login_as(client, keeper)
+    coming = plan(keeper, steering, held.starts_at + timedelta(days=30))
+    early = client.get(f"/netzwerk/sitzungen/{coming.id}/protokoll", follow_redirects=True)
+    assert "ab Beginn der Sitzung" in early.get_data(as_text=True)  # no form before the meeting
     page = client.get(f"{path}/protokoll").get_data(as_text=True)
     assert "Anwesend" in page and "1. Bericht der AG Schule" in page
     saved = client.post(f"{path}/protokoll", data={"present": [guest.id], f"notes_{item.id}": "Die AG berichtet."})

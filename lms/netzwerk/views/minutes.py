@@ -93,8 +93,9 @@ def _minutes_page(meeting: Meeting, *, form=None, decision_form=None, task_form=
 @login_required
 def write_minutes(meeting_id: int):
     meeting = kept_meeting(meeting_id)
-    if meeting.minutes is not None and meeting.minutes.frozen:
-        flash(_("Das Protokoll ist genehmigt und wird nicht mehr geändert. Tragen Sie eine Ergänzung ein."), "info")
+    closed = minutes.closed_reason(meeting, now=utcnow())
+    if closed:
+        flash(closed, "info")
         return _back(meeting)
     if request.method == "GET":
         return _minutes_page(meeting)
