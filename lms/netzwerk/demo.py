@@ -5,9 +5,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from lms.auth.demo import DEMO_PASSWORD
 from lms.auth.models import Region, Role
 from lms.auth.queries import users_query
-from lms.auth.services import find_user_by_email
+from lms.auth.services import create_user, find_user_by_email
 from lms.extensions import db
 from lms.ical import BERLIN, from_berlin
 from lms.instrumente.models import Kind
@@ -211,14 +212,14 @@ def seed_bodies(*, now: datetime) -> list:
             continue
         region = regions[site]
         chair = db.session.scalar(users_query(role=Role.COORDINATOR, region_id=region.id).limit(1)) or admin
-        institutions = {institution.name: institution.id for institution in db.session.scalars(
-            select(Institution).join(Institution.regions).where(Region.id == region.id))}
+        found = db.session.scalars(select(Institution).join(Institution.regions).where(Region.id == region.id)).all()
+        institutions = {institution.name: institution.id for institution in found}
+        delegates = _delegates(found, region, chair, now=now)
         for kind, pattern, public, purpose, names in BODIES:
             body = save_body(chair, None, BodyInput(region_id=region.id, kind=kind, name=pattern.format(site=site),
                                                     purpose=purpose, public=public), now=now)
             for name in ([name.format(site=site) for name in names] if names else sorted(institutions)):
-                add_institution(chair, body, institutions[name],
-                                delegate_email=chair.email if name.startswith("Jugendamt") else "")
+                add_institution(chair, body, institutions[name], delegate_email=delegates[name])
             for days in (-336, -252, -168, -84, 21):  # a year held quarterly, one coming, on Tuesday afternoons
                 day = (now + timedelta(days=days)).astimezone(BERLIN).date()
                 day += timedelta(days=(1 - day.weekday()) % 7)
@@ -231,11 +232,35 @@ def seed_bodies(*, now: datetime) -> list:
     return []
 
 
+FIRST_NAMES = ("Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hannes", "Ida", "Jonas", "Klara", "Lukas")
+LAST_NAMES = ("Beispiel", "Muster", "Probe", "Vorlage")
+
+
+def _delegates(institutions, region, chair, *, now) -> dict[str, str]:
+    """The e-mail of the person each institution sends: the coordinator for the Jugendamt, an invented
+    partner account (sector and organisation of the institution) for the others."""
+    site = [name for name, _code in SITES].index(region.name)
+    sent = {}
+    for index, institution in enumerate(sorted(institutions, key=lambda found: found.name)):
+        if institution.name.startswith("Jugendamt"):
+            sent[institution.name] = chair.email
+            continue
+        email = f"delegiert.{site + 1}.{index + 1}@example.org"
+        if find_user_by_email(email) is None:
+            create_user(email=email, name=f"{FIRST_NAMES[index % 12]} {LAST_NAMES[site]}", roles=[Role.PARTNER],
+                        password=DEMO_PASSWORD, region=region, sector=institution.sector,
+                        organisation=institution.name, now=now)
+        sent[institution.name] = email
+    return sent
+
+
 def _minutes(chair, meeting, kita_id, *, day, now, draft: bool) -> None:
     """Minutes as the keepers would have written them after the meeting: approved, or (the
     Projektgruppe's last) a draft still being written."""
     after = meeting.ends_at + timedelta(hours=2)
-    minutes.record_attendance(chair, meeting, {person.id for person in invited(meeting)}, now=after)
+    people = invited(meeting)  # every fourth sends apologies
+    minutes.record_attendance(chair, meeting, {person.id for index, person in enumerate(people) if index % 4 != 3},
+                              now=after)
     notes = dict(zip((item.id for item in meeting.items), MEETING_NOTES, strict=False))
     minutes.save_notes(chair, meeting, notes, now=after)
     minutes.add_decision(chair, meeting, "Die Kooperationsvereinbarung wird mit den Kitas der Region fortgeschrieben; "
