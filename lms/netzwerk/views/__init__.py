@@ -68,6 +68,14 @@ def download(data: bytes, mime_type: str, filename: str):
     return response
 
 
+def choose_region(regions: list[Region], chosen_id: int | None) -> Region | None:
+    """The region a page shows: the one asked for if it is offered, else the person's own if offered,
+    else the first offered; None when none is."""
+    by_id = {region.id: region for region in regions}
+    own = getattr(current_user, "region_id", None)
+    return by_id.get(chosen_id) or by_id.get(own) or (regions[0] if regions else None)
+
+
 def own_regions() -> list[Region]:
     """The regions whose entries the signed-in keeper maintains: all for admins, else her own."""
     if current_user.has_role(Role.ADMIN):

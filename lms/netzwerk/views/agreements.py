@@ -31,7 +31,7 @@ from lms.netzwerk.models import (
     AgreementFile,
     AgreementState,
 )
-from lms.netzwerk.views import PER_PAGE, bp, download, own_regions
+from lms.netzwerk.views import PER_PAGE, bp, choose_region, download, own_regions
 from lms.submit import submit
 
 # What the button that moves an agreement into a state says.
@@ -51,9 +51,7 @@ def _move_label(start: str, to: str):
 
 def _region(region_id: int | None) -> Region | None:
     """The region of the register or a new agreement: one the keeper keeps, her own by default."""
-    regions = own_regions()
-    chosen = next((region for region in regions if region.id == region_id), None)
-    return chosen or (current_user.region if current_user.region in regions else (regions[0] if regions else None))
+    return choose_region(own_regions(), region_id)
 
 
 @bp.get("/netzwerk/vereinbarungen")

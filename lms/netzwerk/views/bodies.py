@@ -27,7 +27,7 @@ from lms.netzwerk.models import (
     Meeting,
     institution_region,
 )
-from lms.netzwerk.views import PER_PAGE, bp, own_regions
+from lms.netzwerk.views import PER_PAGE, bp, choose_region, own_regions
 from lms.submit import submit
 
 SEAT_TAKEN = Conflict(_("Dieser Sitz ist inzwischen schon vergeben."))
@@ -65,10 +65,7 @@ def _save(body: Body | None, region_id: int):
 @bp.route("/netzwerk/gremien/neu", methods=["GET", "POST"])
 @role_required(*KEEPER_ROLES)
 def new_body():
-    regions = own_regions()
-    chosen = request.args.get("region", type=int)
-    region = next((option for option in regions if option.id == chosen), None) or next(
-        (option for option in regions if option.id == current_user.region_id), regions[0] if regions else None)
+    region = choose_region(own_regions(), request.args.get("region", type=int))
     if region is None:
         abort(403)
     return _save(None, region.id)

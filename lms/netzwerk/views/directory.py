@@ -32,7 +32,7 @@ from lms.netzwerk.models import (
     Institution,
     InstitutionProposal,
 )
-from lms.netzwerk.views import PER_PAGE, bp
+from lms.netzwerk.views import PER_PAGE, bp, choose_region
 from lms.submit import submit
 
 
@@ -269,9 +269,7 @@ def network_map():
     """A region's institutions by sector and which an agreement in force binds; for everyone signed
     in (which partner is bound is network knowledge, not public)."""
     regions = queries.regions()
-    chosen = request.args.get("region", type=int)
-    region = next((option for option in regions if option.id == chosen), None) or next(
-        (option for option in regions if option.id == current_user.region_id), regions[0] if regions else None)
+    region = choose_region(regions, request.args.get("region", type=int))
     if region is None:
         abort(404)
     today = utcnow().date()
