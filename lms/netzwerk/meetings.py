@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
+
 from lms.auth.models import User
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
@@ -200,7 +202,10 @@ def reply(actor: User, meeting: Meeting, answer: str, *, now: datetime) -> Meeti
     if answer == ReplyAnswer.DEPUTY and not any(seat.delegate_id == actor.id and seat.deputy_id
                                                 for seat in meeting.body.members):
         raise FieldRefused(_l("Eine Vertretung ist für Sie nicht eingetragen."), "answer")
-    existing = db.session.get(MeetingReply, (meeting.id, actor.id))
+    lock_row(Meeting, meeting.id)  # two answers at once (two tabs): the later replaces the first
+    existing = db.session.scalar(select(MeetingReply).where(MeetingReply.meeting_id == meeting.id,
+                                                            MeetingReply.user_id == actor.id)
+                                 .execution_options(populate_existing=True))
     if existing is None:
         existing = MeetingReply(meeting_id=meeting.id, user_id=actor.id, answer=answer, answered_at=now)
         db.session.add(existing)

@@ -365,3 +365,21 @@ def test_another_regions_coordinator_does_not_learn_that_an_agreement_exists(cli
         assert client.get(path).status_code == 404
     assert client.post(f"/netzwerk/vereinbarungen/{agreement.id}/status", data={"to": "consultation"}).status_code \
         == 404
+
+
+def test_parallel_new_texts_become_consecutive_versions(app, agree, keeper, create_user, parties, region, now):
+    agreement_id = agree().id
+    people = [keeper.id, create_user("coordinator", region=region).id]
+    party_ids = [parties[0].id, parties[1].id]
+    db.session.remove()
+
+    def save(index):
+        return lambda: agreements.save_agreement(
+            db.session.get(User, people[index % 2]), db.session.get(Agreement, agreement_id), AgreementInput(
+                region_id=region.id, title="Schutzauftrag", subject=f"Fassung {index}", party_ids=party_ids,
+                valid_from=None, valid_to=None, review_months=24, note=f"Änderung {index}"), now=now)
+
+    assert in_parallel(app, [save(index) for index in range(4)]) == []
+    numbers = db.session.scalars(select(AgreementVersion.number)
+                                 .where(AgreementVersion.agreement_id == agreement_id)).all()
+    assert sorted(numbers) == [1, 2, 3, 4, 5]

@@ -5,13 +5,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from lms.auth.models import User
 from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.netzwerk import bodies
 from lms.netzwerk.bodies import BodyInput
 from lms.netzwerk.models import Body, BodyMember
 from lms.netzwerk.services import FieldRefused
-from tests.conftest import login_as
+from tests.conftest import in_parallel, login_as
 
 
 @pytest.fixture
@@ -143,3 +144,16 @@ def test_the_list_and_a_body_run_the_same_statements_for_few_and_many(client, bo
             assert client.get(f"/netzwerk/gremien/{created[0].id}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_a_parallel_second_seat_for_one_institution_is_refused(app, body, keeper, institution):
+    steering, kita = body(), institution()
+    body_id, kita_id, keeper_id = steering.id, kita.id, keeper.id
+    db.session.remove()
+
+    def seat():
+        return lambda: bodies.add_institution(db.session.get(User, keeper_id), db.session.get(Body, body_id), kita_id)
+
+    errors = in_parallel(app, [seat(), seat(), seat()])
+    assert len(errors) == 2 and all("IntegrityError" in error or "FieldRefused" in error for error in errors)
+    assert db.session.scalar(select(func.count(BodyMember.id)).where(BodyMember.body_id == body_id)) == 1

@@ -6,15 +6,16 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from lms.auth.models import User
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.ical import BERLIN
 from lms.netzwerk import meetings
 from lms.netzwerk.meetings import MeetingInput
-from lms.netzwerk.models import Meeting
+from lms.netzwerk.models import Meeting, MeetingReply
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.models import OutboxMessage
-from tests.conftest import login_as
+from tests.conftest import in_parallel, login_as
 from tests.netzwerk.conftest import plan
 
 
@@ -190,3 +191,16 @@ def test_the_form_plans_a_weekly_series_and_the_meeting_page_links_its_dates(cli
     page = saved.get_data(as_text=True)
     assert "Sitzungen der Reihe sind gespeichert" in page and "Termin 1 von 3 einer Reihe" in page
     assert "08.12.2026" in page and "15.12.2026" in page
+
+
+def test_parallel_answers_of_one_person_leave_one_answer(app, steering, keeper, now):
+    meeting_id, guest_id = plan(keeper, steering, now).id, steering.people["Gast"].id
+    db.session.remove()
+
+    def answer(value):
+        return lambda: meetings.reply(db.session.get(User, guest_id), db.session.get(Meeting, meeting_id), value,
+                                      now=now)
+
+    assert in_parallel(app, [answer("accepted"), answer("declined"), answer("accepted"), answer("declined")]) == []
+    answers = db.session.scalars(select(MeetingReply.answer).where(MeetingReply.meeting_id == meeting_id)).all()
+    assert len(answers) == 1 and answers[0] in ("accepted", "declined")
