@@ -17,6 +17,8 @@ from lms.kompetenzen import services as competence_services
 from lms.kompetenzen.models import Competence
 from lms.module import queries as module_queries
 from lms.module import services as module_services
+from lms.netzwerk import bodies as network_bodies
+from lms.netzwerk import meetings, minutes
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.startpage import TODO, Section, grouped, register_section_provider, sections_for
 from tests.beratung.conftest import (  # noqa: F401 - shared fixtures
@@ -414,12 +416,14 @@ def _per_provider(app, count_queries, user) -> dict[str, int]:
 
 @pytest.fixture
 def busy_network(create_user, trainer, create_module, create_offering, expert_profile, expert, book, make_expert,
-                 framework):
+                 framework, create_region):
     """People of every role, and `add(rounds)` to give each of them more of everything a section lists."""
     people = {"coordinator": create_user("coordinator"), "partner": create_user("partner"), "trainer": trainer,
               "expert": expert, "admin": create_user("admin")}
     bookers = [people["coordinator"], people["partner"]]
     audiences = ("coordinator", "youth_welfare")
+    body = network_bodies.save_body(people["admin"], None, network_bodies.BodyInput(
+        region_id=create_region().id, kind="steering", name="Steuerungsgruppe"), now=FIXED_NOW)
     rounds = itertools.count()
 
     def add(count: int):
@@ -456,6 +460,13 @@ def busy_network(create_user, trainer, create_module, create_offering, expert_pr
             auth_services.invite(people["admin"], email=f"n{index}@example.org", name="Neu", roles=["partner"],
                                  region=None, sector="health", now=FIXED_NOW)
             held(expert, bookers[index % 2])
+            meeting = meetings.plan_meeting(people["admin"], body, meetings.MeetingInput(
+                starts_at=FIXED_NOW - timedelta(days=index + 1), ends_at=FIXED_NOW - timedelta(days=index, hours=22),
+                place="Rathaus"), now=FIXED_NOW)
+            for person in people.values():
+                minutes.add_task(people["admin"], meeting, minutes.TaskInput(
+                    f"Aufgabe {index}", FIXED_NOW.date() + timedelta(days=index), owner_email=person.email),
+                    today=FIXED_NOW.date(), now=FIXED_NOW)
         db.session.commit()
 
     return people, add
@@ -473,8 +484,8 @@ def test_every_role_start_page_runs_the_same_statements_for_few_and_many_rows(ap
 
 
 def test_each_section_provider_runs_a_fixed_number_of_statements(app, count_queries, busy_network):
-    """One statement a section; the competence gaps a few more (profile, then the offerings that fit). The
-    network's open tasks count first and read their rows only when there are some (tests/netzwerk)."""
+    """One statement a section; the competence gaps a few more (profile, then the offerings that fit); the
+    network's open tasks a count and their rows."""
     people, add = busy_network
     add(1)
     few = {role: _per_provider(app, count_queries, user) for role, user in people.items()}
@@ -482,11 +493,11 @@ def test_each_section_provider_runs_a_fixed_number_of_statements(app, count_quer
     many = {role: _per_provider(app, count_queries, user) for role, user in people.items()}
     assert many == few
     expected = {  # statements per provider (lms.<package>.startpage) and role, with something in every section
-        "coordinator": {"module": 2, "kompetenzen": 16, "beratung": 1, "auth": 0, "netzwerk": 1},
-        "partner": {"module": 2, "kompetenzen": 0, "beratung": 1, "auth": 0, "netzwerk": 1},
-        "trainer": {"module": 3, "kompetenzen": 0, "beratung": 0, "auth": 0, "netzwerk": 1},
-        "expert": {"module": 2, "kompetenzen": 0, "beratung": 3, "auth": 0, "netzwerk": 1},
-        "admin": {"module": 0, "kompetenzen": 0, "beratung": 1, "auth": 2, "netzwerk": 1},
+        "coordinator": {"module": 2, "kompetenzen": 16, "beratung": 1, "auth": 0, "netzwerk": 2},
+        "partner": {"module": 2, "kompetenzen": 0, "beratung": 1, "auth": 0, "netzwerk": 2},
+        "trainer": {"module": 3, "kompetenzen": 0, "beratung": 0, "auth": 0, "netzwerk": 2},
+        "expert": {"module": 2, "kompetenzen": 0, "beratung": 3, "auth": 0, "netzwerk": 2},
+        "admin": {"module": 0, "kompetenzen": 0, "beratung": 1, "auth": 2, "netzwerk": 2},
     }
     assert {role: {name.split(".")[1]: count for name, count in counts.items()} for role, counts in few.items()} \
         == expected
