@@ -31,7 +31,7 @@ from lms.ical import BERLIN
 from lms.links import external_url
 from lms.locks import lock_row
 from lms.netzwerk.bodies import account
-from lms.netzwerk.meetings import invited
+from lms.netzwerk.meetings import invited, may_reply
 from lms.netzwerk.models import (
     Body,
     BodyMember,
@@ -66,11 +66,7 @@ def can_see_minutes(user, meeting: Meeting) -> bool:
     if meeting.can_edit(user):
         return True
     minutes = meeting.minutes
-    return minutes is not None and minutes.state != MinutesState.DRAFT and _is_invited(user, meeting)
-
-
-def _is_invited(user, meeting: Meeting) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and any(person.id == user.id for person in invited(meeting))
+    return minutes is not None and minutes.state != MinutesState.DRAFT and may_reply(user, meeting)
 
 
 def can_approve(user, meeting: Meeting) -> bool:
@@ -159,12 +155,12 @@ def may_correct(user, meeting: Meeting, *, now: datetime) -> bool:
     """Invited people and keepers, while the correction period runs."""
     minutes = meeting.minutes
     return (minutes is not None and minutes.state == MinutesState.REVIEW and minutes.review_until > now
-            and (_is_invited(user, meeting) or meeting.can_edit(user)))
+            and (may_reply(user, meeting) or meeting.can_edit(user)))
 
 
 def add_correction(actor: User, meeting: Meeting, text: str, *, now: datetime) -> MinutesRemark:
     """An invited person's (or a keeper's) correction, while the period runs."""
-    if not (_is_invited(actor, meeting) or meeting.can_edit(actor)):
+    if not (may_reply(actor, meeting) or meeting.can_edit(actor)):
         raise PermissionDenied()
     if not may_correct(actor, meeting, now=now):
         raise Conflict(_l("Korrekturen sind nur während der Korrekturfrist möglich."))
