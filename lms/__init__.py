@@ -83,10 +83,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import core
+    from lms import audit, core  # noqa: F401 - audit: its table is in the metadata from the start
     from lms.auth import views as auth_views
     from lms.beratung import views as consultation_views
     from lms.berichte import views as report_views
+    from lms.datenschutz import views as privacy_views
     from lms.instrumente import views as instrument_views
     from lms.kalender import polling as calendar_polling
     from lms.kalender import views as calendar_views
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(legal_views.bp)
     app.register_blueprint(network_views.bp)
     app.register_blueprint(report_views.bp)
+    app.register_blueprint(privacy_views.bp)
     legal_views.init_legal(app)
     init_logging(app)
     calendar_polling.init_polls(app)

@@ -1,0 +1,2 @@
+"""audit pages (being written)."""
+from lms.datenschutz.views import bp  # noqa: F401
