@@ -98,3 +98,45 @@ def create_user_command(email, name, roles, password, region_id, sector):
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(f"Konto {user.email} angelegt ({', '.join(sorted(user.roles))}).")
+
+
+@main.group("case-key")
+def case_key_group():
+    """Master keys of case content (lms/sealing.py, docs/privacy.md)."""
+
+
+@case_key_group.command("new")
+def case_key_new_command():
+    """Print a new master key, for LMS_CASE_KEY."""
+    from lms import sealing
+
+    click.echo(sealing.encode_key(sealing.new_key()))
+
+
+@case_key_group.command("rotate")
+@with_appcontext
+def case_key_rotate_command():
+    """Wrap every case's data key with a new master key and retire the old ones.
+
+    With instance/case_key: a new key is added in front, the data keys are rewrapped, and keys no data
+    key needs any more leave the file. With LMS_CASE_KEY: put the new key first (lms case-key new),
+    keep the old ones behind it until this command says they are unused, then remove them.
+    """
+    from lms import sealing
+    from lms.beratung.services import cases
+
+    path = sealing.key_file(current_app.instance_path)
+    from_file = not current_app.config.get("CASE_KEY")
+    if from_file:
+        old = sealing.keyring().keys
+        sealing.write_key_file(path, (sealing.new_key(), *old))
+    rewrapped = cases.rewrap_case_keys()
+    db.session.commit()
+    in_use = cases.master_keys_in_use()
+    ring = sealing.keyring()
+    retired = [key for key in ring.keys[1:] if sealing.key_id(key) not in in_use]
+    if from_file:
+        sealing.write_key_file(path, tuple(key for key in ring.keys if key not in retired))
+    click.echo(f"{rewrapped} data keys rewrapped with master key {ring.current_id}.")
+    for key in retired:
+        click.echo(f"master key {sealing.key_id(key)} " + ("destroyed." if from_file else "is unused: remove it from LMS_CASE_KEY."))

@@ -10,6 +10,7 @@ class Config:
     """Production defaults. Anything secret or site-specific comes from the environment."""
 
     SECRET_KEY: str | None = None  # LMS_SECRET_KEY, else generated once into instance/
+    CASE_KEY: str | None = None  # LMS_CASE_KEY: master keys of case content, else instance/case_key (lms/sealing.py)
     SQLALCHEMY_DATABASE_URI: str | None = None  # LMS_DATABASE_URL, else SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
@@ -86,6 +87,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-only-secret"
+    CASE_KEY = "dGVzdC1vbmx5LWNhc2Uta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes: seeded rows copied between tests open
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # still scrypt, cheap enough for hundreds of users
     SQLALCHEMY_DATABASE_URI = "sqlite://"
@@ -105,6 +107,7 @@ def _keys(value: str) -> tuple[str, ...]:
 ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SECRET_KEY": ("SECRET_KEY", str),
+    "CASE_KEY": ("CASE_KEY", str),
     "BASE_URL": ("BASE_URL", str),
     "MAIL_SERVER": ("MAIL_SERVER", str),
     "MAIL_PORT": ("MAIL_PORT", int),

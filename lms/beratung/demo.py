@@ -227,7 +227,7 @@ def _past(profile: ExpertProfile, booker: User, type_code: str, format_code: str
         sequence=int(confirmed_by_hand), scheduled_at=booked_at, created_at=booked_at,
     )
     if cancelled:
-        consultation.status, consultation.decision_reason = ConsultationStatus.CANCELLED, cancelled
+        consultation.status = ConsultationStatus.CANCELLED
         consultation.cancelled_by_id, consultation.sequence = booker.id, consultation.sequence + 1
         consultation.updated_at = starts_at - timedelta(days=3)
     else:
@@ -237,6 +237,8 @@ def _past(profile: ExpertProfile, booker: User, type_code: str, format_code: str
         consultation.updated_at = ends_at + timedelta(hours=2)
     db.session.add(consultation)
     db.session.flush()
+    if cancelled:
+        consultation.decision_reason = cancelled  # sealed with the consultation's key: it needs its id
     return consultation
 
 

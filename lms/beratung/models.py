@@ -1,17 +1,26 @@
 """Expert profiles, availability, consultations, their case content (a table of its own) and the audit log.
 
 Booking metadata (who, with whom, when, type, format, status) and case content (age band, concern,
-setting, urgency, vignette, outcome) live apart: statistics and calendars read the first only, the
-second is read through one service that checks need-to-know and writes the audit log.
+setting, urgency, vignette, outcome, and the reason a booking was declined or cancelled) live apart:
+statistics and calendars read the first only, the second is read through one service that checks
+need-to-know and writes the audit log.
+
+Case content is stored encrypted with a data key of its consultation's own (`CaseKey`, wrapped with
+the installation's master key: lms/sealing.py). Erasing a case deletes that key, which makes the
+text unreadable in every copy of the database at once. The models open and seal their fields
+themselves, so services and tests read `content.vignette` as before.
 """
+import json
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, or_, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, event, or_, text
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms import sealing
 from lms.auth.models import Role, User
+from lms.db import utcnow
 from lms.extensions import db
 from lms.i18n import _l
 
@@ -144,7 +153,8 @@ class Consultation(db.Model):
     scheduled_at: Mapped[datetime]  # when booked or last moved
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    decision_reason: Mapped[str] = mapped_column(String(500), default="")  # decline or cancellation
+    # The reason for a decline or a cancellation, free text: sealed with the case key (`decision_reason`).
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reminded_day_at: Mapped[datetime | None]
     reminded_hour_at: Mapped[datetime | None]
@@ -152,6 +162,20 @@ class Consultation(db.Model):
 
     expert: Mapped[User] = relationship(foreign_keys=[expert_id], lazy="joined")
     booker: Mapped[User | None] = relationship(foreign_keys=[booker_id], lazy="joined")
+
+    @property
+    def decision_reason(self) -> str:
+        """The reason given for a decline or a cancellation; empty once the case is erased."""
+        if self.reason_sealed is None:
+            return ""
+        key = data_key(self.id)
+        return "" if key is None else sealing.unseal(key, self.reason_sealed, context=case_context(self.id, "reason")).decode()
+
+    @decision_reason.setter
+    def decision_reason(self, text_: str) -> None:
+        if text_ and self.id is None:
+            raise ValueError("a reason is sealed with the consultation's key: flush the consultation first")
+        self.reason_sealed = sealed_reason(self.id, text_)
 
     @property
     def holds_slot(self) -> bool:
@@ -181,18 +205,92 @@ class Consultation(db.Model):
         return STATUS_LABELS[ConsultationStatus(self.status)]
 
 
-class CaseContent(db.Model):
-    """Pseudonymous case content of one consultation: read only by its booker and its expert
-    (the outcome by the expert alone), erased after the retention period."""
+class CaseKey(db.Model):
+    """The data key of one consultation's case content, wrapped with a master key. Deleting this row
+    is what erases the case: without it no copy of the content or the reason opens again."""
 
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True)
-    age_band: Mapped[str | None] = mapped_column(String(10))
-    concern: Mapped[str | None] = mapped_column(String(20))
-    setting: Mapped[str | None] = mapped_column(String(20))
-    urgency: Mapped[str | None] = mapped_column(String(20))
-    vignette: Mapped[str] = mapped_column(Text, default="")
-    outcome: Mapped[str] = mapped_column(Text, default="")
-    result: Mapped[str | None] = mapped_column(String(20))
+    wrapped_by: Mapped[str] = mapped_column(String(16), index=True)  # the master key's id (sealing.key_id)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def case_context(consultation_id: int, purpose: str) -> bytes:
+    """What a ciphertext is bound to: this consultation and this use (a blob moved elsewhere fails)."""
+    return f"lms-case:{consultation_id}:{purpose}".encode()
+
+
+def data_key(consultation_id: int, *, create: bool = False) -> bytes | None:
+    """The consultation's data key, unwrapped; None when it was erased (or never made, unless *create*)."""
+    row = db.session.get(CaseKey, consultation_id)
+    ring = sealing.keyring()
+    if row is None:
+        if not create:
+            return None
+        key = sealing.new_key()
+        wrapped_by, wrapped = ring.wrap(key, context=case_context(consultation_id, "key"))
+        row = CaseKey(consultation_id=consultation_id, wrapped_by=wrapped_by, wrapped=wrapped)
+        db.session.add(row)
+        db.session.flush()  # a second call in this transaction finds the key
+        return key
+    return ring.unwrap(row.wrapped_by, row.wrapped, context=case_context(consultation_id, "key"))
+
+
+def sealed_reason(consultation_id: int, text_: str) -> bytes | None:
+    """*text_* sealed for `Consultation.reason_sealed` (None for no reason)."""
+    if not text_:
+        return None
+    key = data_key(consultation_id, create=True)
+    return sealing.seal(key, text_.encode(), context=case_context(consultation_id, "reason"))
+
+
+CASE_FIELDS = ("age_band", "concern", "setting", "urgency", "vignette", "outcome", "result")
+
+
+class CaseContent(db.Model):
+    """Pseudonymous case content of one consultation: read only by its booker and its expert
+    (the outcome by the expert alone), erased after the retention period. All of it is one sealed
+    JSON object; the fields below open and reseal it."""
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __init__(self, *, consultation_id: int, **fields) -> None:
+        super().__init__(consultation_id=consultation_id)
+        self._fields = dict.fromkeys(CASE_FIELDS)
+        self._fields.update(vignette="", outcome="")
+        self._write(**fields)
+
+    def _read(self) -> dict:
+        if getattr(self, "_fields", None) is None:
+            key = data_key(self.consultation_id)
+            if key is None:  # erased between load and read: nothing to show
+                return dict.fromkeys(CASE_FIELDS)
+            self._fields = json.loads(sealing.unseal(key, self.sealed, context=case_context(self.consultation_id, "case")))
+        return self._fields
+
+    def _write(self, **fields) -> None:
+        unknown = set(fields) - set(CASE_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown case fields: {sorted(unknown)}")
+        values = {**self._read(), **fields}
+        key = data_key(self.consultation_id, create=True)
+        self.sealed = sealing.seal(key, json.dumps(values).encode(), context=case_context(self.consultation_id, "case"))
+        self._fields = values
+
+
+def _case_field(name: str) -> property:
+    return property(lambda self: self._read()[name], lambda self, value: self._write(**{name: value}))
+
+
+for _name in CASE_FIELDS:
+    setattr(CaseContent, _name, _case_field(_name))
+
+
+@event.listens_for(CaseContent, "load")
+@event.listens_for(CaseContent, "refresh")
+def _forget_opened(target, *_args) -> None:
+    target._fields = None  # opened again from the freshly loaded `sealed` on the next read
 
 
 class CaseAccess(db.Model):

@@ -480,7 +480,7 @@ def test_booking_without_identifiers_needs_no_confirmation(client, booker, exper
     response = client.post(book_url(expert_profile, slot.starts_at),
                            data=_booking_form(slot.starts_at, vignette=PSEUDONYMOUS))
     assert response.status_code == 302
-    assert db.session.scalar(select(CaseContent.vignette)) == PSEUDONYMOUS
+    assert db.session.scalar(select(CaseContent)).vignette == PSEUDONYMOUS
 
 
 @pytest.mark.parametrize("changes,message", [

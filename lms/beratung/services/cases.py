@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 
+from lms import sealing
 from lms.auth.models import Role, User
 from lms.auth.permissions import ensure_role
 from lms.beratung.catalogue import RESULTS
-from lms.beratung.models import CaseAccess, CaseContent, Consultation, ConsultationStatus
+from lms.beratung.models import CaseAccess, CaseContent, CaseKey, Consultation, ConsultationStatus, case_context
 from lms.beratung.services.errors import _require_reason, check_free_text
 from lms.errors import Conflict, DomainError, PermissionDenied
 from lms.extensions import db
@@ -91,18 +92,42 @@ def record_outcome(actor: User, consultation: Consultation, *, outcome: str, res
     db.session.flush()
 
 
-def erase_expired_case_content(*, now: datetime) -> int:
-    """Delete case content whose retention period has passed; the metadata stays for statistics.
+def erase_case(consultation: Consultation, *, now: datetime, actor: User | None = None) -> None:
+    """Erase the consultation's case content and reason for good: deleting its data key makes every
+    copy unreadable (lms/sealing.py); the metadata stays for statistics. The audit log keeps the erasure."""
+    db.session.execute(delete(CaseContent).where(CaseContent.consultation_id == consultation.id))
+    consultation.decision_reason = ""  # free text that may have slipped into a reason goes too
+    db.session.flush()
+    db.session.execute(delete(CaseKey).where(CaseKey.consultation_id == consultation.id))
+    consultation.case_erased_at = now
+    _log(consultation, actor, "erase", now=now)
 
-    Runs as a scheduled job; each erasure is written to the audit log.
-    """
+
+def erase_expired_case_content(*, now: datetime) -> int:
+    """Erase case content whose retention period has passed (a scheduled job)."""
     limit = now - timedelta(days=current_app.config["CONSULTATION_RETENTION_DAYS"])
     due = db.session.scalars(select(Consultation).where(
         Consultation.case_erased_at.is_(None), Consultation.ends_at < limit)).all()
     for consultation in due:
-        db.session.execute(delete(CaseContent).where(CaseContent.consultation_id == consultation.id))
-        consultation.case_erased_at = now
-        consultation.decision_reason = ""  # free text that may have slipped into a reason goes too
-        _log(consultation, None, "erase", now=now)
+        erase_case(consultation, now=now)
     db.session.flush()
     return len(due)
+
+
+def rewrap_case_keys() -> int:
+    """Wrap every data key that an older master key wrapped with the current one (a rotation's middle
+    step, lms/sealing.py); returns how many. Case text is not touched: only its keys change."""
+    ring = sealing.keyring()
+    count = 0
+    for row in db.session.scalars(select(CaseKey).where(CaseKey.wrapped_by != ring.current_id)):
+        context = case_context(row.consultation_id, "key")
+        row.wrapped_by, row.wrapped = ring.wrap(ring.unwrap(row.wrapped_by, row.wrapped, context=context),
+                                                context=context)
+        count += 1
+    db.session.flush()
+    return count
+
+
+def master_keys_in_use() -> set[str]:
+    """The ids of the master keys that still wrap a data key: those a rotation may not retire."""
+    return set(db.session.scalars(select(CaseKey.wrapped_by).distinct()))

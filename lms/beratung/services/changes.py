@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from lms.auth.models import User
-from lms.beratung.models import HOLDING, Consultation, ConsultationStatus, ExpertProfile
+from lms.beratung.models import HOLDING, Consultation, ConsultationStatus, ExpertProfile, sealed_reason
 from lms.beratung.queries import is_bookable, profile_of
 from lms.beratung.services.booking import _check_or_offer, _hours, _lock_calendar, _write_or_offer, check_slot
 from lms.beratung.services.cases import _require_expert_of
@@ -57,7 +57,7 @@ def decline(actor: User, consultation: Consultation, *, reason: str, now: dateti
         raise Conflict(_l("Nur angefragte Beratungen können abgelehnt werden."))
     _require_reason(reason, confirmed)
     _change(consultation, now=now, expected=(ConsultationStatus.REQUESTED,), status=ConsultationStatus.DECLINED,
-            decision_reason=reason.strip()[:500])
+            reason_sealed=sealed_reason(consultation.id, reason.strip()[:500]))
     for person in (consultation.booker, consultation.expert):  # the expert's calendar got the request too
         if person is not None:
             _notify(consultation, "declined", to=person, now=now, method="CANCEL")
@@ -73,7 +73,7 @@ def cancel(actor: User, consultation: Consultation, *, reason: str, now: datetim
         raise Conflict(_l("Diese Beratung kann nicht mehr abgesagt werden."))
     _require_reason(reason, confirmed)
     _change(consultation, now=now, expected=HOLDING, status=ConsultationStatus.CANCELLED,
-            decision_reason=reason.strip()[:500], cancelled_by_id=actor.id)
+            reason_sealed=sealed_reason(consultation.id, reason.strip()[:500]), cancelled_by_id=actor.id)
     for person in (consultation.booker, consultation.expert):
         if person is not None:
             _notify(consultation, "cancelled", to=person, now=now, method="CANCEL", by_other=person.id != actor.id)
