@@ -150,15 +150,28 @@ def from_environment(environ=os.environ) -> dict:
     return values
 
 
-def instance_secret_key(instance_path: Path) -> str:
-    """Read the secret key from instance/, creating it (mode 0600) on first use."""
-    path = instance_path / "secret_key"
+def instance_file(path: Path, make) -> str:
+    """The content of a generated instance file (a key), creating it with make()'s text (mode 0600)
+    on first use. Processes starting at once agree on one: each writes a temporary file and links it
+    into place only if none is there yet (atomic), so nobody reads a half-written or second key."""
     if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(make())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # a parallel first start won
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the secret key from instance/, creating it on first use."""
+    return instance_file(instance_path / "secret_key", lambda: secrets.token_urlsafe(48))
 
 
 def default_assets_dir() -> Path:

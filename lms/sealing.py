@@ -22,6 +22,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
+from lms.config import instance_file
+
 KEY_FILE = "case_key"
 NONCE_BYTES = 12
 EXTENSION = "lms.keyring"  # (what it was read from, the Keyring)
@@ -96,21 +98,8 @@ def write_key_file(path: Path, keys: tuple[bytes, ...]) -> None:
 
 
 def _instance_keys(path: Path) -> tuple[bytes, ...]:
-    """The instance's keys, generating the file on first use; a parallel first start keeps one file
-    (the second process links its new file in only if none is there yet, else reads the winner's)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(encode_key(new_key()) + "\n")
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(temporary)
-    return decode_keys(path.read_text())
+    """The instance's keys, generating the file on first use (one file, also for a parallel first start)."""
+    return decode_keys(instance_file(path, lambda: encode_key(new_key()) + "\n"))
 
 
 def keyring() -> Keyring:

@@ -39,6 +39,30 @@ def test_without_configuration_sqlite_and_a_generated_secret_live_in_instance(tm
     assert create_app().config["SECRET_KEY"] == app.config["SECRET_KEY"]
 
 
+def test_processes_starting_at_once_agree_on_one_generated_key(tmp_path):
+    """The first start of several workers at once: every one reads the same, complete key."""
+    import threading
+
+    from lms.config import instance_secret_key
+
+    barrier, keys, errors = threading.Barrier(8), [], []
+
+    def start():
+        barrier.wait()
+        try:
+            keys.append(instance_secret_key(tmp_path / "instance"))
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) >= 32
+    assert [path.name for path in (tmp_path / "instance").iterdir()] == ["secret_key"]  # no temporary left
+
+
 def test_environment_variables_configure_the_app():
     values = from_environment({
         "LMS_DATABASE_URL": "postgresql+psycopg://u:p@db/lms", "LMS_SECRET_KEY": "s", "LMS_MAIL_PORT": "587",
@@ -58,6 +82,7 @@ def test_database_connections_are_configured(app, database_url):
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+            assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1  # erased rows leave zeros
         else:
             assert (db.engine.dialect.name, db.engine.dialect.driver) == ("postgresql", "psycopg")
             assert connection.execute(text("SHOW server_version_num")).scalar() >= "150000"
