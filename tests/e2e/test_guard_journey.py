@@ -76,4 +76,4 @@ def test_partner_sees_name_and_birth_date_marked_and_books_once_the_date_is_gone
     expect(page.get_by_text("Ihre Buchung ist eingegangen. Fallcode: FB-", exact=False)).to_be_visible()
     assert_accessible(page)
     assert consultations() == 1
-    assert db.session.scalar(select(CaseContent.vignette)) == "Lena kommt seit Wochen ohne Frühstück in die Kita."
+    assert db.session.scalar(select(CaseContent)).vignette == "Lena kommt seit Wochen ohne Frühstück in die Kita."
