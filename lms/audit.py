@@ -18,6 +18,26 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.db import Base, utcnow
 from lms.extensions import db
+from lms.i18n import _l
+
+# Every action the trail knows, with its label on the admin page; `record` refuses any other code.
+ACTIONS = {
+    "user.invite": _l("Person eingeladen"),
+    "invitation.revoke": _l("Einladung zurückgezogen"),
+    "user.name": _l("Name geändert"),
+    "user.roles": _l("Rollen geändert"),
+    "user.region": _l("Region geändert"),
+    "user.sector": _l("Sektor oder Einrichtung geändert"),
+    "user.deactivate": _l("Konto deaktiviert"),
+    "user.reactivate": _l("Konto reaktiviert"),
+    "account.erase": _l("Konto gelöscht"),
+    "region.create": _l("Region angelegt"),
+    "framework.change": _l("Kompetenzrahmen geändert"),
+    "targets.change": _l("Sollstufe geändert"),
+    "legal.change": _l("Rechtstext geändert"),
+    "participants.export": _l("Teilnehmendenliste exportiert"),
+    "person.export": _l("Personendaten exportiert"),
+}
 
 
 class AuditEntry(Base):
@@ -50,6 +70,8 @@ def record(actor, action: str, *, now: datetime, subject=None, about=None, **det
     object with an `id`, or None), concerning the person *about* (a user or a user id, or None).
     *details* are short, JSON-serialisable facts (old and new value, a count, a file name): never a
     secret, a token or case text."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to lms.audit.ACTIONS")
     entry = AuditEntry(
         at=now, actor_id=getattr(actor, "id", None), action=action,
         subject_type=type(subject).__tablename__ if subject is not None else None,

@@ -141,6 +141,12 @@ AREAS = (
         administration=True,
     ),
     Area(
+        "datenschutz.audit_trail",
+        _l("Protokoll"),
+        _l("Wer hat wann welche Verwaltungsaktion ausgeführt."),
+        administration=True,
+    ),
+    Area(
         "module.verify_form",
         _l("Nachweis prüfen"),
         _l("Eine Teilnahmebescheinigung anhand ihrer Nummer und des Namens darauf prüfen."),

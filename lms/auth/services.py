@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms import audit
 from lms.auth.models import (
     Invitation,
     LoginSession,
@@ -268,6 +269,8 @@ def invite(
     )
     db.session.add(invitation)
     db.session.flush()
+    audit.record(admin, "user.invite", now=now, subject=invitation, roles=invitation.role_list,
+                 region=invitation.region_id, sector=invitation.sector)
     queue_mail(
         recipient=email, template="invitation", locale=None, now=now, invitation=invitation,
         link=external_url("auth.accept_invitation", token=token),
@@ -306,6 +309,7 @@ def revoke_invitation(admin: User, invitation: Invitation, *, now: datetime) -> 
     ensure_role(admin, Role.ADMIN)
     if invitation.accepted_at is None:
         invitation.revoked_at = now
+        audit.record(admin, "invitation.revoke", now=now, subject=invitation)
         db.session.flush()
 
 
@@ -313,13 +317,15 @@ def revoke_invitation(admin: User, invitation: Invitation, *, now: datetime) -> 
 
 def update_account(
     admin: User, user: User, *, name: str, roles: list[str], region: Region | None,
-    sector: str | None, organisation: str | None, active: bool,
+    sector: str | None, organisation: str | None, active: bool, now: datetime,
 ) -> None:
-    """Change another account's roles, region, sector and state; admins cannot lock themselves out."""
+    """Change another account's roles, region, sector and state; admins cannot lock themselves out.
+    Each change that happened leaves one entry in the audit trail."""
     ensure_role(admin, Role.ADMIN)
     roles = _unique(Role(role).value for role in roles)
     if user.id == admin.id and (not active or Role.ADMIN not in roles):
         raise Conflict(_l("Sie können sich nicht selbst deaktivieren oder die eigene Administrationsrolle entziehen."))
+    before = (user.name, sorted(user.roles), user.region_id, user.sector, user.organisation, user.active)
     user.name = name.strip()
     user.role_rows = [row for row in user.role_rows if row.role in roles] + [
         UserRole(role=role) for role in roles if role not in user.roles
@@ -330,7 +336,25 @@ def update_account(
     if user.active and not active:
         user.session_stamp = _new_stamp()  # ends the running sessions at their next request
     user.active = active
+    _audit_account(admin, user, before, now=now)
     db.session.flush()
+
+
+def _audit_account(admin: User, user: User, before: tuple, *, now: datetime) -> None:
+    old_name, old_roles, old_region, old_sector, old_organisation, was_active = before
+    if user.name != old_name:
+        audit.record(admin, "user.name", now=now, subject=user, about=user)
+    if sorted(user.roles) != old_roles:
+        audit.record(admin, "user.roles", now=now, subject=user, about=user, old=old_roles, new=sorted(user.roles))
+    if (user.region.id if user.region else None) != old_region:
+        audit.record(admin, "user.region", now=now, subject=user, about=user, old=old_region,
+                     new=user.region.id if user.region else None)
+    if (user.sector, user.organisation) != (old_sector, old_organisation):
+        audit.record(admin, "user.sector", now=now, subject=user, about=user, old=old_sector, new=user.sector,
+                     old_organisation=old_organisation, new_organisation=user.organisation)
+    if user.active != was_active:
+        audit.record(admin, "user.reactivate" if user.active else "user.deactivate", now=now, subject=user,
+                     about=user)
 
 
 def follow_institution(user: User, *, sector: str, organisation: str) -> None:
@@ -340,7 +364,7 @@ def follow_institution(user: User, *, sector: str, organisation: str) -> None:
     db.session.flush()
 
 
-def create_region(admin: User, *, name: str, kind: str) -> Region:
+def create_region(admin: User, *, name: str, kind: str, now: datetime) -> Region:
     """A new district or city, its name unique in any case."""
     ensure_role(admin, Role.ADMIN)
     name = name.strip()
@@ -349,6 +373,7 @@ def create_region(admin: User, *, name: str, kind: str) -> Region:
     region = Region(name=name, kind=kind)
     db.session.add(region)
     db.session.flush()
+    audit.record(admin, "region.create", now=now, subject=region, name=region.name, kind=region.kind)
     return region
 
 

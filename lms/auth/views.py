@@ -219,7 +219,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit() and submit(lambda: services.update_account(
             current_user, user, name=form.name.data, roles=form.roles.data,
             region=services.get_region(form.region.data), sector=form.sector.data or None,
-            organisation=form.organisation.data, active=form.active.data,
+            organisation=form.organisation.data, active=form.active.data, now=utcnow(),
     ), success=_("Das Konto wurde gespeichert.")):
         return redirect(url_for("auth.users"))
     return render_template("auth/edit_user.html", form=form, user=user)
@@ -264,7 +264,7 @@ def revoke_invitation(invitation_id: int):
 def regions():
     form = RegionForm()
     if form.validate_on_submit() and submit(
-            lambda: services.create_region(current_user, name=form.name.data, kind=form.kind.data),
+            lambda: services.create_region(current_user, name=form.name.data, kind=form.kind.data, now=utcnow()),
             form=form, field="name", success=_("Die Region wurde angelegt.")):
         return redirect(url_for("auth.regions"))
     return render_template("auth/regions.html", form=form, regions=services.all_regions()), 422 if form.errors else 200

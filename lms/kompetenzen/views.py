@@ -240,11 +240,13 @@ def targets():
     if region_id is not None and region_id not in {r.id for r in regions}:
         abort(404)
     form = ActionForm()
+    now = utcnow()
+
     def save():
         for competence in services.competences():
             raw = request.form.get(f"t-{competence.id}", "")
             services.set_target(current_user, competence, level=int(raw) if raw.isdigit() else None,
-                                region_id=region_id)
+                                region_id=region_id, now=now)
 
     if form.validate_on_submit() and submit(save, success=_("Die Sollstufen wurden gespeichert.")):
         return redirect(url_for("kompetenzen.targets", region=region_id))

@@ -8,6 +8,7 @@ better than a 404 or an invented address.
 from dataclasses import dataclass
 from datetime import datetime
 
+from lms import audit
 from lms.auth.models import Role, User
 from lms.auth.permissions import ensure_role
 from lms.errors import DomainError, NotFound
@@ -54,5 +55,6 @@ def save(actor: User, slug: str, body: str, *, now: datetime) -> LegalText:
         db.session.add(stored)
     else:
         stored.body, stored.updated_at, stored.updated_by_id = body, now, actor.id
+    audit.record(actor, "legal.change", now=now, subject=stored, page=slug, characters=len(body))
     db.session.flush()
     return stored

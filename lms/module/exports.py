@@ -18,6 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lms import audit
 from lms.auth.models import User
 from lms.i18n import _
 from lms.ical import BERLIN
@@ -56,6 +57,12 @@ def participant_list(offering: Offering, *, exported_by: User, now: datetime) ->
         completions={completion.user_id: completion for completion in services.completions_of(offering)},
         required=services.required_dates(offering), exported_at=now, exported_by=exported_by,
     )
+
+
+def record_export(export: ParticipantList, kind: str) -> None:
+    """Leave the export in the audit trail: a participant list is personal data leaving the app."""
+    audit.record(export.exported_by, "participants.export", now=export.exported_at, subject=export.offering,
+                 format=kind, people=len(export.rows))
 
 
 def _berlin(value: datetime) -> datetime:

@@ -10,7 +10,7 @@ from lms.auth.models import Invitation, User
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
-from tests.conftest import PASSWORD
+from tests.conftest import FIXED_NOW, PASSWORD
 
 
 def test_email_is_unique_regardless_of_case(create_user, now):
@@ -158,7 +158,7 @@ def test_deactivation_changes_the_session_stamp(create_user):
     admin, user = create_user("admin"), create_user("partner")
     stamp = user.session_stamp
     services.update_account(admin, user, name=user.name, roles=["partner"], region=None, sector="police",
-                            organisation=None, active=False)
+                            organisation=None, active=False, now=FIXED_NOW)
     assert not user.is_active and user.session_stamp != stamp and user.sector == "police"
 
 
@@ -166,24 +166,24 @@ def test_admin_cannot_lock_themselves_out(create_user):
     admin = create_user("admin")
     with pytest.raises(Conflict):
         services.update_account(admin, admin, name="A", roles=["coordinator"], region=None, sector=None,
-                                organisation=None, active=True)
+                                organisation=None, active=True, now=FIXED_NOW)
     with pytest.raises(Conflict):
         services.update_account(admin, admin, name="A", roles=["admin"], region=None, sector=None,
-                                organisation=None, active=False)
+                                organisation=None, active=False, now=FIXED_NOW)
 
 
 def test_non_admin_cannot_change_accounts(create_user):
     trainer, user = create_user("trainer"), create_user("partner")
     with pytest.raises(PermissionDenied):
         services.update_account(trainer, user, name="X", roles=["admin"], region=None, sector=None,
-                                organisation=None, active=True)
+                                organisation=None, active=True, now=FIXED_NOW)
 
 
 def test_region_names_are_unique_regardless_of_case(create_user):
     admin = create_user("admin")
-    services.create_region(admin, name="Dresden", kind="city")
+    services.create_region(admin, name="Dresden", kind="city", now=FIXED_NOW)
     with pytest.raises(Conflict):
-        services.create_region(admin, name="dresden ", kind="city")
+        services.create_region(admin, name="dresden ", kind="city", now=FIXED_NOW)
 
 
 def test_parallel_acceptance_of_one_invitation_creates_one_account(app, create_user, now):

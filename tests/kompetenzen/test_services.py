@@ -9,6 +9,7 @@ from lms.extensions import db
 from lms.kompetenzen import services
 from lms.kompetenzen.models import Evidence, FrameworkVersion, TargetLevel
 from lms.module import services as module_services
+from tests.conftest import FIXED_NOW
 
 
 def _row(user, code, now):
@@ -212,14 +213,14 @@ def test_framework_changes_need_an_admin_and_a_note(framework, create_user, now)
 
 def test_admins_set_general_and_regional_targets(framework, create_user, create_region, now):
     admin, region = create_user("admin"), create_region("Leipzig")
-    services.set_target(admin, framework["A1"], level=4)
-    services.set_target(admin, framework["A1"], level=1, region_id=region.id)
+    services.set_target(admin, framework["A1"], level=4, now=FIXED_NOW)
+    services.set_target(admin, framework["A1"], level=1, region_id=region.id, now=FIXED_NOW)
     assert _row(create_user("coordinator"), "A1", now).target == 4
     assert _row(create_user("coordinator", region=region), "A1", now).target == 1
-    services.set_target(admin, framework["A1"], level=None, region_id=region.id)
+    services.set_target(admin, framework["A1"], level=None, region_id=region.id, now=FIXED_NOW)
     assert _row(create_user("coordinator", region=region), "A1", now).target == 4
     with pytest.raises(DomainError):
-        services.set_target(admin, framework["A1"], level=5)
+        services.set_target(admin, framework["A1"], level=5, now=FIXED_NOW)
 
 
 def test_instruments_linked_to_a_level_are_recommended_for_gaps(framework, create_user, now):

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from lms import audit
 from lms.auth.models import Role, User
 from lms.errors import DomainError
 from lms.extensions import db
@@ -72,6 +73,7 @@ def _new_version(actor: User, note: str, now: datetime) -> FrameworkVersion:
                                created_at=now, created_by_id=actor.id)
     db.session.add(version)
     db.session.flush()
+    audit.record(actor, "framework.change", now=now, subject=version, version=version.number, note=version.note)
     return version
 
 
@@ -132,12 +134,15 @@ def retire_competence(actor: User, competence: Competence, *, note: str, now: da
     db.session.flush()
 
 
-def set_target(actor: User, competence: Competence, *, level: int | None, region_id: int | None = None) -> None:
-    """Set the coordinators' target level (for a region: override it; None removes the override)."""
+def set_target(actor: User, competence: Competence, *, level: int | None, now: datetime,
+               region_id: int | None = None) -> None:
+    """Set the coordinators' target level (for a region: override it; None removes the override).
+    A change (not a save of the same level) leaves an entry in the audit trail."""
     ensure_admin(actor)
     row = db.session.scalar(select(TargetLevel).where(
         TargetLevel.role == Role.COORDINATOR, TargetLevel.sector == "", TargetLevel.competence_id == competence.id,
         TargetLevel.region_id.is_(None) if region_id is None else TargetLevel.region_id == region_id))
+    old = row.level if row is not None else None
     if level is None:
         if region_id is None:
             raise DomainError(_l("Die allgemeine Sollstufe kann nicht leer sein."))
@@ -148,4 +153,7 @@ def set_target(actor: User, competence: Competence, *, level: int | None, region
                                    competence_id=competence.id, level=_check_level(level)))
     else:
         row.level = _check_level(level)
+    if old != level:
+        audit.record(actor, "targets.change", now=now, subject=competence, competence=competence.code,
+                     region=region_id, old=old, new=level)
     db.session.flush()

@@ -158,6 +158,9 @@ def export(offering_id: int, kind: str):
     offering = _managed_offering(offering_id)
     export_format = exports.FORMATS[kind]
     participant_list = exports.participant_list(offering, exported_by=current_user, now=clock())
-    return Response(export_format.render(participant_list), content_type=export_format.content_type, headers={
-        "Content-Disposition": exports.content_disposition(exports.filename(participant_list, export_format)),
+    body, name = export_format.render(participant_list), exports.filename(participant_list, export_format)
+    exports.record_export(participant_list, kind)
+    db.session.commit()
+    return Response(body, content_type=export_format.content_type, headers={
+        "Content-Disposition": exports.content_disposition(name),
     })
