@@ -83,7 +83,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import audit, core  # noqa: F401 - audit: its table is in the metadata from the start
+    from lms import audit, core, jobruns  # noqa: F401 - audit, jobruns: their tables join the metadata
     from lms.auth import views as auth_views
     from lms.beratung import views as consultation_views
     from lms.berichte import views as report_views

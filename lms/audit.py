@@ -13,6 +13,7 @@ still says "this account did that" without naming the person).
 """
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import JSON, ForeignKey, String, delete, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -86,3 +87,8 @@ def purge(*, now: datetime, days: int) -> int:
     """Delete entries older than *days* (the retention job's bulk delete, the one way entries leave)."""
     result = db.session.execute(delete(AuditEntry).where(AuditEntry.at < now - timedelta(days=days)))
     return result.rowcount
+
+
+def purge_due(*, now: datetime) -> int:
+    """The retention job: entries older than RETENTION_AUDIT_DAYS go."""
+    return purge(now=now, days=current_app.config["RETENTION_AUDIT_DAYS"])

@@ -64,6 +64,14 @@ class Config:
     CONSULTATION_MAX_OPEN_PER_EXPERT = 2  # open bookings one booker may hold with one expert
     CONSULTATION_CHANGE_CUTOFF_MINUTES = 120  # bookers move a booking until this long before it starts
     CONSULTATION_RETENTION_DAYS = 90  # case content is erased this long after the consultation
+    # Retention of personal data (docs/privacy.md; the rules in lms/datenschutz/rules.py), in days.
+    RETENTION_OUTBOX_BODY_DAYS = 30  # a delivered or given-up mail's body and attachment
+    RETENTION_OUTBOX_DAYS = 365  # the mail's row (recipient, subject, when)
+    RETENTION_HISTORY_DAYS = 730  # enrolment history and attendance, after the offering's last date
+    RETENTION_AUDIT_DAYS = 730  # the audit trail of administrative actions
+    RETENTION_CASE_ACCESS_DAYS = 365  # the case access log
+    RETENTION_DEACTIVATED_ACCOUNT_DAYS = 365  # a deactivated account is erased after this long; 0: never
+    ACCOUNT_SELF_ERASURE = False  # people may erase their own account under "Mein Konto"
     NETWORK_CONFIRM_AFTER_DAYS = 183  # a network entry unconfirmed this long asks its owner by mail
     NETWORK_CONFIRM_GRACE_DAYS = 14  # and shows as "nicht bestätigt" this long after that
     NETWORK_AGREEMENT_NOTICE_DAYS = 90  # a cooperation agreement's coordinator hears of its end this early
@@ -126,6 +134,13 @@ ENVIRONMENT = {
     "CONSULTATION_MAX_OPEN_PER_EXPERT": ("CONSULTATION_MAX_OPEN_PER_EXPERT", int),
     "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
+    "RETENTION_OUTBOX_BODY_DAYS": ("RETENTION_OUTBOX_BODY_DAYS", int),
+    "RETENTION_OUTBOX_DAYS": ("RETENTION_OUTBOX_DAYS", int),
+    "RETENTION_HISTORY_DAYS": ("RETENTION_HISTORY_DAYS", int),
+    "RETENTION_AUDIT_DAYS": ("RETENTION_AUDIT_DAYS", int),
+    "RETENTION_CASE_ACCESS_DAYS": ("RETENTION_CASE_ACCESS_DAYS", int),
+    "RETENTION_DEACTIVATED_ACCOUNT_DAYS": ("RETENTION_DEACTIVATED_ACCOUNT_DAYS", int),
+    "ACCOUNT_SELF_ERASURE": ("ACCOUNT_SELF_ERASURE", _flag),
     "NETWORK_CONFIRM_AFTER_DAYS": ("NETWORK_CONFIRM_AFTER_DAYS", int),
     "NETWORK_CONFIRM_GRACE_DAYS": ("NETWORK_CONFIRM_GRACE_DAYS", int),
     "NETWORK_AGREEMENT_NOTICE_DAYS": ("NETWORK_AGREEMENT_NOTICE_DAYS", int),

@@ -141,6 +141,12 @@ AREAS = (
         administration=True,
     ),
     Area(
+        "datenschutz.records",
+        _l("Datenschutz"),
+        _l("Verzeichnis der Verarbeitungstätigkeiten, Aufbewahrung und Auskunft."),
+        administration=True,
+    ),
+    Area(
         "datenschutz.audit_trail",
         _l("Protokoll"),
         _l("Wer hat wann welche Verwaltungsaktion ausgeführt."),

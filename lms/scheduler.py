@@ -12,13 +12,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
 
+from lms import audit, jobruns
 from lms.auth.tasks import purge_login_sessions
-from lms.beratung.tasks import erase_case_content, remind_consultations
+from lms.beratung.tasks import erase_case_content, purge_case_access, remind_consultations
+from lms.datenschutz.tasks import erase_deactivated_accounts
 from lms.db import utcnow
 from lms.extensions import db
-from lms.module.tasks import close_registrations, remind_participants
+from lms.module.tasks import close_registrations, purge_history, remind_participants
 from lms.netzwerk.tasks import ask_to_confirm_entries, remind_of_agreements, remind_of_tasks
-from lms.notifications.tasks import deliver_outbox
+from lms.notifications.tasks import deliver_outbox, purge_mails
 from lms.ratelimit import purge_rate_limit_counters
 
 ADVISORY_LOCK_ID = 0x4C4D53  # "LMS"
@@ -41,19 +43,34 @@ JOBS = (
     Job("erase_case_content", erase_case_content, "RETENTION_INTERVAL_SECONDS"),
     Job("purge_login_sessions", purge_login_sessions, "RETENTION_INTERVAL_SECONDS"),
     Job("purge_rate_limit_counters", purge_rate_limit_counters, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_mails", purge_mails, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_history", purge_history, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_case_access", purge_case_access, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_audit_trail", audit.purge_due, "RETENTION_INTERVAL_SECONDS"),
+    Job("erase_deactivated_accounts", erase_deactivated_accounts, "RETENTION_INTERVAL_SECONDS"),
     Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),
 )
 
 
 def run_job(app: Flask, job: Job) -> None:
-    """Run *job* once with the current time; commit its work or roll it back."""
+    """Run *job* once with the current time; commit its work, with the record of the run, or roll it
+    back and record the failure (the error's class, never its text: it may hold data) on its own."""
     with app.app_context():
+        started_at = utcnow()
         try:
-            job.run(now=utcnow())
+            result = job.run(now=started_at)
+            jobruns.note(job.name, started_at=started_at, finished_at=utcnow(), ok=True, detail=result)
             db.session.commit()
-        except Exception:
+        except Exception as error:
             db.session.rollback()
             app.logger.exception("scheduled job %s failed", job.name)
+            try:
+                jobruns.note(job.name, started_at=started_at, finished_at=utcnow(), ok=False,
+                             detail=type(error).__name__)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                app.logger.exception("could not record the failure of job %s", job.name)
         finally:
             db.session.remove()
 

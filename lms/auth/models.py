@@ -99,6 +99,8 @@ class User(UserMixin, db.Model):
     session_stamp: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    deactivated_at: Mapped[datetime | None]  # the retention of deactivated accounts counts from here
+    erased_at: Mapped[datetime | None]  # the account is a pseudonymous tombstone (lms/auth/privacy.py)
 
     region: Mapped[Region | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

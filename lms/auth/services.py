@@ -218,7 +218,7 @@ def request_password_reset(email: str, *, now: datetime) -> None:
         return
     link = external_url("auth.reset_password", token=make_reset_token(user))
     queue_mail(
-        recipient=user.email, template="password_reset", locale=user.locale, now=now,
+        recipient=user.email, template="password_reset", locale=user.locale, now=now, carries_link=True,
         user=user, link=link, hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
     )
 
@@ -272,7 +272,7 @@ def invite(
     audit.record(admin, "user.invite", now=now, subject=invitation, roles=invitation.role_list,
                  region=invitation.region_id, sector=invitation.sector)
     queue_mail(
-        recipient=email, template="invitation", locale=None, now=now, invitation=invitation,
+        recipient=email, template="invitation", locale=None, now=now, invitation=invitation, carries_link=True,
         link=external_url("auth.accept_invitation", token=token),
     )
     return invitation
@@ -322,6 +322,8 @@ def update_account(
     """Change another account's roles, region, sector and state; admins cannot lock themselves out.
     Each change that happened leaves one entry in the audit trail."""
     ensure_role(admin, Role.ADMIN)
+    if user.erased_at is not None:
+        raise Conflict(_l("Dieses Konto wurde gelöscht und kann nicht mehr geändert werden."))
     roles = _unique(Role(role).value for role in roles)
     if user.id == admin.id and (not active or Role.ADMIN not in roles):
         raise Conflict(_l("Sie können sich nicht selbst deaktivieren oder die eigene Administrationsrolle entziehen."))
@@ -335,6 +337,9 @@ def update_account(
     user.organisation = organisation or None
     if user.active and not active:
         user.session_stamp = _new_stamp()  # ends the running sessions at their next request
+        user.deactivated_at = now
+    elif active:
+        user.deactivated_at = None
     user.active = active
     _audit_account(admin, user, before, now=now)
     db.session.flush()

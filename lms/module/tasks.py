@@ -3,10 +3,19 @@ reminding participants of their dates (the scheduler calls `close_registrations`
 `remind_participants`)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import delete, select, update
 
 from lms.extensions import db
-from lms.module.models import Enrolment, EnrolmentStatus, Offering, OfferingDate, OfferingState
+from lms.module.models import (
+    Attendance,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Offering,
+    OfferingDate,
+    OfferingState,
+)
 from lms.module.services.mail import _notify
 from lms.module.services.seats import _lock_offering
 
@@ -69,3 +78,15 @@ def close_registrations(*, now) -> None:
 def remind_participants(*, now) -> None:
     """The scheduler's job: remind the participants of their dates a day ahead."""
     send_date_reminders(now=now)
+
+
+def purge_history(*, now: datetime) -> int:
+    """Retention (docs/privacy.md): the enrolment history and the attendance marks of an offering go
+    RETENTION_HISTORY_DAYS after its last date. Completions and certificates, the record that lasts,
+    stay; so do the enrolments themselves (the person's place in the offering)."""
+    limit = now - timedelta(days=current_app.config["RETENTION_HISTORY_DAYS"])
+    ended = select(Offering.id).where(Offering.last_ends_at < limit)
+    enrolments = select(Enrolment.id).where(Enrolment.offering_id.in_(ended))
+    events = db.session.execute(delete(EnrolmentEvent).where(EnrolmentEvent.enrolment_id.in_(enrolments))).rowcount
+    marks = db.session.execute(delete(Attendance).where(Attendance.enrolment_id.in_(enrolments))).rowcount
+    return events + marks

@@ -31,6 +31,9 @@ class OutboxMessage(db.Model):
     not_before: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # A link in the body grants access (a password reset, an invitation): the body is emptied as soon
+    # as the mail is delivered or given up, so the link never stays in the database.
+    carries_link: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status}>"

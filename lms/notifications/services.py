@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
@@ -11,15 +11,17 @@ from lms.notifications.transport import build_message, transport_for
 
 # A row stuck in "sending" this long (a crashed worker) is tried again.
 STALE_CLAIM = timedelta(minutes=15)
+DONE = (OutboxStatus.SENT, OutboxStatus.FAILED)
 
 
 def queue_mail(
     *, recipient: str, template: str, locale: str | None, now: datetime,
-    calendar: str | None = None, calendar_method: str | None = None, **context,
+    calendar: str | None = None, calendar_method: str | None = None, carries_link: bool = False, **context,
 ) -> OutboxMessage:
     """Render emails/<template>.txt in the recipient's language and put it in the outbox.
 
-    The template's first line is the subject; the rest is the body.
+    The template's first line is the subject; the rest is the body. *carries_link*: the body holds a
+    link that grants access, emptied once the mail is delivered or given up.
     """
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         rendered = render_template(f"emails/{template}.txt", **context)
@@ -27,6 +29,7 @@ def queue_mail(
     message = OutboxMessage(
         recipient=recipient, subject=subject.strip(), body=body.strip() + "\n",
         calendar=calendar, calendar_method=calendar_method, created_at=now, not_before=now,
+        carries_link=carries_link,
     )
     db.session.add(message)
     db.session.flush()
@@ -83,14 +86,40 @@ def deliver_due(*, now: datetime, limit: int = 100, transport=None) -> int:
                 else:
                     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
                     sent += 1
+                _forget_link(row)
                 db.session.commit()
     except OSError as error:  # no connection at all: give every claimed row back
         for message_id in claimed:
             row = db.session.get(OutboxMessage, message_id)
             if row.status == OutboxStatus.SENDING:
                 _record_failure(row, error, now=now)
+                _forget_link(row)
         db.session.commit()
     return sent
+
+
+def _forget_link(row: OutboxMessage) -> None:
+    """A delivered or given-up mail with an access link keeps its subject, not its body."""
+    if row.carries_link and row.status in DONE:
+        row.body, row.calendar = "", None
+
+
+def purge_outbox(*, now: datetime) -> int:
+    """Retention of mails (docs/privacy.md): a delivered or given-up mail loses its body and attachment
+    after RETENTION_OUTBOX_BODY_DAYS and the row after RETENTION_OUTBOX_DAYS; returns the rows touched."""
+    config = current_app.config
+    done_at = func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at)
+    emptied = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status.in_(DONE), OutboxMessage.body != "",
+               done_at < now - timedelta(days=config["RETENTION_OUTBOX_BODY_DAYS"]))
+        .values(body="", calendar=None)
+    ).rowcount
+    deleted = db.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.status.in_(DONE), done_at < now - timedelta(days=config["RETENTION_OUTBOX_DAYS"]))
+    ).rowcount
+    return emptied + deleted
 
 
 def _record_failure(row: OutboxMessage, error: Exception, *, now: datetime) -> None:

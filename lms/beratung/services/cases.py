@@ -131,3 +131,9 @@ def rewrap_case_keys() -> int:
 def master_keys_in_use() -> set[str]:
     """The ids of the master keys that still wrap a data key: those a rotation may not retire."""
     return set(db.session.scalars(select(CaseKey.wrapped_by).distinct()))
+
+
+def purge_case_access_log(*, now: datetime) -> int:
+    """Retention of the case access log (DOMAIN.md 2.3: its own period, RETENTION_CASE_ACCESS_DAYS)."""
+    limit = now - timedelta(days=current_app.config["RETENTION_CASE_ACCESS_DAYS"])
+    return db.session.execute(delete(CaseAccess).where(CaseAccess.at < limit)).rowcount

@@ -1,0 +1,52 @@
+"""A person's data on request (DSGVO Art. 15 and 20): one ZIP archive with `person.json`, everything
+stored about the person in a documented, machine-readable structure (docs/privacy.md), and
+`uebersicht.html`, the same as a page to read. Each package exports its own tables; case text only
+for the consultations the person booked, read through the audited service."""
+import io
+import json
+import zipfile
+from datetime import datetime
+
+from flask import render_template
+from sqlalchemy import or_, select
+
+from lms import audit
+from lms.audit import AuditEntry
+from lms.auth.models import User
+from lms.datenschutz.rules import PACKAGES
+from lms.extensions import db
+from lms.privacy import rows
+
+FORMAT, VERSION = "lms-person-export", 1
+
+
+def person_data(user: User, *, now: datetime) -> dict:
+    """Everything stored about *user*, by package (the JSON of the archive)."""
+    data = {"format": FORMAT, "version": VERSION, "created_at": now.isoformat()}
+    for package in PACKAGES:
+        export = getattr(package, "export", None)
+        if export is not None:
+            data[package.__name__.split(".")[1]] = export(user, now=now)
+    data["audit"] = {"entries": rows(
+        select(AuditEntry.at, AuditEntry.action, AuditEntry.actor_id, AuditEntry.subject_user_id, AuditEntry.details)
+        .where(or_(AuditEntry.subject_user_id == user.id, AuditEntry.actor_id == user.id))
+        .order_by(AuditEntry.at))}
+    return data
+
+
+def archive(actor: User, user: User, *, now: datetime) -> bytes:
+    """The archive for *user*, requested by *actor* (an admin, or the person herself): written to the
+    audit trail, as every export of personal data is."""
+    data = person_data(user, now=now)
+    audit.record(actor, "person.export", now=now, subject=user, about=user)
+    db.session.flush()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
+        archive_file.writestr("person.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        archive_file.writestr("uebersicht.html", render_template("datenschutz/export_summary.html", data=data,
+                                                                 user=user, now=now))
+    return buffer.getvalue()
+
+
+def filename(user: User, now: datetime) -> str:
+    return f"personendaten-{user.id}-{now:%Y-%m-%d}.zip"
