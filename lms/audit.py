@@ -73,6 +73,7 @@ def record(actor, action: str, *, now: datetime, subject=None, about=None, **det
     secret, a token or case text."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}: add it to lms.audit.ACTIONS")
+    subject = getattr(subject, "_get_current_object", lambda: subject)()  # current_user is a proxy
     entry = AuditEntry(
         at=now, actor_id=getattr(actor, "id", None), action=action,
         subject_type=type(subject).__tablename__ if subject is not None else None,
