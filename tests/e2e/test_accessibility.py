@@ -74,6 +74,7 @@ PAGES = {
         "/beratung/protokoll", "/beratung/buchungen/{requested}",
         "/netzwerk/einrichtungen/{member_institution}",  # its people and a proposal waiting
         "/berichte", "/berichte/{year}", "/berichte/{year}?region={region}",
+        "/verwaltung/protokoll", "/verwaltung/datenschutz", "/verwaltung/konten/{coordinator}/datenschutz",
     ],
     "referentin@example.org": [
         "/qualifizierung/verwaltung", "/qualifizierung/verwaltung/module/{module}",
