@@ -40,6 +40,15 @@ ACTIONS = {
     "person.export": _l("Personendaten exportiert"),
 }
 
+# How the admin page names the details' keys.
+DETAIL_LABELS = {
+    "old": _l("vorher"), "new": _l("nachher"), "old_organisation": _l("Einrichtung vorher"),
+    "new_organisation": _l("Einrichtung nachher"), "roles": _l("Rollen"), "region": _l("Region"),
+    "sector": _l("Sektor"), "name": _l("Name"), "kind": _l("Art"), "version": _l("Fassung"), "note": _l("Notiz"),
+    "competence": _l("Kompetenz"), "page": _l("Seite"), "characters": _l("Zeichen"), "format": _l("Format"),
+    "people": _l("Personen"),
+}
+
 
 class AuditEntry(Base):
     __tablename__ = "audit_entry"

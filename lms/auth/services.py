@@ -355,8 +355,10 @@ def _audit_account(admin: User, user: User, before: tuple, *, now: datetime) -> 
         audit.record(admin, "user.region", now=now, subject=user, about=user, old=old_region,
                      new=user.region.id if user.region else None)
     if (user.sector, user.organisation) != (old_sector, old_organisation):
-        audit.record(admin, "user.sector", now=now, subject=user, about=user, old=old_sector, new=user.sector,
-                     old_organisation=old_organisation, new_organisation=user.organisation)
+        changed = {"old": old_sector, "new": user.sector} if user.sector != old_sector else {}
+        if user.organisation != old_organisation:
+            changed.update(old_organisation=old_organisation, new_organisation=user.organisation)
+        audit.record(admin, "user.sector", now=now, subject=user, about=user, **changed)
     if user.active != was_active:
         audit.record(admin, "user.reactivate" if user.active else "user.deactivate", now=now, subject=user,
                      about=user)

@@ -3,7 +3,7 @@ from datetime import date
 
 from flask import render_template, request
 
-from lms.audit import ACTIONS
+from lms.audit import ACTIONS, DETAIL_LABELS
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
 from lms.datenschutz import audit_log
@@ -29,4 +29,4 @@ def audit_trail():
         person_id=request.args.get("konto", type=int), since=_day("von"), until=_day("bis"))
     page = db.paginate(audit_log.entries(filters), per_page=PER_PAGE, error_out=False)
     return render_template("datenschutz/audit.html", page=page, filters=filters, actions=ACTIONS,
-                           people=audit_log.names_of(page.items))
+                           labels=DETAIL_LABELS, people=audit_log.names_of(page.items))
