@@ -140,3 +140,53 @@ def case_key_rotate_command():
     click.echo(f"{rewrapped} data keys rewrapped with master key {ring.current_id}.")
     for key in retired:
         click.echo(f"master key {sealing.key_id(key)} " + ("destroyed." if from_file else "is unused: remove it from LMS_CASE_KEY."))
+
+
+@main.group("person")
+def person_group():
+    """A person's data on request and the erasure of an account (docs/privacy.md)."""
+
+
+def _person(email: str):
+    from lms.auth.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None or user.erased_at is not None:
+        raise click.ClickException(f"Kein Konto mit der Adresse {email}.")
+    return user
+
+
+@person_group.command("export")
+@click.argument("email")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Where to write the ZIP archive.")
+@with_appcontext
+def person_export_command(email: str, out: str | None):
+    """Write everything stored about the person to a ZIP archive (Art. 15 and 20 DSGVO)."""
+    from lms.datenschutz import export
+
+    user, now = _person(email), utcnow()
+    data = export.archive(None, user, now=now)
+    db.session.commit()
+    path = out or export.filename(user, now)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    click.echo(f"{path} geschrieben ({len(data)} Bytes).")
+
+
+@person_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Confirm: the erasure cannot be undone.")
+@with_appcontext
+def person_erase_command(email: str, yes: bool):
+    """Erase the account by the rules (Art. 17 DSGVO)."""
+    from lms.datenschutz import erasure
+
+    if not yes:
+        raise click.ClickException("Die Löschung lässt sich nicht rückgängig machen: mit --yes bestätigen.")
+    user = _person(email)
+    try:
+        erasure.erase_account(None, user, now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Konto {user.id} gelöscht.")

@@ -34,9 +34,9 @@ def person_data(user: User, *, now: datetime) -> dict:
     return data
 
 
-def archive(actor: User, user: User, *, now: datetime) -> bytes:
-    """The archive for *user*, requested by *actor* (an admin, or the person herself): written to the
-    audit trail, as every export of personal data is."""
+def archive(actor: User | None, user: User, *, now: datetime) -> bytes:
+    """The archive for *user*, requested by *actor* (an admin, the person herself, or None: the command
+    line): written to the audit trail, as every export of personal data is."""
     data = person_data(user, now=now)
     audit.record(actor, "person.export", now=now, subject=user, about=user)
     db.session.flush()

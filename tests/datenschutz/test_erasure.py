@@ -151,3 +151,24 @@ def test_every_table_has_exactly_one_rule(app):
                           if any(key.column.table.name == "user" for key in table.foreign_keys)}
     assert all(rule.erasure != Erasure.NONE for rule in RULES if rule.table in pointing_to_people)
     assert all(app.config.get(rule.retention_key) is not None for rule in RULES if rule.retention_key)
+
+
+def test_the_command_erases_only_when_confirmed(app, create_user):
+    from lms.cli import main
+
+    create_user("admin")
+    person = create_user("partner")
+    db.session.commit()
+    refused = app.test_cli_runner().invoke(main, ["person", "erase", person.email])
+    assert refused.exit_code != 0 and "--yes" in refused.output
+    done = app.test_cli_runner().invoke(main, ["person", "erase", person.email, "--yes"])
+    assert done.exit_code == 0, done.output
+    db.session.expire_all()
+    assert db.session.get(User, person.id).erased_at is not None
+
+
+def test_the_documentation_names_every_table_s_rule():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "privacy.md").read_text()
+    assert [rule.table for rule in RULES if f"| `{rule.table}` |" not in text] == []

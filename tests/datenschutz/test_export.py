@@ -92,3 +92,18 @@ def test_an_unknown_account_is_404_and_a_visitor_signs_in_first(client, people):
     login_as(client, people["admin"])
     assert client.get("/verwaltung/konten/999999/datenschutz").status_code == 404
     assert client.get("/verwaltung/konten/999999/datenschutz/personendaten.zip").status_code == 404
+
+
+def test_the_command_writes_the_same_archive_and_leaves_an_entry(app, people, tmp_path):
+    from lms.cli import main
+
+    out = tmp_path / "auskunft.zip"
+    result = app.test_cli_runner().invoke(main, ["person", "export", people["person"].email, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        data = json.loads(archive.read("person.json"))
+    assert data["auth"]["account"]["email"] == people["person"].email and data["module"]["certificates"]
+    db.session.expire_all()
+    assert db.session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "person.export")).all() == [None]
+    unknown = app.test_cli_runner().invoke(main, ["person", "export", "niemand@example.org"])
+    assert unknown.exit_code != 0 and "Kein Konto" in unknown.output
