@@ -1,6 +1,6 @@
-"""Data-protection rules of expert consultation (see lms/privacy.py). A person's export holds the case
-text of the consultations she booked (read through the audited service), and of those she gave as an
-expert only the metadata: the vignette is the booker's. Erasure deletes the expert's profile and
+"""Data-protection rules of expert consultation (see lms/privacy.py). A person's own export holds the
+case text of the consultations she booked (read through the audited service), and of those she gave
+as an expert only the metadata: the vignette is the booker's. Erasure deletes the expert's profile and
 calendar, erases the case content of the person's own bookings (their data key goes) and keeps every
 consultation's metadata for the statistics, pointing to the tombstone."""
 from datetime import datetime
@@ -51,14 +51,17 @@ def _case_text(user, consultation: Consultation, *, now: datetime) -> dict | Non
             "urgency": content.urgency, "vignette": content.vignette, "reason": consultation.decision_reason}
 
 
-def export(user, *, now: datetime) -> dict:
+def export(user, *, now: datetime, case_text: bool = True) -> dict:
+    """*case_text*: include the case content of her own bookings (only in the archive she downloads
+    herself: case text leaves the app to its parties alone, so an admin's archive holds none)."""
     booked = db.session.scalars(select(Consultation).where(Consultation.booker_id == user.id)
                                 .order_by(Consultation.starts_at)).all()
     profile = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user.id))
     return {
         "consultations_booked": [
             {**{column.key: plain(getattr(consultation, column.key)) for column in _METADATA},
-             "expert": consultation.expert.name, "case": _case_text(user, consultation, now=now)}
+             "expert": consultation.expert.name,
+             "case": _case_text(user, consultation, now=now) if case_text else None}
             for consultation in booked],
         "consultations_given": rows(select(*_METADATA).where(Consultation.expert_id == user.id)
                                     .order_by(Consultation.starts_at)),

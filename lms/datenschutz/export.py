@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from lms import audit
 from lms.audit import AuditEntry
 from lms.auth.models import User
+from lms.beratung import privacy as beratung
 from lms.datenschutz.rules import PACKAGES
 from lms.extensions import db
 from lms.privacy import rows
@@ -20,13 +21,15 @@ from lms.privacy import rows
 FORMAT, VERSION = "lms-person-export", 1
 
 
-def person_data(user: User, *, now: datetime) -> dict:
-    """Everything stored about *user*, by package (the JSON of the archive)."""
+def person_data(user: User, *, now: datetime, own: bool) -> dict:
+    """Everything stored about *user*, by package (the JSON of the archive). Case text only when *own*
+    (she asks herself): it leaves the app to the parties of a consultation alone, never to an admin."""
     data = {"format": FORMAT, "version": VERSION, "created_at": now.isoformat()}
     for package in PACKAGES:
         export = getattr(package, "export", None)
         if export is not None:
-            data[package.__name__.split(".")[1]] = export(user, now=now)
+            options = {"case_text": own} if package is beratung else {}
+            data[package.__name__.split(".")[1]] = export(user, now=now, **options)
     data["audit"] = {"entries": rows(
         select(AuditEntry.at, AuditEntry.action, AuditEntry.actor_id, AuditEntry.subject_user_id, AuditEntry.details)
         .where(or_(AuditEntry.subject_user_id == user.id, AuditEntry.actor_id == user.id))
@@ -37,7 +40,7 @@ def person_data(user: User, *, now: datetime) -> dict:
 def archive(actor: User | None, user: User, *, now: datetime) -> bytes:
     """The archive for *user*, requested by *actor* (an admin, the person herself, or None: the command
     line): written to the audit trail, as every export of personal data is."""
-    data = person_data(user, now=now)
+    data = person_data(user, now=now, own=actor is not None and actor.id == user.id)
     audit.record(actor, "person.export", now=now, subject=user, about=user)
     db.session.flush()
     buffer = io.BytesIO()
