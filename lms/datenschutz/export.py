@@ -16,9 +16,32 @@ from lms.auth.models import User
 from lms.beratung import privacy as beratung
 from lms.datenschutz.rules import PACKAGES
 from lms.extensions import db
+from lms.i18n import _l
 from lms.privacy import rows
 
 FORMAT, VERSION = "lms-person-export", 1
+
+# The readable summary's headings for the JSON's sections and lists (the JSON keeps its English keys).
+HEADINGS = {
+    "auth": _l("Konto"), "account": _l("Angaben zum Konto"), "roles": _l("Rollen"), "sign_ins": _l("Anmeldungen"),
+    "invitations": _l("Einladungen"),
+    "module": _l("Qualifizierung"), "enrolments": _l("Anmeldungen zu Angeboten"),
+    "enrolment_history": _l("Verlauf der Anmeldungen"), "attendance": _l("Anwesenheit"),
+    "admissions": _l("Zulassungen"), "completions": _l("Abschlüsse"), "certificates": _l("Bescheinigungen"),
+    "kompetenzen": _l("Kompetenzprofil"), "evidence": _l("Nachweise und Selbsteinschätzungen"),
+    "instrumente": _l("Instrumente"), "bookmarks": _l("Merkliste"),
+    "beratung": _l("Fachberatung"), "consultations_booked": _l("Gebuchte Beratungen"),
+    "consultations_given": _l("Gegebene Beratungen (als Fachkraft)"), "expert_profile": _l("Profil als Fachkraft"),
+    "availability": _l("Sprechzeiten"), "absences": _l("Abwesenheiten"),
+    "slot_watches": _l("Benachrichtigungen über freie Termine"),
+    "netzwerk": _l("Netzwerk"), "institutions": _l("Einrichtungen"), "body_seats": _l("Sitze in Gremien"),
+    "meeting_replies": _l("Antworten auf Einladungen zu Sitzungen"),
+    "meeting_attendance": _l("Anwesenheit in Sitzungen"), "minutes_remarks": _l("Korrekturen und Ergänzungen"),
+    "tasks": _l("Aufgaben"),
+    "kalender": _l("Kalender"), "calendar_feeds": _l("Kalender-Abonnements"),
+    "notifications": _l("E-Mails"), "mails": _l("E-Mails an Sie"),
+    "audit": _l("Protokoll der Verwaltung"), "entries": _l("Einträge"),
+}
 
 
 def person_data(user: User, *, now: datetime, own: bool) -> dict:
@@ -47,7 +70,7 @@ def archive(actor: User | None, user: User, *, now: datetime) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
         archive_file.writestr("person.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         archive_file.writestr("uebersicht.html", render_template("datenschutz/export_summary.html", data=data,
-                                                                 user=user, now=now))
+                                                                 headings=HEADINGS, user=user, now=now))
     return buffer.getvalue()
 
 

@@ -54,6 +54,7 @@ def test_the_archive_holds_every_category_and_only_her_own_case_text(client, peo
     assert own[0]["case"]["vignette"] == OWN_CASE
     assert OTHER_CASE.encode() not in raw and b"Kiwi-Elf" not in raw
     assert "Okapi-Sieben" in summary and person.name in summary
+    assert all(heading in summary for heading in ("Gebuchte Beratungen", "Bescheinigungen", "Merkliste"))
     assert all(set(feed) == {"scope", "created_at", "revoked_at"} for feed in data["kalender"]["calendar_feeds"])
     assert any(entry["action"] == "user.sector" for entry in data["audit"]["entries"])
 
