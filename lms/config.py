@@ -107,6 +107,14 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _days(value: str) -> int:
+    """A retention period: at least one day (0 would not mean "keep" but "purge at once")."""
+    days = int(value)
+    if days < 1:
+        raise ValueError(f"a retention period must be at least 1 day, not {days}")
+    return days
+
+
 def _keys(value: str) -> tuple[str, ...]:
     return tuple(key.strip() for key in value.split(",") if key.strip())
 
@@ -134,11 +142,11 @@ ENVIRONMENT = {
     "CONSULTATION_MAX_OPEN_PER_EXPERT": ("CONSULTATION_MAX_OPEN_PER_EXPERT", int),
     "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
     "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
-    "RETENTION_OUTBOX_BODY_DAYS": ("RETENTION_OUTBOX_BODY_DAYS", int),
-    "RETENTION_OUTBOX_DAYS": ("RETENTION_OUTBOX_DAYS", int),
-    "RETENTION_HISTORY_DAYS": ("RETENTION_HISTORY_DAYS", int),
-    "RETENTION_AUDIT_DAYS": ("RETENTION_AUDIT_DAYS", int),
-    "RETENTION_CASE_ACCESS_DAYS": ("RETENTION_CASE_ACCESS_DAYS", int),
+    "RETENTION_OUTBOX_BODY_DAYS": ("RETENTION_OUTBOX_BODY_DAYS", _days),
+    "RETENTION_OUTBOX_DAYS": ("RETENTION_OUTBOX_DAYS", _days),
+    "RETENTION_HISTORY_DAYS": ("RETENTION_HISTORY_DAYS", _days),
+    "RETENTION_AUDIT_DAYS": ("RETENTION_AUDIT_DAYS", _days),
+    "RETENTION_CASE_ACCESS_DAYS": ("RETENTION_CASE_ACCESS_DAYS", _days),
     "RETENTION_DEACTIVATED_ACCOUNT_DAYS": ("RETENTION_DEACTIVATED_ACCOUNT_DAYS", int),
     "ACCOUNT_SELF_ERASURE": ("ACCOUNT_SELF_ERASURE", _flag),
     "NETWORK_CONFIRM_AFTER_DAYS": ("NETWORK_CONFIRM_AFTER_DAYS", int),
