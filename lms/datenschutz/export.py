@@ -8,6 +8,7 @@ import zipfile
 from datetime import datetime
 
 from flask import render_template
+from flask_babel import format_datetime
 from sqlalchemy import or_, select
 
 from lms import audit
@@ -16,7 +17,7 @@ from lms.auth.models import User
 from lms.beratung import privacy as beratung
 from lms.datenschutz.rules import PACKAGES
 from lms.extensions import db
-from lms.i18n import _l
+from lms.i18n import _, _l
 from lms.privacy import rows
 
 FORMAT, VERSION = "lms-person-export", 1
@@ -42,6 +43,28 @@ HEADINGS = {
     "notifications": _l("E-Mails"), "mails": _l("E-Mails an Sie"),
     "audit": _l("Protokoll der Verwaltung"), "entries": _l("Einträge"),
 }
+# ... and for the columns of its tables.
+COLUMNS = {
+    "id": _l("Nr."), "module": _l("Modul"), "status": _l("Stand"), "created_at": _l("angelegt"),
+    "updated_at": _l("geändert"), "at": _l("Zeitpunkt"), "reason": _l("Begründung"), "title": _l("Titel"),
+    "first_starts_at": _l("Beginn"), "starts_at": _l("Beginn"), "ends_at": _l("Ende"), "present": _l("anwesend"),
+    "recorded_at": _l("erfasst"), "issued_at": _l("ausgestellt"), "revoked_at": _l("widerrufen"),
+    "number": _l("Nummer"), "holder_name": _l("Name"), "module_title": _l("Modul"), "subject": _l("Betreff"),
+    "sent_at": _l("versandt"), "body": _l("Text"), "level": _l("Stufe"), "comment": _l("Kommentar"),
+    "name": _l("Name"), "email": _l("E-Mail-Adresse"), "action": _l("Aktion"), "details": _l("Einzelheiten"),
+}
+
+
+def readable(value):
+    """A value of the JSON as the summary shows it: instants in Berlin time, yes/no in words."""
+    if isinstance(value, bool):
+        return _("ja") if value else _("nein")
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            return format_datetime(datetime.fromisoformat(value), "dd.MM.yyyy, HH:mm")
+        except ValueError:
+            return value
+    return value
 
 
 def person_data(user: User, *, now: datetime, own: bool) -> dict:
@@ -70,7 +93,8 @@ def archive(actor: User | None, user: User, *, now: datetime) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
         archive_file.writestr("person.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         archive_file.writestr("uebersicht.html", render_template("datenschutz/export_summary.html", data=data,
-                                                                 headings=HEADINGS, user=user, now=now))
+                                                                 headings=HEADINGS, columns=COLUMNS, readable=readable, user=user,
+                                                                 now=now))
     return buffer.getvalue()
 
 

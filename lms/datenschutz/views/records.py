@@ -3,7 +3,7 @@ purpose, recipients, retention (with the configured period) and what erasure doe
 retention job last ran."""
 from itertools import groupby
 
-from flask import current_app, render_template
+from flask import render_template
 
 from lms.auth.models import Role
 from lms.auth.permissions import role_required
@@ -17,5 +17,4 @@ from lms.jobruns import last_runs
 def records():
     ordered = sorted(RULES, key=lambda rule: str(rule.category))
     categories = [(category, list(rules)) for category, rules in groupby(ordered, key=lambda rule: str(rule.category))]
-    return render_template("datenschutz/records.html", categories=categories, config=current_app.config,
-                           runs=last_runs())
+    return render_template("datenschutz/records.html", categories=categories, runs=last_runs())
