@@ -173,16 +173,23 @@ def from_environment(environ=os.environ) -> dict:
     return values
 
 
+def private_temporary(path: Path, text: str) -> Path:
+    """A new file beside *path* holding *text*, readable by its owner only (mode 0600): to be put in
+    place by a link or a rename, so that nobody ever reads a half-written key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return temporary
+
+
 def instance_file(path: Path, make) -> str:
-    """The content of a generated instance file (a key), creating it with make()'s text (mode 0600)
-    on first use. Processes starting at once agree on one: each writes a temporary file and links it
-    into place only if none is there yet (atomic), so nobody reads a half-written or second key."""
+    """The content of a generated instance file (a key), creating it with make()'s text on first use.
+    Processes starting at once agree on one: each links its file into place only if none is there
+    yet (atomic), and reads whichever won."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(make())
+        temporary = private_temporary(path, make())
         try:
             os.link(temporary, path)
         except FileExistsError:

@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
-from lms.config import instance_file
+from lms.config import instance_file, private_temporary
 
 KEY_FILE = "case_key"
 NONCE_BYTES = 12
@@ -88,13 +88,8 @@ def key_file(instance_path: str | Path) -> Path:
 
 
 def write_key_file(path: Path, keys: tuple[bytes, ...]) -> None:
-    """Replace the key file atomically (write a temporary file, then rename), mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("".join(encode_key(key) + "\n" for key in keys))
-    os.replace(temporary, path)
+    """Replace the key file atomically (a private temporary file, renamed into place)."""
+    os.replace(private_temporary(path, "".join(encode_key(key) + "\n" for key in keys)), path)
 
 
 def _instance_keys(path: Path) -> tuple[bytes, ...]:
