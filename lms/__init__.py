@@ -1,12 +1,11 @@
 """lms: the Begleitkonzept platform of child-protection networks."""
-import os
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms.config import PROJECT_ROOT, Config, from_environment, instance_secret_key
+from lms.config import PROJECT_ROOT, Config, default_instance_path, from_environment, instance_secret_key
 from lms.disclosure import init_disclosure
 from lms.inputs import init_inputs
 
@@ -21,9 +20,7 @@ def _template_folder() -> Path:
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the application: config -> extensions -> blueprints -> error handlers."""
-    app = Flask(
-        __name__, template_folder=str(_template_folder()), instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
-    )
+    app = Flask(__name__, template_folder=str(_template_folder()), instance_path=default_instance_path())
     _configure(app, config)
     init_inputs(app)
     init_disclosure(app)

@@ -8,6 +8,7 @@ from lms.auth import demo as auth_demo
 from lms.auth.models import Role, Sector
 from lms.auth.services import create_user, get_region
 from lms.beratung import demo as consultation_demo
+from lms.config import ConfigError, stop
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
@@ -23,7 +24,10 @@ DEMO_SEEDERS = (auth_demo.seed, instrument_demo.seed, module_demo.seed, competen
 
 
 def _create_app():
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        stop(error, 2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -61,6 +65,19 @@ def scheduler_command():
 
     click.echo("lms scheduler gestartet")
     run_forever(current_app._get_current_object())
+
+
+@main.command("check-config")
+@with_appcontext
+def check_config_command():
+    """Print the effective settings, secrets masked (wrong ones stop before this, one line each)."""
+    from lms.config import SETTINGS, masked
+
+    app = current_app._get_current_object()
+    click.echo(f"{'LMS_INSTANCE_PATH':<42} {app.instance_path}")
+    for name, setting in SETTINGS.items():
+        click.echo(f"{'LMS_' + name:<42} {masked(setting, app.config.get(setting.key))}")
+    click.echo("Die Einstellungen sind gültig.")
 
 
 @main.command("demo")

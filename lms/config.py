@@ -1,9 +1,16 @@
 """Settings: defaults here, overridden by LMS_* environment variables (see README)."""
+import difflib
 import os
 import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
 
 
 class Config:
@@ -19,7 +26,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
 
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 20 * MB
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -103,13 +110,42 @@ class TestConfig(Config):
     MAIL_SENDER = "lms@example.org"
 
 
+class ConfigError(ValueError):
+    """Settings that cannot be used, one line each; `lms` and the WSGI module print the lines and stop."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("not a yes/no value (true or false)")
+
+
+def _number(kind, low=None, high=None):
+    """A converter to int or float within [low, high]."""
+    def convert(value: str):
+        try:
+            number = kind(value.strip())
+        except ValueError:
+            raise ValueError("not a whole number" if kind is int else "not a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("not a number")
+        if (low is not None and number < low) or (high is not None and number > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ValueError(f"must be {bounds}")
+        return number
+    return convert
 
 
 def _days(value: str) -> int:
     """A retention period: at least one day (0 would not mean "keep" but "purge at once")."""
-    days = int(value)
+    days = _number(int)(value)
     if days < 1:
         raise ValueError(f"a retention period must be at least 1 day, not {days}")
     return days
@@ -119,58 +155,143 @@ def _keys(value: str) -> tuple[str, ...]:
     return tuple(key.strip() for key in value.split(",") if key.strip())
 
 
-# LMS_<NAME> -> (config key, converter)
-ENVIRONMENT = {
-    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
-    "SECRET_KEY": ("SECRET_KEY", str),
-    "CASE_KEY": ("CASE_KEY", str),
-    "BASE_URL": ("BASE_URL", str),
-    "MAIL_SERVER": ("MAIL_SERVER", str),
-    "MAIL_PORT": ("MAIL_PORT", int),
-    "MAIL_USERNAME": ("MAIL_USERNAME", str),
-    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
-    "MAIL_USE_TLS": ("MAIL_USE_TLS", _flag),
-    "MAIL_USE_SSL": ("MAIL_USE_SSL", _flag),
-    "MAIL_SENDER": ("MAIL_SENDER", str),
-    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
-    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
-    "MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", lambda v: int(v) * 1024 * 1024),
-    "ASSETS_DIR": ("ASSETS_DIR", str),
-    "PROXY_HOPS": ("PROXY_HOPS", int),
-    "CERTIFICATE_ISSUER": ("CERTIFICATE_ISSUER", str),
-    "FILE_STORAGE_DIR": ("FILE_STORAGE_DIR", str),
-    "CONSULTATION_MAX_OPEN_PER_EXPERT": ("CONSULTATION_MAX_OPEN_PER_EXPERT", int),
-    "CONSULTATION_CHANGE_CUTOFF_MINUTES": ("CONSULTATION_CHANGE_CUTOFF_MINUTES", int),
-    "CONSULTATION_RETENTION_DAYS": ("CONSULTATION_RETENTION_DAYS", int),
-    "RETENTION_OUTBOX_BODY_DAYS": ("RETENTION_OUTBOX_BODY_DAYS", _days),
-    "RETENTION_OUTBOX_DAYS": ("RETENTION_OUTBOX_DAYS", _days),
-    "RETENTION_HISTORY_DAYS": ("RETENTION_HISTORY_DAYS", _days),
-    "RETENTION_AUDIT_DAYS": ("RETENTION_AUDIT_DAYS", _days),
-    "RETENTION_CASE_ACCESS_DAYS": ("RETENTION_CASE_ACCESS_DAYS", _days),
-    "RETENTION_DEACTIVATED_ACCOUNT_DAYS": ("RETENTION_DEACTIVATED_ACCOUNT_DAYS", int),
-    "ACCOUNT_SELF_ERASURE": ("ACCOUNT_SELF_ERASURE", _flag),
-    "NETWORK_CONFIRM_AFTER_DAYS": ("NETWORK_CONFIRM_AFTER_DAYS", int),
-    "NETWORK_CONFIRM_GRACE_DAYS": ("NETWORK_CONFIRM_GRACE_DAYS", int),
-    "NETWORK_AGREEMENT_NOTICE_DAYS": ("NETWORK_AGREEMENT_NOTICE_DAYS", int),
-    "NETWORK_MINUTES_REVIEW_DAYS": ("NETWORK_MINUTES_REVIEW_DAYS", int),
-    "NETWORK_TASK_REMINDER_DAYS": ("NETWORK_TASK_REMINDER_DAYS", int),
-    "FEED_RECHECK_SECONDS": ("FEED_RECHECK_SECONDS", float),
-    "FEED_HORIZON_MONTHS": ("FEED_HORIZON_MONTHS", int),
-    "MIN_GROUP_SIZE": ("MIN_GROUP_SIZE", int),
-    "REPORT_FIGURES": ("REPORT_FIGURES", _keys),
-    "SESSION_MAX_AGE_DAYS": ("SESSION_MAX_AGE_DAYS", int),
-    "HSTS_MAX_AGE": ("HSTS_MAX_AGE", int),
+def _web_address(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http:// or https:// address")
+    return value.strip().rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise ValueError("not a database URL (e.g. postgresql+psycopg://user:password@host/lms)") from None
+    return value
+
+
+def _uri(value: str) -> str:
+    if "://" not in value:
+        raise ValueError("not a URI (e.g. redis://host:6379)")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One LMS_* variable: the config key it sets, how its text becomes a value, whether it is secret."""
+
+    key: str
+    convert: Callable[[str], object] = str
+    secret: bool = False
+    show: Callable[[object], str] = str  # the value as the variable would spell it (`lms check-config`)
+
+
+_PORT = _number(int, 1, 65535)
+_COUNT = _number(int, 0)
+
+# LMS_<NAME> -> setting; the README's configuration table describes each.
+SETTINGS = {
+    "DATABASE_URL": Setting("SQLALCHEMY_DATABASE_URI", _database_url, secret=True),
+    "SECRET_KEY": Setting("SECRET_KEY", secret=True),
+    "CASE_KEY": Setting("CASE_KEY", secret=True),
+    "BASE_URL": Setting("BASE_URL", _web_address),
+    "MAIL_SERVER": Setting("MAIL_SERVER"),
+    "MAIL_PORT": Setting("MAIL_PORT", _PORT),
+    "MAIL_USERNAME": Setting("MAIL_USERNAME"),
+    "MAIL_PASSWORD": Setting("MAIL_PASSWORD", secret=True),
+    "MAIL_USE_TLS": Setting("MAIL_USE_TLS", _flag),
+    "MAIL_USE_SSL": Setting("MAIL_USE_SSL", _flag),
+    "MAIL_SENDER": Setting("MAIL_SENDER"),
+    "RATELIMIT_STORAGE_URI": Setting("RATELIMIT_STORAGE_URI", _uri, secret=True),
+    "SESSION_COOKIE_SECURE": Setting("SESSION_COOKIE_SECURE", _flag),
+    "MAX_UPLOAD_MB": Setting("MAX_CONTENT_LENGTH", lambda v: _number(int, 1, 1024)(v) * MB, show=lambda v: str(v // MB)),
+    "ASSETS_DIR": Setting("ASSETS_DIR"),
+    "PROXY_HOPS": Setting("PROXY_HOPS", _number(int, 0, 10)),
+    "CERTIFICATE_ISSUER": Setting("CERTIFICATE_ISSUER"),
+    "FILE_STORAGE_DIR": Setting("FILE_STORAGE_DIR"),
+    "CONSULTATION_MAX_OPEN_PER_EXPERT": Setting("CONSULTATION_MAX_OPEN_PER_EXPERT", _number(int, 1)),
+    "CONSULTATION_CHANGE_CUTOFF_MINUTES": Setting("CONSULTATION_CHANGE_CUTOFF_MINUTES", _COUNT),
+    "CONSULTATION_RETENTION_DAYS": Setting("CONSULTATION_RETENTION_DAYS", _COUNT),
+    "RETENTION_OUTBOX_BODY_DAYS": Setting("RETENTION_OUTBOX_BODY_DAYS", _days),
+    "RETENTION_OUTBOX_DAYS": Setting("RETENTION_OUTBOX_DAYS", _days),
+    "RETENTION_HISTORY_DAYS": Setting("RETENTION_HISTORY_DAYS", _days),
+    "RETENTION_AUDIT_DAYS": Setting("RETENTION_AUDIT_DAYS", _days),
+    "RETENTION_CASE_ACCESS_DAYS": Setting("RETENTION_CASE_ACCESS_DAYS", _days),
+    "RETENTION_DEACTIVATED_ACCOUNT_DAYS": Setting("RETENTION_DEACTIVATED_ACCOUNT_DAYS", _COUNT),
+    "ACCOUNT_SELF_ERASURE": Setting("ACCOUNT_SELF_ERASURE", _flag),
+    "NETWORK_CONFIRM_AFTER_DAYS": Setting("NETWORK_CONFIRM_AFTER_DAYS", _number(int, 1)),
+    "NETWORK_CONFIRM_GRACE_DAYS": Setting("NETWORK_CONFIRM_GRACE_DAYS", _COUNT),
+    "NETWORK_AGREEMENT_NOTICE_DAYS": Setting("NETWORK_AGREEMENT_NOTICE_DAYS", _COUNT),
+    "NETWORK_MINUTES_REVIEW_DAYS": Setting("NETWORK_MINUTES_REVIEW_DAYS", _COUNT),
+    "NETWORK_TASK_REMINDER_DAYS": Setting("NETWORK_TASK_REMINDER_DAYS", _COUNT),
+    "FEED_RECHECK_SECONDS": Setting("FEED_RECHECK_SECONDS", _number(float)),
+    "FEED_HORIZON_MONTHS": Setting("FEED_HORIZON_MONTHS", _number(int)),
+    "MIN_GROUP_SIZE": Setting("MIN_GROUP_SIZE", _number(int)),
+    "REPORT_FIGURES": Setting("REPORT_FIGURES", _keys),
+    "SESSION_MAX_AGE_DAYS": Setting("SESSION_MAX_AGE_DAYS", _number(int, 1)),
+    "HSTS_MAX_AGE": Setting("HSTS_MAX_AGE", _COUNT),
+}
+
+# LMS_* names that are no setting of the app but known: read before the configuration, or by the suite.
+OTHER_VARIABLES = {
+    "INSTANCE_PATH": "the instance folder (read by create_app before the settings)",
+    "TEST_DATABASE_URL": "the test suite's PostgreSQL database",
+    "FUZZ_EXAMPLES": "the test suite's number of generated examples",
+    "FUZZ_RANDOM": "the test suite's random seed",
 }
 
 
 def from_environment(environ=os.environ) -> dict:
-    """Return the config keys set through LMS_* variables."""
-    values = {}
-    for name, (key, convert) in ENVIRONMENT.items():
-        raw = environ.get(f"LMS_{name}")
-        if raw not in (None, ""):
-            values[key] = convert(raw)
+    """The config keys set through LMS_* variables. Every LMS_* name must be known and every value
+    well-formed: otherwise ConfigError names each mistake (a misspelt name would silently leave a
+    default in place, e.g. SQLite instead of PostgreSQL)."""
+    values, problems = {}, []
+    for variable in sorted(name for name in environ if name.startswith("LMS_")):
+        name, raw = variable[4:], environ[variable]
+        setting = SETTINGS.get(name)
+        if setting is None:
+            if name not in OTHER_VARIABLES:
+                close = difflib.get_close_matches(name, [*SETTINGS, *OTHER_VARIABLES], n=1)
+                problems.append(f"{variable}: unknown setting" + (f" (did you mean LMS_{close[0]}?)" if close else ""))
+            continue
+        if raw == "":
+            continue
+        try:
+            values[setting.key] = setting.convert(raw)
+        except ValueError as error:
+            shown = "" if setting.secret else f"={raw!r}"
+            problems.append(f"{variable}{shown}: {error}")
+    if problems:
+        raise ConfigError(problems)
     return values
+
+
+def stop(error: ConfigError, code: int) -> NoReturn:
+    """End the process over unusable settings: each mistake on its own line of stderr, no traceback."""
+    for problem in error.problems:
+        print(f"lms: configuration: {problem}", file=sys.stderr)
+    sys.exit(code)
+
+
+def masked(setting: Setting, value) -> str:
+    """*value* as `lms check-config` prints it: secrets as ***, a URL's password hidden."""
+    if value in (None, "", ()):
+        return "(unset)"
+    if setting.secret:
+        if setting.convert in (_database_url, _uri):
+            parts = urlsplit(str(value))
+            if parts.password:
+                return str(value).replace(f":{parts.password}@", ":***@", 1)
+            return str(value)
+        return "***"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return setting.show(value)
 
 
 def private_temporary(path: Path, text: str) -> Path:
@@ -202,6 +323,17 @@ def instance_file(path: Path, make) -> str:
 def instance_secret_key(instance_path: Path) -> str:
     """Read the secret key from instance/, creating it on first use."""
     return instance_file(instance_path / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def default_instance_path(environ=os.environ) -> str | None:
+    """LMS_INSTANCE_PATH; else a checkout's ./instance (Flask's default, None here); else, for an
+    installed wheel, the user's data folder: Flask's default would be inside the virtualenv, and
+    rebuilding the venv would lose the database, the keys and the files."""
+    if environ.get("LMS_INSTANCE_PATH"):
+        return environ["LMS_INSTANCE_PATH"]
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return None
+    return str(Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "lms")
 
 
 def default_assets_dir() -> Path:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from lms.config import ConfigError
+
 SMALL = "small"  # fewer people than the threshold
 COMPLEMENT = "complement"  # withheld so that a small cell cannot be recovered from the total
 
@@ -60,7 +62,7 @@ def init_disclosure(app) -> None:
     """Refuse a threshold that protects nobody, and let templates name it in their legends."""
     value = app.config["MIN_GROUP_SIZE"]
     if not 3 <= value <= 100:
-        raise ValueError(f"LMS_MIN_GROUP_SIZE must be between 3 and 100, not {value}")
+        raise ConfigError([f"LMS_MIN_GROUP_SIZE: must be between 3 and 100, not {value}"])
     app.jinja_env.globals["min_group_size"] = min_group_size
 
 

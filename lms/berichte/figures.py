@@ -35,6 +35,7 @@ from sqlalchemy import distinct, func, select
 from lms.auth.models import SECTOR_LABELS, User
 from lms.beratung.catalogue import CONSULTATION_TYPES, FORMAT_LABELS
 from lms.beratung.statistics import statistics
+from lms.config import ConfigError
 from lms.dimensions import DIMENSION_LABELS
 from lms.disclosure import Figure, Group, protect
 from lms.extensions import db
@@ -351,5 +352,5 @@ def chosen(keys: Iterable[str]) -> list[ReportFigure]:
     by_key = {figure.key: figure for figure in FIGURES}
     unknown = [key for key in keys if key not in by_key]
     if unknown or len(set(keys)) != len(keys):
-        raise ValueError(f"LMS_REPORT_FIGURES: unknown or repeated keys {unknown or keys}; known: {', '.join(by_key)}")
+        raise ConfigError([f"LMS_REPORT_FIGURES: unknown or repeated keys {unknown or keys}; known: {', '.join(by_key)}"])
     return [by_key[key] for key in keys]

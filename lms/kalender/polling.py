@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.http import parse_date, parse_etags
 
+from lms.config import ConfigError
 from lms.installation import InstallationValue
 from lms.kalender.models import FeedCache
 
@@ -145,9 +146,9 @@ class FeedPolls:
 def init_polls(app: Flask) -> None:
     seconds = float(app.config["FEED_RECHECK_SECONDS"])
     if not 0 <= seconds <= MAX_SECONDS:  # also refuses nan; a long window would keep revoked addresses alive
-        raise ValueError(f"LMS_FEED_RECHECK_SECONDS must be between 0 and {MAX_SECONDS}, not {seconds}")
+        raise ConfigError([f"LMS_FEED_RECHECK_SECONDS: must be between 0 and {MAX_SECONDS}, not {seconds}"])
     if not 1 <= app.config["FEED_HORIZON_MONTHS"] <= 120:  # checked here, where the calendar package starts
-        raise ValueError(f"LMS_FEED_HORIZON_MONTHS must be between 1 and 120, not {app.config['FEED_HORIZON_MONTHS']}")
+        raise ConfigError([f"LMS_FEED_HORIZON_MONTHS: must be between 1 and 120, not {app.config['FEED_HORIZON_MONTHS']}"])
     polls = FeedPolls(app.wsgi_app, seconds)
     app.extensions[EXTENSION] = polls
     app.wsgi_app = polls
