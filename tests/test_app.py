@@ -148,6 +148,31 @@ def test_design_system_is_served_from_the_npm_package(client):
     assert client.get("/assets/other/x.css").status_code == 404
 
 
+def test_assets_are_linked_by_content_and_cached_for_a_year(client, tmp_path, app):
+    import re
+
+    links = re.findall(r'(?:href|src)="(/(?:static|assets)/[^"?]+)\?v=(\w+)"', client.get("/anmelden").get_data(as_text=True))
+    assert {path for path, _ in links} >= {"/assets/kern/kern.min.css", "/static/lms.css", "/static/lms.js"}
+    for path, version in links:
+        response = client.get(f"{path}?v={version}")
+        assert response.status_code == 200
+        assert set(response.headers["Cache-Control"].split(", ")) == {"public", "max-age=31536000", "immutable"}
+        stale = client.get(f"{path}?v=000000000000")  # an old page's address: served, not pinned for a year
+        assert stale.status_code == 200 and "immutable" not in stale.headers["Cache-Control"]
+    # A changed file gets a new address.
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "lms.css").write_text("a{}")
+    app.static_folder = str(static)
+    with app.test_request_context():
+        from flask import url_for
+
+        first = url_for("static", filename="lms.css")
+        os.utime(static / "lms.css", ns=(1, 1))
+        (static / "lms.css").write_text("b{}")
+        assert url_for("static", filename="lms.css") != first
+
+
 def test_pages_are_german_by_default_and_english_on_request(client):
     assert "Anmelden" in client.get("/anmelden").get_data(as_text=True)
     english = client.get("/anmelden", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
