@@ -80,7 +80,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import audit, core, jobruns  # noqa: F401 - audit, jobruns: their tables join the metadata
+    from lms import audit, core, health, jobruns, metrics  # noqa: F401 - audit, jobruns: their tables join the metadata
     from lms.auth import views as auth_views
     from lms.beratung import views as consultation_views
     from lms.berichte import views as report_views
@@ -92,11 +92,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.kompetenzen import views as competence_views
     from lms.legal import views as legal_views
     from lms.logmask import init_logging
+    from lms.metrics import init_metrics
     from lms.module import views as module_views
     from lms.netzwerk import views as network_views
     from lms.signals import completion_recorded, completion_revoked
 
     app.register_blueprint(core.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(instrument_views.bp)
     app.register_blueprint(module_views.bp)
@@ -109,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_views.bp)
     legal_views.init_legal(app)
     init_logging(app)
+    init_metrics(app)
     calendar_polling.init_polls(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)
     module_views.register_panel(app, competence_views.module_panel)

@@ -1,5 +1,6 @@
 """Settings: defaults here, overridden by LMS_* environment variables (see README)."""
 import difflib
+import ipaddress
 import os
 import secrets
 import sys
@@ -67,6 +68,10 @@ class Config:
     DEADLINE_INTERVAL_SECONDS = 60
     REMINDER_INTERVAL_SECONDS = 300
     RETENTION_INTERVAL_SECONDS = 3600
+    READY_SCHEDULER_MAX_AGE_SECONDS = 300  # /readyz: the newest finished job is at most this old
+    READY_OUTBOX_MAX_AGE_SECONDS = 3600  # /readyz: the oldest undelivered mail is at most this old
+    METRICS_TOKEN: str | None = None  # /metrics answers a bearer of this token (lms/metrics.py)
+    METRICS_ALLOW: tuple = ()  # ... and these addresses or networks; neither set: /metrics is off
 
     CONSULTATION_MAX_OPEN_PER_EXPERT = 2  # open bookings one booker may hold with one expert
     CONSULTATION_CHANGE_CUTOFF_MINUTES = 120  # bookers move a booking until this long before it starts
@@ -179,6 +184,13 @@ def _uri(value: str) -> str:
     return value
 
 
+def _networks(value: str) -> tuple:
+    try:
+        return tuple(ipaddress.ip_network(part, strict=False) for part in _keys(value))
+    except ValueError:
+        raise ValueError("not a list of addresses or networks (e.g. 10.0.0.0/8,127.0.0.1)") from None
+
+
 @dataclass(frozen=True)
 class Setting:
     """One LMS_* variable: the config key it sets, how its text becomes a value, whether it is secret."""
@@ -233,6 +245,10 @@ SETTINGS = {
     "REPORT_FIGURES": Setting("REPORT_FIGURES", _keys),
     "SESSION_MAX_AGE_DAYS": Setting("SESSION_MAX_AGE_DAYS", _number(int, 1)),
     "HSTS_MAX_AGE": Setting("HSTS_MAX_AGE", _COUNT),
+    "READY_SCHEDULER_MAX_AGE_SECONDS": Setting("READY_SCHEDULER_MAX_AGE_SECONDS", _number(int, 1)),
+    "METRICS_TOKEN": Setting("METRICS_TOKEN", secret=True),
+    "METRICS_ALLOW": Setting("METRICS_ALLOW", _networks, show=lambda v: ",".join(map(str, v))),
+    "READY_OUTBOX_MAX_AGE_SECONDS": Setting("READY_OUTBOX_MAX_AGE_SECONDS", _number(int, 1)),
 }
 
 # LMS_* names that are no setting of the app but known: read before the configuration, or by the suite.
@@ -289,7 +305,7 @@ def masked(setting: Setting, value) -> str:
         return "***"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and setting.show is str:
         return ",".join(value)
     return setting.show(value)
 

@@ -1,4 +1,4 @@
-"""The shell every area hangs in: start page, health check, design-system assets, headers."""
+"""The shell every area hangs in: start page, design-system assets, headers."""
 import hashlib
 from pathlib import Path
 
@@ -7,18 +7,15 @@ from flask import (
     Flask,
     abort,
     current_app,
-    jsonify,
     render_template,
     request,
     send_from_directory,
 )
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import text
 
 from lms.config import default_assets_dir
 from lms.db import utcnow
-from lms.extensions import db, limiter
 from lms.forms import ActionForm
 from lms.markdown import render_inline, render_markdown
 from lms.navigation import areas_for, intros_for, notices_for
@@ -54,25 +51,6 @@ def home():
         "core/home.html", area_cards=areas, intros=intros_for(current_user), notices=notices_for(current_user),
         groups=grouped(sections_for(current_user, now=now)), area_endpoints={area.endpoint for area in areas},
         action_form=ActionForm(), now=now,
-    )
-
-
-@bp.get("/healthz")
-def healthz():
-    """The database's and the sign-in throttle store's state. Without the database the app is not
-    ready (503); without the store it still serves and throttles in memory ("degraded", 200)."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception as error:  # any failure means "not ready", and we say which
-        db.session.rollback()
-        current_app.logger.warning("health check: database unreachable: %s", error)
-        database = "unreachable"
-    ratelimit = limiter.store_state()
-    healthy = database == "ok" and ratelimit in ("ok", "disabled")
-    return (
-        jsonify(status="ok" if healthy else "degraded", database=database, ratelimit=ratelimit),
-        200 if database == "ok" else 503,
     )
 
 

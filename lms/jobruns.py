@@ -18,12 +18,16 @@ class JobRun(Base):
     finished_at: Mapped[datetime]
     ok: Mapped[bool]
     detail: Mapped[str] = mapped_column(String(500), default="")  # rows affected, or the error's class
+    runs: Mapped[int] = mapped_column(default=0, server_default="0")  # since the table began, for /metrics
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 def note(name: str, *, started_at: datetime, finished_at: datetime, ok: bool, detail: object = None) -> None:
     """Record the latest run of job *name* (one row per job, replaced each time)."""
     row = db.session.get(JobRun, name) or JobRun(name=name)
     row.started_at, row.finished_at, row.ok = started_at, finished_at, ok
+    row.runs = (row.runs or 0) + 1
+    row.failures = (row.failures or 0) + (0 if ok else 1)
     row.detail = "" if detail is None else str(detail)[:500]
     db.session.add(row)
     db.session.flush()

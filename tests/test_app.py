@@ -13,19 +13,6 @@ from lms.extensions import db
 from tests.conftest import login_as, make_config
 
 
-def test_healthz_reports_the_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "ratelimit": "ok"}
-
-
-def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
-    app = create_app(make_config(f"sqlite:///{tmp_path}/missing/dir/lms.sqlite"))
-    response = app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["database"] == "unreachable"
-
-
 def test_without_configuration_sqlite_and_a_generated_secret_live_in_instance(tmp_path, monkeypatch):
     for name in list(os.environ):
         if name.startswith("LMS_"):

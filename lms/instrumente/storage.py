@@ -39,6 +39,18 @@ class LocalStorage:
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
 
+    def probe(self) -> None:
+        """Write, read back and remove a small file beside the uploads; raises when that fails."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".probe-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(b"lms")
+            if Path(temporary).read_bytes() != b"lms":
+                raise OSError("the storage returned other bytes than written")
+        finally:
+            os.unlink(temporary)
+
 
 def storage() -> LocalStorage:
     root = current_app.config.get("FILE_STORAGE_DIR") or os.path.join(current_app.instance_path, "files")

@@ -1,0 +1,158 @@
+"""Liveness, readiness and metrics (lms/health.py, lms/metrics.py): /healthz only says the process
+answers, /readyz turns 503 for each failing dependency and names it, /metrics is off until a token
+or an address list admits a scraper."""
+from datetime import timedelta
+
+import pytest
+
+from lms import create_app, jobruns
+from lms.extensions import db
+from lms.notifications.models import OutboxMessage, OutboxStatus
+from lms.scheduler import Job, run_job
+from tests.conftest import FIXED_NOW, make_config
+from tests.test_ratelimit import UNREACHABLE_REDIS
+
+TOKEN = "metrics-token-for-tests"
+
+
+def _scheduler_ran(seconds_ago: float = 10) -> None:
+    finished = FIXED_NOW - timedelta(seconds=seconds_ago)
+    jobruns.note("deliver_outbox", started_at=finished, finished_at=finished, ok=True)
+    db.session.commit()
+
+
+def _mail(minutes_ago: float, status=OutboxStatus.PENDING) -> None:
+    queued = FIXED_NOW - timedelta(minutes=minutes_ago)
+    db.session.add(OutboxMessage(recipient="a@example.org", subject="s", body="b", status=status,
+                                 created_at=queued, not_before=queued))
+    db.session.commit()
+
+
+def _ready(client, query=""):
+    response = client.get(f"/readyz{query}")
+    body = response.get_json()
+    return response.status_code, body["status"], {name: check["status"] for name, check in body["checks"].items()}
+
+
+def test_healthz_says_only_that_the_process_answers(tmp_path):
+    app = create_app(make_config(f"sqlite:///{tmp_path}/missing/dir/lms.sqlite"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_is_200_when_every_dependency_answers(client):
+    _scheduler_ran()
+    _mail(minutes_ago=5)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ready", "checks": {
+        "database": {"status": "ok"}, "storage": {"status": "ok"}, "ratelimit": {"status": "ok"},
+        "scheduler": {"status": "ok", "age_seconds": 10},
+        "outbox": {"status": "ok", "backlog": 1, "oldest_age_seconds": 300},
+    }}
+
+
+def test_readyz_is_503_without_the_database(tmp_path):
+    app = create_app(make_config(f"sqlite:///{tmp_path}/missing/dir/lms.sqlite"))
+    status, overall, checks = _ready(app.test_client())
+    assert (status, overall) == (503, "not ready")
+    assert checks["database"] == "unreachable" and checks["scheduler"] == checks["outbox"] == "unknown"
+
+
+def test_readyz_is_503_when_the_file_storage_cannot_be_written(app, client, tmp_path):
+    _scheduler_ran()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    app.config["FILE_STORAGE_DIR"] = str(blocked)
+    status, _, checks = _ready(client)
+    assert status == 503 and checks == {"database": "ok", "storage": "failing", "ratelimit": "ok",
+                                        "scheduler": "ok", "outbox": "ok"}
+
+
+@pytest.mark.parametrize("app_config", [UNREACHABLE_REDIS])
+def test_readyz_is_503_when_the_throttle_store_is_unreachable(client):
+    _scheduler_ran()
+    status, _, checks = _ready(client)
+    assert status == 503 and checks["ratelimit"] == "unreachable" and checks["database"] == "ok"
+
+
+def test_readyz_is_503_when_the_scheduler_never_ran_or_went_quiet(client):
+    assert _ready(client)[0] == 503 and _ready(client)[2]["scheduler"] == "never ran"
+    _scheduler_ran(seconds_ago=300)
+    assert _ready(client)[0] == 200
+    _scheduler_ran(seconds_ago=301)
+    status, _, checks = _ready(client)
+    assert status == 503 and checks["scheduler"] == "stale"
+
+
+def test_readyz_is_503_when_mail_waits_too_long(client):
+    _scheduler_ran()
+    _mail(minutes_ago=600, status=OutboxStatus.SENT)  # delivered mail is no backlog
+    _mail(minutes_ago=60)
+    assert _ready(client)[0] == 200
+    _mail(minutes_ago=61)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["outbox"] == {"status": "backlog", "backlog": 2, "oldest_age_seconds": 3660}
+
+
+def test_readyz_asks_only_the_named_checks(client):
+    assert _ready(client, "?check=database&check=storage") == (200, "ready", {"database": "ok", "storage": "ok"})
+    assert client.get("/readyz?check=database&check=nothing").status_code == 404
+
+
+def _scrape(client, **headers):
+    return client.get("/metrics", headers=headers)
+
+
+def test_metrics_are_off_unless_configured(client):
+    assert _scrape(client).status_code == 404
+
+
+@pytest.mark.parametrize("app_config", [{"METRICS_TOKEN": TOKEN}])
+def test_metrics_need_the_token(client):
+    assert _scrape(client).status_code == 403
+    assert _scrape(client, Authorization="Bearer wrong").status_code == 403
+    response = _scrape(client, Authorization=f"Bearer {TOKEN}")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(("allowed", "status"), [("127.0.0.0/8", 200), ("10.0.0.0/8,::1", 403)])
+def test_metrics_admit_listed_addresses(app, client, allowed, status):
+    from lms.config import SETTINGS
+
+    app.config["METRICS_ALLOW"] = SETTINGS["METRICS_ALLOW"].convert(allowed)
+    assert _scrape(client).status_code == status  # the test client comes from 127.0.0.1
+
+
+def _value(text: str, prefix: str) -> float:
+    lines = [line for line in text.splitlines() if line.startswith(prefix + " ")]
+    assert len(lines) == 1, (prefix, lines)
+    return float(lines[0].rsplit(" ", 1)[1])
+
+
+@pytest.mark.parametrize("app_config", [{"METRICS_TOKEN": TOKEN}])
+def test_metrics_count_requests_backlog_and_jobs(app, client):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = _scrape(client, **auth).get_data(as_text=True)
+    requests = 'lms_http_requests_total{endpoint="auth.login",method="GET",status="200"}'
+    count = _value(before, requests) if requests + " " in before else 0.0
+    for _ in range(3):
+        client.get("/anmelden")
+    client.get("/kalender/geheimes-token-123.ics")
+    _mail(minutes_ago=2)
+
+    def broken(*, now):
+        raise RuntimeError("fails")
+
+    run_job(app, Job("deliver_outbox", broken, "OUTBOX_INTERVAL_SECONDS"))
+    run_job(app, Job("deliver_outbox", lambda *, now: 0, "OUTBOX_INTERVAL_SECONDS"))
+    after = _scrape(client, **auth).get_data(as_text=True)
+    assert _value(after, requests) == count + 3
+    assert 'lms_http_request_duration_seconds_count{endpoint="auth.login"}' in after
+    assert _value(after, "lms_outbox_backlog") == 1
+    assert _value(after, "lms_outbox_oldest_age_seconds") == 120
+    assert _value(after, 'lms_job_runs_total{job="deliver_outbox"}') == 2
+    assert _value(after, 'lms_job_failures_total{job="deliver_outbox"}') == 1
+    assert "geheimes-token" not in after  # labels are endpoint names, never addresses
