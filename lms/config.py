@@ -63,12 +63,12 @@ class Config:
     MAIL_TIMEOUT = 30
     MAIL_MAX_ATTEMPTS = 5
 
-    SCHEDULER_ENABLED = False  # `lms run` and `lms scheduler` switch it on
+    SCHEDULER_LEASE_SECONDS = 8  # a silent leader is replaced after this long (lms/leadership.py)
     OUTBOX_INTERVAL_SECONDS = 15
     DEADLINE_INTERVAL_SECONDS = 60
     REMINDER_INTERVAL_SECONDS = 300
     RETENTION_INTERVAL_SECONDS = 3600
-    READY_SCHEDULER_MAX_AGE_SECONDS = 300  # /readyz: the newest finished job is at most this old
+    READY_SCHEDULER_MAX_AGE_SECONDS = 60  # /readyz: the scheduler's heartbeat is at most this old
     READY_OUTBOX_MAX_AGE_SECONDS = 3600  # /readyz: the oldest undelivered mail is at most this old
     METRICS_TOKEN: str | None = None  # /metrics answers a bearer of this token (lms/metrics.py)
     METRICS_ALLOW: tuple = ()  # ... and these addresses or networks; neither set: /metrics is off
@@ -245,6 +245,11 @@ SETTINGS = {
     "REPORT_FIGURES": Setting("REPORT_FIGURES", _keys),
     "SESSION_MAX_AGE_DAYS": Setting("SESSION_MAX_AGE_DAYS", _number(int, 1)),
     "HSTS_MAX_AGE": Setting("HSTS_MAX_AGE", _COUNT),
+    "SCHEDULER_LEASE_SECONDS": Setting("SCHEDULER_LEASE_SECONDS", _number(float, 2, 300)),
+    "OUTBOX_INTERVAL_SECONDS": Setting("OUTBOX_INTERVAL_SECONDS", _number(int, 1, 3600)),
+    "DEADLINE_INTERVAL_SECONDS": Setting("DEADLINE_INTERVAL_SECONDS", _number(int, 1, 3600)),
+    "REMINDER_INTERVAL_SECONDS": Setting("REMINDER_INTERVAL_SECONDS", _number(int, 1, 86400)),
+    "RETENTION_INTERVAL_SECONDS": Setting("RETENTION_INTERVAL_SECONDS", _number(int, 1, 86400)),
     "READY_SCHEDULER_MAX_AGE_SECONDS": Setting("READY_SCHEDULER_MAX_AGE_SECONDS", _number(int, 1)),
     "METRICS_TOKEN": Setting("METRICS_TOKEN", secret=True),
     "METRICS_ALLOW": Setting("METRICS_ALLOW", _networks, show=lambda v: ",".join(map(str, v))),

@@ -6,8 +6,8 @@ check fails:
 - database: `SELECT 1`;
 - storage: a small file written, read back and removed where the uploads are;
 - ratelimit: the sign-in throttle's store answers (`fallback`: this process counts in memory);
-- scheduler: the newest finished job is at most READY_SCHEDULER_MAX_AGE_SECONDS old (the outbox
-  job runs every OUTBOX_INTERVAL_SECONDS, so a silent scheduler shows within minutes);
+- scheduler: the leading scheduler's heartbeat (it renews its lease every few seconds) is at most
+  READY_SCHEDULER_MAX_AGE_SECONDS old;
 - outbox: the oldest undelivered mail is at most READY_OUTBOX_MAX_AGE_SECONDS old.
 
 `/readyz?check=database&check=storage` asks only the named checks, e.g. for a load balancer that
@@ -16,12 +16,12 @@ should keep serving while the scheduler is down. No check's answer carries an er
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
+from lms import leadership
 from lms.db import utcnow
 from lms.extensions import db, limiter
 from lms.instrumente.storage import storage
-from lms.jobruns import JobRun
 from lms.notifications.queries import backlog
 
 bp = Blueprint("health", __name__)
@@ -43,10 +43,10 @@ def _ratelimit(now) -> dict:
 
 
 def _scheduler(now) -> dict:
-    finished = db.session.scalar(select(func.max(JobRun.finished_at)))
-    if finished is None:
+    lease = leadership.current()
+    if lease is None:
         return {"status": "never ran"}
-    age = max(0, int((now - finished).total_seconds()))
+    age = max(0, int((now - lease.renewed_at).total_seconds()))
     late = age > current_app.config["READY_SCHEDULER_MAX_AGE_SECONDS"]
     return {"status": "stale" if late else "ok", "age_seconds": age}
 

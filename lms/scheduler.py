@@ -1,18 +1,17 @@
 """The one list of periodic jobs, and how they run: in an app context, commit or roll back.
 
-Jobs read their work from the database, so a restart loses nothing. In production exactly one
-`lms scheduler` process runs them; on PostgreSQL an advisory lock keeps any second one idle.
+Jobs read their work from the database, so a restart loses nothing. Any number of `lms scheduler`
+processes may run: the one holding the lease in the database runs the jobs, the others wait to take
+over (lms/leadership.py).
 """
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import text
 
-from lms import audit, jobruns
+from lms import audit, jobruns, leadership
 from lms.auth.tasks import purge_login_sessions
 from lms.beratung.tasks import erase_case_content, purge_case_access, remind_consultations
 from lms.datenschutz.tasks import erase_deactivated_accounts
@@ -22,8 +21,6 @@ from lms.module.tasks import close_registrations, purge_history, remind_particip
 from lms.netzwerk.tasks import ask_to_confirm_entries, remind_of_agreements, remind_of_tasks
 from lms.notifications.tasks import deliver_outbox, purge_mails
 from lms.ratelimit import purge_rate_limit_counters
-
-ADVISORY_LOCK_ID = 0x4C4D53  # "LMS"
 
 
 @dataclass(frozen=True)
@@ -52,15 +49,21 @@ JOBS = (
 )
 
 
-def run_job(app: Flask, job: Job) -> None:
+def run_job(app: Flask, job: Job, lease: tuple[str, float] | None = None) -> None:
     """Run *job* once with the current time; commit its work, with the record of the run, or roll it
-    back and record the failure (the error's class, never its text: it may hold data) on its own."""
+    back and record the failure (the error's class, never its text: it may hold data) on its own.
+    With *lease* (holder, seconds) every commit of the job holds only while the holder leads."""
     with app.app_context():
         started_at = utcnow()
+        if lease is not None:
+            leadership.fence(db.session(), *lease)
         try:
             result = job.run(now=started_at)
             jobruns.note(job.name, started_at=started_at, finished_at=utcnow(), ok=True, detail=result)
             db.session.commit()
+        except leadership.LeadershipLost:
+            db.session.rollback()
+            app.logger.warning("scheduled job %s stopped: this scheduler lost the lease", job.name)
         except Exception as error:
             db.session.rollback()
             app.logger.exception("scheduled job %s failed", job.name)
@@ -72,45 +75,84 @@ def run_job(app: Flask, job: Job) -> None:
                 db.session.rollback()
                 app.logger.exception("could not record the failure of job %s", job.name)
         finally:
+            leadership.unfence(db.session())
             db.session.remove()
 
 
-def add_jobs(app: Flask, scheduler) -> None:
+def add_jobs(app: Flask, scheduler, lease: tuple[str, float] | None = None) -> None:
     for job in JOBS:
         scheduler.add_job(
-            run_job, "interval", args=(app, job), id=job.name, seconds=app.config[job.interval_key],
+            run_job, "interval", args=(app, job, lease), id=job.name, seconds=app.config[job.interval_key],
             max_instances=1, coalesce=True, replace_existing=True,
         )
 
 
-def start_embedded(app: Flask) -> BackgroundScheduler:
-    """Development: run the jobs in a thread of the web process."""
-    scheduler = BackgroundScheduler(timezone="UTC")
-    add_jobs(app, scheduler)
-    scheduler.start()
-    return scheduler
-
-
-def try_scheduler_lock(connection) -> bool:
-    """Take the cluster-wide scheduler lock on PostgreSQL (held while *connection* lives).
-
-    SQLite deployments are one machine with one scheduler by definition, so there it always succeeds.
-    """
-    if connection.dialect.name != "postgresql":
-        return True
-    taken = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": ADVISORY_LOCK_ID}).scalar()
-    connection.commit()
-    return bool(taken)
-
-
-def run_forever(app: Flask, *, poll_seconds: int = 30) -> None:
-    """Production worker: wait for the single-scheduler lock, then run the jobs until stopped."""
+def _hold(app: Flask, holder: str, seconds: float) -> bool:
+    """Take or renew the lease; a database that does not answer proves nothing, so: not held."""
     with app.app_context():
-        engine = db.engine
-    with engine.connect() as lock_connection:
-        while not try_scheduler_lock(lock_connection):
-            app.logger.info("another scheduler holds the lock; waiting")
-            time.sleep(poll_seconds)
-        scheduler = BlockingScheduler(timezone="UTC")
-        add_jobs(app, scheduler)
-        scheduler.start()
+        try:
+            return leadership.acquire(holder, seconds=seconds)
+        except Exception as error:
+            db.session.rollback()
+            app.logger.warning("scheduler lease: the database did not answer (%s)", type(error).__name__)
+            return False
+        finally:
+            db.session.remove()
+
+
+def _lead(app: Flask, holder: str, seconds: float, stop: threading.Event) -> None:
+    """Run the jobs while the heartbeat renews the lease; stop them the moment it is not renewed."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_jobs(app, scheduler, lease=(holder, seconds))
+    scheduler.start()
+    try:
+        while not stop.wait(seconds / 4):
+            if not _hold(app, holder, seconds):
+                app.logger.warning("scheduler %s lost the lease: its jobs stop", holder)
+                return
+    finally:
+        scheduler.shutdown(wait=False)  # a job still running cannot commit: its commits are fenced
+        if stop.is_set():
+            with app.app_context():
+                try:
+                    leadership.release(holder)
+                except Exception:
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+
+
+def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
+    """Wait for the scheduler lease, run the jobs while holding it, wait again if it is lost; until
+    *stop* is set. A standby logs who leads whenever that changes."""
+    stop = stop or threading.Event()
+    holder, seconds = leadership.new_holder(), app.config["SCHEDULER_LEASE_SECONDS"]
+    seen = None
+    while not stop.is_set():
+        if _hold(app, holder, seconds):
+            app.logger.info("scheduler %s holds the lease: running the jobs", holder)
+            seen = None
+            _lead(app, holder, seconds, stop)
+            continue
+        with app.app_context():
+            try:
+                lease = leadership.current()
+                leader = (lease.holder, lease.expires_at) if lease else None
+            except Exception:
+                db.session.rollback()
+                leader = None
+            finally:
+                db.session.remove()
+        if leader and leader[0] != seen:
+            app.logger.info("scheduler %s waits: %s holds the lease (until %s)", holder, leader[0],
+                               leader[1].isoformat(timespec="seconds"))
+            seen = leader[0]
+        stop.wait(seconds / 4)
+
+
+def start_embedded(app: Flask) -> threading.Thread:
+    """Development: the same leader election in a thread of the web process, so that `lms run` and
+    `lms scheduler` side by side still run each job once."""
+    thread = threading.Thread(target=run_forever, args=(app,), name="lms-scheduler", daemon=True)
+    thread.start()
+    return thread

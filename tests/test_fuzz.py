@@ -267,6 +267,9 @@ def test_no_input_causes_a_server_error(fuzz, rule, endpoint, methods):
             if query:
                 target += ("&" if "?" in target else "?") + urlencode(query)
             response = client.post(target, data=fields, headers=headers)
+        if endpoint == "health.readyz" and response.status_code == 503:  # its answer: no scheduler runs here
+            assert response.get_json()["status"] == "not ready"
+            return
         assert response.status_code < 500, f"{method} {path} as {role}: {response.status_code}"
 
     call()

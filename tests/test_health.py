@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from lms import create_app, jobruns
+from lms import create_app, leadership
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.scheduler import Job, run_job
@@ -16,9 +16,9 @@ TOKEN = "metrics-token-for-tests"
 
 
 def _scheduler_ran(seconds_ago: float = 10) -> None:
-    finished = FIXED_NOW - timedelta(seconds=seconds_ago)
-    jobruns.note("deliver_outbox", started_at=finished, finished_at=finished, ok=True)
-    db.session.commit()
+    """The leader's heartbeat *seconds_ago*."""
+    renewed = FIXED_NOW - timedelta(seconds=seconds_ago)
+    assert leadership.acquire("host:1:abc", seconds=8, now=renewed)
 
 
 def _mail(minutes_ago: float, status=OutboxStatus.PENDING) -> None:
@@ -78,9 +78,9 @@ def test_readyz_is_503_when_the_throttle_store_is_unreachable(client):
 
 def test_readyz_is_503_when_the_scheduler_never_ran_or_went_quiet(client):
     assert _ready(client)[0] == 503 and _ready(client)[2]["scheduler"] == "never ran"
-    _scheduler_ran(seconds_ago=300)
+    _scheduler_ran(seconds_ago=60)
     assert _ready(client)[0] == 200
-    _scheduler_ran(seconds_ago=301)
+    _scheduler_ran(seconds_ago=61)
     status, _, checks = _ready(client)
     assert status == 503 and checks["scheduler"] == "stale"
 

@@ -20,6 +20,8 @@ KERNEL_RULES = (
               Erasure.PSEUDONYMISE, _l("eigene Frist"), "RETENTION_AUDIT_DAYS", "purge_audit_trail"),
     TableRule("job_run", OPERATION, _l("Letzter Lauf jeder geplanten Aufgabe"), _l("Administration"), Erasure.NONE,
               _l("bis zum nächsten Lauf")),
+    TableRule("scheduler_lease", OPERATION, _l("Welcher Prozess die geplanten Aufgaben ausführt (Rechner, Prozessnummer)"), _l("niemand"),
+              Erasure.NONE, _l("bis zur nächsten Übernahme")),
     TableRule("installation_value", OPERATION, _l("Feste Werte der Installation"), _l("niemand"), Erasure.NONE,
               _l("unbefristet")),
     TableRule("rate_limit_counter", OPERATION, _l("Zähler fehlgeschlagener Anmeldungen"), _l("niemand"),
