@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.metrics import init_metrics
     from lms.module import views as module_views
     from lms.netzwerk import views as network_views
+    from lms.requestlog import init_request_log
     from lms.signals import completion_recorded, completion_revoked
 
     app.register_blueprint(core.bp)
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     legal_views.init_legal(app)
     init_logging(app)
     init_metrics(app)
+    init_request_log(app)
     calendar_polling.init_polls(app)
     instrument_views.register_usage_provider(app, module_views.instrument_usage)
     module_views.register_panel(app, competence_views.module_panel)

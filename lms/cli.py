@@ -61,18 +61,12 @@ def run_command(host: str, port: int, scheduler: bool):
 @with_appcontext
 def scheduler_command():
     """Run the periodic jobs (the production worker process)."""
-    import logging
     import signal
     import threading
-
-    from flask.logging import default_handler
 
     from lms.scheduler import run_forever
 
     app = current_app._get_current_object()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app.logger.setLevel(logging.INFO)
-    app.logger.removeHandler(default_handler)  # the root handler above writes each line once
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())  # finish cleanly: hand the lease over at once

@@ -90,6 +90,8 @@ class Config:
     NETWORK_MINUTES_REVIEW_DAYS = 14  # a body's members correct draft minutes this long before approval
     NETWORK_TASK_REMINDER_DAYS = 7  # a task's owner is reminded this long before its due day
 
+    LOG_FORMAT = "text"  # or "json": one JSON object per line (lms/requestlog.py)
+    LOG_REQUESTS = True  # one line per request, with its request id
     FEED_RECHECK_SECONDS = 2.0  # a process answers repeated feed polls from memory this long (0: off)
     FEED_HORIZON_MONTHS = 12  # feeds hold events from 30 days back to this far ahead
     MIN_GROUP_SIZE = 5  # no published figure describes fewer people (lms/disclosure.py)
@@ -113,6 +115,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     BASE_URL = "http://lms.test"
     MAIL_SENDER = "lms@example.org"
+    LOG_REQUESTS = False  # tests that look at the lines switch them on
 
 
 class ConfigError(ValueError):
@@ -145,6 +148,14 @@ def _number(kind, low=None, high=None):
             bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise ValueError(f"must be {bounds}")
         return number
+    return convert
+
+
+def _choice(*words: str):
+    def convert(value: str) -> str:
+        if value.strip().lower() not in words:
+            raise ValueError(f"must be one of {', '.join(words)}")
+        return value.strip().lower()
     return convert
 
 
@@ -239,6 +250,8 @@ SETTINGS = {
     "NETWORK_AGREEMENT_NOTICE_DAYS": Setting("NETWORK_AGREEMENT_NOTICE_DAYS", _COUNT),
     "NETWORK_MINUTES_REVIEW_DAYS": Setting("NETWORK_MINUTES_REVIEW_DAYS", _COUNT),
     "NETWORK_TASK_REMINDER_DAYS": Setting("NETWORK_TASK_REMINDER_DAYS", _COUNT),
+    "LOG_FORMAT": Setting("LOG_FORMAT", _choice("text", "json")),
+    "LOG_REQUESTS": Setting("LOG_REQUESTS", _flag),
     "FEED_RECHECK_SECONDS": Setting("FEED_RECHECK_SECONDS", _number(float)),
     "FEED_HORIZON_MONTHS": Setting("FEED_HORIZON_MONTHS", _number(int)),
     "MIN_GROUP_SIZE": Setting("MIN_GROUP_SIZE", _number(int)),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from lms import audit, jobruns, leadership
+from lms import audit, jobruns, leadership, requestlog
 from lms.auth.tasks import purge_login_sessions
 from lms.beratung.tasks import erase_case_content, purge_case_access, remind_consultations
 from lms.datenschutz.tasks import erase_deactivated_accounts
@@ -54,7 +54,7 @@ def run_job(app: Flask, job: Job, lease: tuple[str, float] | None = None) -> Non
     back and record the failure (the error's class, never its text: it may hold data) on its own.
     With *lease* (holder, seconds) every commit of the job holds only while the holder leads."""
     with app.app_context():
-        started_at = utcnow()
+        started_at, run_id = utcnow(), requestlog.start_job_run(job.name)
         if lease is not None:
             leadership.fence(db.session(), *lease)
         try:
@@ -77,6 +77,7 @@ def run_job(app: Flask, job: Job, lease: tuple[str, float] | None = None) -> Non
         finally:
             leadership.unfence(db.session())
             db.session.remove()
+            requestlog.end_job_run(run_id)
 
 
 def add_jobs(app: Flask, scheduler, lease: tuple[str, float] | None = None) -> None:

@@ -29,6 +29,7 @@ def _environment(tmp_path, **variables) -> dict:
     ("LMS_DATABASE_URL", "postgres//nohost", "LMS_DATABASE_URL: not a database URL (e.g. postgresql+psycopg://user:password@host/lms)"),
     ("LMS_FEED_RECHECK_SECONDS", "nan", "LMS_FEED_RECHECK_SECONDS='nan': not a number"),
     ("LMS_RETENTION_AUDIT_DAYS", "0", "LMS_RETENTION_AUDIT_DAYS='0': a retention period must be at least 1 day, not 0"),
+    ("LMS_LOG_FORMAT", "xml", "LMS_LOG_FORMAT='xml': must be one of text, json"),
     ("LMS_MAX_UPLOAD_MB", "-5", "LMS_MAX_UPLOAD_MB='-5': must be between 1 and 1024"),
 ])
 def test_each_mistake_is_named_in_one_line(variable, value, problem):

@@ -34,6 +34,7 @@ class OutboxMessage(db.Model):
     # A link in the body grants access (a password reset, an invitation): the body is emptied as soon
     # as the mail is delivered or given up, so the link never stays in the database.
     carries_link: Mapped[bool] = mapped_column(default=False)
+    request_id: Mapped[str | None] = mapped_column(String(64))  # of the request or job run that queued it
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status}>"

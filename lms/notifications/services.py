@@ -5,6 +5,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import delete, func, or_, select, update
 
+from lms import requestlog
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.notifications.transport import build_message, transport_for
@@ -29,7 +30,7 @@ def queue_mail(
     message = OutboxMessage(
         recipient=recipient, subject=subject.strip(), body=body.strip() + "\n",
         calendar=calendar, calendar_method=calendar_method, created_at=now, not_before=now,
-        carries_link=carries_link,
+        carries_link=carries_link, request_id=requestlog.current_id(),
     )
     db.session.add(message)
     db.session.flush()

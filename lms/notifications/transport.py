@@ -12,6 +12,8 @@ def build_message(row, *, sender: str, now) -> EmailMessage:
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Date"] = format_datetime(now)
+    if row.request_id:
+        message["X-Request-ID"] = row.request_id  # joins the mail to the log lines of what sent it
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or "localhost")
     message.set_content(row.body)
     if row.calendar:
