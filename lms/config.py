@@ -306,7 +306,10 @@ def from_environment(environ=os.environ) -> dict:
 def stop(error: ConfigError, code: int) -> NoReturn:
     """End the process over unusable settings: each mistake on its own line of stderr, no traceback."""
     for problem in error.problems:
-        print(f"lms: configuration: {problem}", file=sys.stderr)
+        # One write per line: workers starting at once share stderr, and print() writes the text and
+        # its newline separately, so another process's line could land between them.
+        sys.stderr.write(f"lms: configuration: {problem}\n")
+        sys.stderr.flush()
     sys.exit(code)
 
 
