@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.config import PROJECT_ROOT, Config, default_instance_path, from_environment, instance_secret_key
 from lms.disclosure import init_disclosure
 from lms.inputs import init_inputs
+from lms.storage import init_app as init_storage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -24,6 +25,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _configure(app, config)
     init_inputs(app)
     init_disclosure(app)
+    init_storage(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lms.errors import register_error_handlers

@@ -98,7 +98,14 @@ class Config:
     REPORT_FIGURES: tuple[str, ...] = ()  # the annual report's figures by key, in order (lms/berichte); (): all
 
     ASSETS_DIR: str | None = None  # LMS_ASSETS_DIR, else ./node_modules of the checkout
+    FILE_STORAGE: str | None = None  # LMS_FILE_STORAGE=s3://bucket/prefix: uploads in a bucket (lms/storage.py)
     FILE_STORAGE_DIR: str | None = None  # LMS_FILE_STORAGE_DIR, else instance/files
+    S3_ENDPOINT_URL: str | None = None  # unset: AWS; set for MinIO, Ceph RGW or another cloud
+    S3_REGION: str | None = None
+    S3_ACCESS_KEY_ID: str | None = None  # unset: boto3's own chain (AWS_* variables, instance role)
+    S3_SECRET_ACCESS_KEY: str | None = None
+    FILE_ACCEL = "none"  # nginx: X-Accel-Redirect to FILE_ACCEL_PREFIX; sendfile: X-Sendfile with the path
+    FILE_ACCEL_PREFIX = "/_dateien/"
     PINNED_NOW = None  # tests only (never from the environment): the instant `lms.db.utcnow` returns
     CERTIFICATE_ISSUER = "Netzwerke für Kinderschutz – Koordinationsstelle"
     PROXY_HOPS = 0  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted
@@ -195,6 +202,19 @@ def _uri(value: str) -> str:
     return value
 
 
+def _bucket(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("not an s3://bucket/prefix address")
+    return value.strip()
+
+
+def _path_prefix(value: str) -> str:
+    if not value.startswith("/") or any(char in value for char in "?# "):
+        raise ValueError("not a path of the web server (e.g. /_dateien/)")
+    return value
+
+
 def _networks(value: str) -> tuple:
     try:
         return tuple(ipaddress.ip_network(part, strict=False) for part in _keys(value))
@@ -235,6 +255,13 @@ SETTINGS = {
     "PROXY_HOPS": Setting("PROXY_HOPS", _number(int, 0, 10)),
     "CERTIFICATE_ISSUER": Setting("CERTIFICATE_ISSUER"),
     "FILE_STORAGE_DIR": Setting("FILE_STORAGE_DIR"),
+    "FILE_STORAGE": Setting("FILE_STORAGE", _bucket),
+    "S3_ENDPOINT_URL": Setting("S3_ENDPOINT_URL", _web_address),
+    "S3_REGION": Setting("S3_REGION"),
+    "S3_ACCESS_KEY_ID": Setting("S3_ACCESS_KEY_ID"),
+    "S3_SECRET_ACCESS_KEY": Setting("S3_SECRET_ACCESS_KEY", secret=True),
+    "FILE_ACCEL": Setting("FILE_ACCEL", _choice("none", "nginx", "sendfile")),
+    "FILE_ACCEL_PREFIX": Setting("FILE_ACCEL_PREFIX", _path_prefix),
     "CONSULTATION_MAX_OPEN_PER_EXPERT": Setting("CONSULTATION_MAX_OPEN_PER_EXPERT", _number(int, 1)),
     "CONSULTATION_CHANGE_CUTOFF_MINUTES": Setting("CONSULTATION_CHANGE_CUTOFF_MINUTES", _COUNT),
     "CONSULTATION_RETENTION_DAYS": Setting("CONSULTATION_RETENTION_DAYS", _COUNT),

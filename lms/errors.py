@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.i18n import _l
+from lms.storage import StorageUnavailable
 
 
 class DomainError(Exception):
@@ -47,6 +48,11 @@ ERROR_PAGES = {
         _l("Zu viele Versuche"),
         _l("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einige Minuten und versuchen Sie es dann erneut."),
     ),
+    503: (
+        _l("Vorübergehend nicht verfügbar"),
+        _l("Die Datei ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut; besteht das Problem "
+           "weiter, informieren Sie bitte die Administration."),
+    ),
     500: (
         _l("Interner Fehler"),
         _l("Es ist ein unerwarteter Fehler aufgetreten. Bitte versuchen Sie es später erneut."),
@@ -78,6 +84,14 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.warning("request lost a race on a database constraint: %s", (error.statement or "")[:80])
         return render_error(409)
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(error):
+        """A download whose bytes the storage cannot give: the operator's problem, told in the log and
+        on /readyz; the person gets a 503 to try again later."""
+        app.logger.error("file storage could not give a file: %s %s", type(error).__name__, str(error)[:12])
+        response = render_error(503)
+        return response[0], 503, {"Retry-After": "60"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -4,7 +4,8 @@ process). `/readyz` checks what the work depends on, each with its own status, a
 check fails:
 
 - database: `SELECT 1`;
-- storage: a small file written, read back and removed where the uploads are;
+- storage: a small file written, read back and removed where the uploads are, and the newest stored
+  file is there (`files missing`: a host whose folder is not the shared one, or the wrong bucket);
 - ratelimit: the sign-in throttle's store answers (`fallback`: this process counts in memory);
 - scheduler: the leading scheduler's heartbeat (it renews its lease every few seconds) is at most
   READY_SCHEDULER_MAX_AGE_SECONDS old;
@@ -16,13 +17,14 @@ should keep serving while the scheduler is down. No check's answer carries an er
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from lms import leadership
 from lms.db import utcnow
 from lms.extensions import db, limiter
-from lms.instrumente.storage import storage
+from lms.instrumente.models import StoredFile
 from lms.notifications.queries import backlog
+from lms.storage import storage
 
 bp = Blueprint("health", __name__)
 
@@ -33,8 +35,10 @@ def _database(now) -> dict:
 
 
 def _storage(now) -> dict:
-    storage().probe()
-    return {"status": "ok"}
+    backend = storage()
+    backend.probe()
+    newest = db.session.scalar(select(StoredFile.sha256).order_by(StoredFile.used_at.desc()).limit(1))
+    return {"status": "ok" if newest is None or backend.exists(newest) else "files missing"}
 
 
 def _ratelimit(now) -> dict:

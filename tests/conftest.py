@@ -4,6 +4,7 @@ The database is SQLite in a temporary file, or PostgreSQL when LMS_TEST_DATABASE
 both; under pytest-xdist each worker has its own). The schema comes from the Alembic migrations, once
 per session; the app is built once per configuration; each test leaves empty tables.
 """
+import contextlib
 import contextvars
 import email
 import itertools
@@ -297,6 +298,47 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    """A real S3 API on loopback: moto's standalone server in a process of its own (the suite's stand-in
+    for MinIO or Ceph RGW; it speaks the same HTTP API to boto3)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def s3_settings(endpoint: str, bucket: str) -> dict:
+    """The app settings for *bucket* on the test S3 server (created if new)."""
+    import boto3
+
+    settings = {"FILE_STORAGE": f"s3://{bucket}/lms", "S3_ENDPOINT_URL": endpoint, "S3_REGION": "eu-central-1",
+                "S3_ACCESS_KEY_ID": "test-key", "S3_SECRET_ACCESS_KEY": "test-secret"}
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="eu-central-1", aws_access_key_id="test-key",
+                          aws_secret_access_key="test-secret")
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    return settings
 
 
 class MailCatcher:

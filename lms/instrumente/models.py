@@ -91,12 +91,14 @@ EDITOR_ROLES = (Role.ADMIN, Role.TRAINER, Role.COORDINATOR)  # add instruments (
 
 
 class StoredFile(db.Model):
-    """A file's bytes are stored once under their SHA-256, however often they are uploaded."""
+    """A file's bytes are stored once under their SHA-256, however often they are uploaded; `used_at` is
+    the last upload of them, which keeps them from the sweep of unused files for a while."""
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     mime_type: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class InstrumentTopic(db.Model):

@@ -20,7 +20,7 @@ RULES = (
     TableRule("instrument_topic", LIBRARY, _CONTENT, _l("alle"), Erasure.NONE, _l("unbefristet")),
     TableRule("search_document", LIBRARY, _l("Suchindex"), _l("alle"), Erasure.NONE, _l("unbefristet")),
     TableRule("stored_file", LIBRARY, _l("Gespeicherte Dateien (Instrumente, Unterlagen, Vereinbarungen)"),
-              _l("je nach Sichtbarkeit"), Erasure.NONE, _l("solange eine Fassung sie nutzt")),
+              _l("je nach Sichtbarkeit"), Erasure.NONE, _l("bis einen Tag, nachdem nichts sie mehr nutzt"), None, "sweep_files"),
     TableRule("bookmark", LIBRARY, _l("Merkliste und Benachrichtigung über neue Fassungen"), _l("die Person"),
               Erasure.DELETE, _l("solange das Konto besteht")),
 )

@@ -28,7 +28,6 @@ from lms.i18n import _l
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
 from lms.instrumente.services.files import Upload, store_upload
-from lms.instrumente.storage import storage
 from lms.links import external_url
 from lms.locks import lock_row
 from lms.netzwerk.models import (
@@ -205,10 +204,6 @@ def attach_file(actor: User, agreement: Agreement, upload: Upload, *, now: datet
     db.session.add(attached)
     db.session.flush()
     return attached
-
-
-def read_file(attached: AgreementFile) -> bytes:
-    return storage().read(attached.file_sha256)
 
 
 def _last_version_on(agreement_ids: list[int]) -> dict[int, date]:

@@ -32,7 +32,6 @@ from lms.i18n import _l
 from lms.ical import BERLIN, from_berlin
 from lms.instrumente.models import Instrument
 from lms.instrumente.services.files import Upload, store_upload
-from lms.instrumente.storage import storage
 from lms.links import external_url
 from lms.locks import lock_row
 from lms.netzwerk.ical import meeting_invitation
@@ -262,7 +261,3 @@ def remove_item(actor: User, item: AgendaItem) -> None:
         kept.position = position
     db.session.flush()
     db.session.expire(meeting, ["items"])
-
-
-def read_file(item: AgendaItem) -> bytes:
-    return storage().read(item.file_sha256)

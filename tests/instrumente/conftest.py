@@ -12,6 +12,7 @@ from lms.instrumente import services
 from lms.instrumente.models import InstrumentState
 from lms.instrumente.services import InstrumentInput, Upload
 from lms.pdf import new_document
+from lms.storage import storage
 from tests.conftest import FIXED_NOW
 
 
@@ -34,6 +35,12 @@ def pdf_bytes(text="Checkliste") -> bytes:
     pdf.set_creation_date(FIXED_NOW)
     pdf.cell(0, 10, text)
     return bytes(pdf.output())
+
+
+def stored_bytes(version) -> bytes:
+    """The bytes the storage holds for *version*'s file."""
+    with storage().open(version.file_sha256) as handle:
+        return handle.read()
 
 
 def ooxml_bytes(part="word/document.xml") -> bytes:

@@ -14,7 +14,7 @@ from lms.instrumente.search import SearchFilters
 from lms.instrumente.services import InstrumentInput
 from lms.notifications.models import OutboxMessage
 from tests.conftest import in_parallel, login_as
-from tests.instrumente.conftest import input_of, pdf_bytes
+from tests.instrumente.conftest import input_of, pdf_bytes, stored_bytes
 
 
 def _titles(query) -> list[str]:
@@ -62,7 +62,7 @@ def test_a_new_version_of_a_published_instrument_waits_and_the_current_one_stays
     assert (instrument.title, instrument.version_count, instrument.state) == (
         "Checkliste Helferkonferenz", 1, InstrumentState.PUBLISHED)
     current = services.current_version(instrument)
-    assert current.number == 1 and services.read_file(current) == pdf_bytes("Fassung 1")
+    assert current.number == 1 and stored_bytes(current) == pdf_bytes("Fassung 1")
     assert _titles("Helferkonferenz") == ["Checkliste Helferkonferenz"]  # the index holds the current version
     assert _titles("Einwilligung") == [] and _titles("2027") == []
 
@@ -101,7 +101,7 @@ def test_another_trainer_approves_and_the_new_version_replaces_the_current_one(p
     assert instrument.summary.endswith("mit Einwilligung") and instrument.version_count == 2
     current = services.current_version(instrument)
     assert current.id == proposal.id and current.proposal_state is None
-    assert services.read_file(current) == pdf_bytes("Fassung 2") and services.open_proposal(instrument) is None
+    assert stored_bytes(current) == pdf_bytes("Fassung 2") and services.open_proposal(instrument) is None
     assert (entry.version_id, entry.approved, entry.comment) == (proposal.id, True, "Gut ergänzt")
     signed_in = queries.search_instruments(SearchFilters(query="Einwilligung"), signed_in=True)
     assert [item.title for item in signed_in.items] == ["Checkliste Helferkonferenz 2027"]

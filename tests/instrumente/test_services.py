@@ -12,7 +12,7 @@ from lms.instrumente.models import Instrument, InstrumentState, InstrumentVersio
 from lms.instrumente.search import SearchFilters
 from lms.instrumente.services import InstrumentInput, Upload
 from lms.notifications.models import OutboxMessage
-from tests.instrumente.conftest import JPEG_BYTES, PNG_BYTES, input_of, odf_bytes, ooxml_bytes, pdf_bytes
+from tests.instrumente.conftest import JPEG_BYTES, PNG_BYTES, input_of, odf_bytes, ooxml_bytes, pdf_bytes, stored_bytes
 
 # --- versions -------------------------------------------------------------------------------
 
@@ -26,7 +26,7 @@ def test_every_change_makes_a_version_with_note_author_and_what_changed(create_i
     assert version.changes == "Titel, Datei"
     versions = db.session.scalars(select(InstrumentVersion).order_by(InstrumentVersion.number)).all()
     assert [v.title for v in versions] == ["Instrument 1", "Neuer Titel"]
-    assert services.read_file(versions[0]) == pdf_bytes() and services.read_file(versions[1]) == pdf_bytes("Zwei")
+    assert stored_bytes(versions[0]) == pdf_bytes() and stored_bytes(versions[1]) == pdf_bytes("Zwei")
 
 
 def test_saving_without_changes_makes_no_version(create_instrument, editor, now):

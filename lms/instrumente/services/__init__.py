@@ -36,7 +36,7 @@ from lms.instrumente.services.content import (
     proposal_input,
 )
 from lms.instrumente.services.errors import CHANGED_MEANWHILE, DECIDED_MEANWHILE
-from lms.instrumente.services.files import Upload, read_file, store_upload
+from lms.instrumente.services.files import Upload, store_upload
 from lms.instrumente.services.instruments import (
     create_instrument,
     delete_instrument,
@@ -53,7 +53,7 @@ __all__ = [
     # errors
     "CHANGED_MEANWHILE", "DECIDED_MEANWHILE",
     # files
-    "Upload", "read_file", "store_upload",
+    "Upload", "store_upload",
     # content
     "FIELDS", "MAX_TOPICS", "VERSION_FIELDS", "InstrumentInput", "parse_topics", "proposal_input",
     # instruments

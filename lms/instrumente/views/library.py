@@ -1,10 +1,9 @@
 """Finding and reading: the library's search, an instrument's page with its versions, a version's file."""
-import io
-
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import storage
 from lms.auth.models import SECTOR_LABELS
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
@@ -76,9 +75,7 @@ def download(instrument_id: int, number: int):
     if version is None or version.file is None or (version.is_proposal
                                                    and not instrument.can_see_proposals(current_user)):
         abort(404)
-    response = send_file(io.BytesIO(services.read_file(version)), mimetype=version.file.mime_type,
-                         as_attachment=True, download_name=version.filename, max_age=0)
     public = (instrument.visibility == Visibility.PUBLIC and instrument.state != InstrumentState.DRAFT
               and not version.is_proposal)
-    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    return response
+    return storage.download(version.file_sha256, size=version.file.size, mime_type=version.file.mime_type,
+                            filename=version.filename, cache_control="public, max-age=3600" if public else "private, no-store")

@@ -3,14 +3,14 @@ one module per aggregate: `emergency` (the public emergency view and the keepers
 `directory` (institutions and their binding contacts, each contact field shown by its own visibility,
 `Institution.shows`), `agreements` (cooperation agreements and the register), `bodies` (Gremien,
 their seats and meetings) and `minutes` (a meeting's agenda, minutes, decisions and tasks)."""
-import io
-
-from flask import Blueprint, send_file, url_for
+from flask import Blueprint, url_for
 from flask_login import current_user
 
+from lms import storage
 from lms.auth.models import Region, Role
 from lms.db import utcnow
 from lms.i18n import _
+from lms.instrumente.models import StoredFile
 from lms.navigation import Notice, register_notice_provider
 from lms.netzwerk import proposals, queries, startpage, upkeep
 from lms.netzwerk.models import KEEPER_ROLES
@@ -61,11 +61,10 @@ def confirmation_due(entry) -> bool:
 
 
 
-def download(data: bytes, mime_type: str, filename: str):
+def download(file: StoredFile, filename: str):
     """A stored file as an attachment under its safe name, never cached (its page decides who gets it)."""
-    response = send_file(io.BytesIO(data), mimetype=mime_type, as_attachment=True, download_name=filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.download(file.sha256, size=file.size, mime_type=file.mime_type, filename=filename,
+                            cache_control="private, no-store")
 
 
 def choose_region(regions: list[Region], chosen_id: int | None) -> Region | None:

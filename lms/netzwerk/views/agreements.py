@@ -202,4 +202,4 @@ def agreement_file(file_id: int):
     attached = db.get_or_404(AgreementFile, file_id)
     if not attached.version.agreement.can_view(current_user):
         abort(404)
-    return download(services.read_file(attached), attached.file.mime_type, attached.filename)
+    return download(attached.file, attached.filename)

@@ -65,7 +65,7 @@ def agenda_file(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     if item.file_sha256 is None or not item.meeting.can_view(current_user):
         abort(404)
-    return download(meetings.read_file(item), item.file.mime_type, item.filename)
+    return download(item.file, item.filename)
 
 
 # --- the minutes page ------------------------------------------------------------------------------
