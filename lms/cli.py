@@ -1,4 +1,6 @@
 """The `lms` command: Flask's commands plus run, demo, create-user and scheduler."""
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
@@ -164,6 +166,42 @@ def case_key_rotate_command():
     click.echo(f"{rewrapped} data keys rewrapped with master key {ring.current_id}.")
     for key in retired:
         click.echo(f"master key {sealing.key_id(key)} " + ("destroyed." if from_file else "is unused: remove it from LMS_CASE_KEY."))
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keys", is_flag=True, help="Also write the secret key and the case keys (keys.json): keep it apart.")
+@with_appcontext
+def backup_command(target: Path, keys: bool):
+    """Write the database, every stored file and a manifest into the new folder TARGET."""
+    from lms import backup
+
+    try:
+        summary = backup.create(target, keys=keys)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {target}: database, {summary.files} files" + (", keys" if keys else ""))
+    if summary.missing:
+        raise click.ClickException(f"{summary.missing} stored files are missing from the storage (see /readyz)")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds accounts.")
+@with_appcontext
+def restore_command(source: Path, force: bool):
+    """Restore a backup written by `lms backup` (stop the app and the scheduler first), then upgrade
+    its schema to this version."""
+    import flask_migrate
+
+    from lms import backup
+
+    try:
+        summary = backup.restore(source, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    flask_migrate.upgrade()
+    click.echo(f"restored from {source}: database, {summary.files} files; schema upgraded")
 
 
 @main.group("person")
