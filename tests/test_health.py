@@ -1,6 +1,7 @@
 """Liveness, readiness and metrics (lms/health.py, lms/metrics.py): /healthz only says the process
 answers, /readyz turns 503 for each failing dependency and names it, /metrics is off until a token
 or an address list admits a scraper."""
+import os
 from datetime import timedelta
 
 import pytest
@@ -156,3 +157,60 @@ def test_metrics_count_requests_backlog_and_jobs(app, client):
     assert _value(after, 'lms_job_runs_total{job="deliver_outbox"}') == 2
     assert _value(after, 'lms_job_failures_total{job="deliver_outbox"}') == 1
     assert "geheimes-token" not in after  # labels are endpoint names, never addresses
+
+
+def test_metrics_of_several_gunicorn_workers_add_up_in_every_scrape(tmp_path):
+    """prometheus-client's multiprocess mode: whichever worker answers the scrape, it counts the
+    requests of all of them."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from tests.conftest import free_port
+
+    shared, port = tmp_path / "prometheus", free_port()
+    shared.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LMS_")}
+    env.update(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_DATABASE_URL=f"sqlite:///{tmp_path}/lms.sqlite",
+               LMS_METRICS_TOKEN="scrape-token", PROMETHEUS_MULTIPROC_DIR=str(shared))
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "lms", "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    server = subprocess.Popen([bin_dir / "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "lms.wsgi:app"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        for _ in range(20):
+            urllib.request.urlopen(base + "/healthz", timeout=5).close()
+        # A request left half-sent holds one (sync) worker, so the next ones go to the other.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as held:
+            held.sendall(b"GET /healthz HTTP/1.1\r\nHost: lms.test\r\n")
+            time.sleep(0.5)
+            for _ in range(18):
+                urllib.request.urlopen(base + "/healthz", timeout=5).close()
+            held.sendall(b"Connection: close\r\n\r\n")
+            assert held.recv(100).startswith(b"HTTP/1.1 200")
+        answered_by = {path.name for path in shared.glob("counter_*.db")}
+        counts = set()
+        for _ in range(6):
+            request = urllib.request.Request(base + "/metrics", headers={"Authorization": "Bearer scrape-token"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                text = response.read().decode()
+            line = next(line for line in text.splitlines()
+                        if line.startswith("lms_http_requests_total{") and 'endpoint="health.healthz"' in line)
+            counts.add(float(line.rsplit(" ", 1)[-1]))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert len(answered_by) == 2  # both workers answered requests
+    assert counts == {40.0}  # 1 while starting, 20, 18 and the held one
