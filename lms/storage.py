@@ -184,9 +184,17 @@ def init_app(app: Flask) -> None:
             problems.append("LMS_FILE_STORAGE_DIR: contradicts LMS_FILE_STORAGE (a bucket or a directory, not both)")
         if accel != "none":
             problems.append(f"LMS_FILE_ACCEL={accel!r}: only for files in a directory, not in a bucket")
+        if bool(config.get("S3_ACCESS_KEY_ID")) != bool(config.get("S3_SECRET_ACCESS_KEY")):
+            problems.append("LMS_S3_ACCESS_KEY_ID, LMS_S3_SECRET_ACCESS_KEY: set both, or neither for boto3's own chain")
         if problems:
             raise ConfigError(problems)
-        app.extensions["lms.storage"] = S3Storage(_s3_client(config), parts.netloc, parts.path)
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            client = _s3_client(config)
+        except BotoCoreError as error:  # e.g. no region anywhere; its text names no secret
+            raise ConfigError([f"LMS_FILE_STORAGE: boto3 cannot make a client: {error}"]) from None
+        app.extensions["lms.storage"] = S3Storage(client, parts.netloc, parts.path)
 
 
 def storage() -> LocalStorage | S3Storage:

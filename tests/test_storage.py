@@ -93,6 +93,7 @@ def test_the_local_probe_fails_where_nothing_can_be_written(tmp_path):
 @pytest.mark.parametrize(("settings", "message"), [
     ({"FILE_STORAGE": "s3://bucket/x", "FILE_STORAGE_DIR": "/srv/files"}, "LMS_FILE_STORAGE_DIR: contradicts"),
     ({"FILE_STORAGE": "s3://bucket/x", "FILE_ACCEL": "nginx"}, "LMS_FILE_ACCEL='nginx': only for files in a directory"),
+    ({"FILE_STORAGE": "s3://bucket/x", "S3_SECRET_ACCESS_KEY": "geheim"}, "set both, or neither"),
 ])
 def test_contradictory_storage_settings_stop_the_start(migrated_database, settings, message):
     with pytest.raises(ConfigError, match=message):
