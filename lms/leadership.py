@@ -11,13 +11,20 @@ it* (`fence`), in the same transaction; if it does not, the commit fails and the
 back. So a job whose holder lost leadership stops at its next claim or commit, and on PostgreSQL
 the fencing row lock orders it with the standby's take-over. Hosts' clocks must agree to well
 within a second (NTP): expiry is compared with each host's clock.
+
+A process frozen *inside* a transaction still holds its locks. On PostgreSQL the scheduler's
+connections therefore end any transaction left idle for LEASE_SECONDS (`bound_idle_transactions`):
+the server frees the frozen leader's row locks, and the standby takes over after at most twice the
+lease. SQLite has no server to do that: a process frozen inside a write keeps the file's one write
+lock until it wakes, and nothing else writes meanwhile (web requests neither). That is one more
+reason SQLite serves a single host and several hosts share PostgreSQL.
 """
 import os
 import secrets
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, event, insert, select, update
+from sqlalchemy import Engine, String, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -75,6 +82,21 @@ def release(holder: str) -> None:
 
 def current() -> Lease | None:
     return db.session.scalar(select(Lease).where(Lease.name == NAME).execution_options(populate_existing=True))
+
+
+def bound_idle_transactions(engine: Engine, seconds: float) -> None:
+    """PostgreSQL ends a transaction of this engine that sits idle for *seconds*, so that a frozen
+    process cannot hold row locks (the lease's, a claimed mail's) for longer than a lease."""
+    if engine.dialect.name != "postgresql":
+        return
+    setting = f"-c idle_in_transaction_session_timeout={int(seconds * 1000)}"
+
+    @event.listens_for(engine, "do_connect")
+    def _with_timeout(_dialect, _record, _args, params):  # params persist between connects: add once
+        if setting not in params.get("options", ""):
+            params["options"] = f"{params.get('options', '')} {setting}".strip()
+
+    engine.dispose()  # pooled connections were made without it
 
 
 def fence(session: Session, holder: str, seconds: float) -> None:

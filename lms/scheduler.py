@@ -130,6 +130,8 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
     *stop* is set. A standby logs who leads whenever that changes."""
     stop = stop or threading.Event()
     holder, seconds = leadership.new_holder(), app.config["SCHEDULER_LEASE_SECONDS"]
+    with app.app_context():
+        leadership.bound_idle_transactions(db.engine, seconds)
     seen = None
     while not stop.is_set():
         if _hold(app, holder, seconds):

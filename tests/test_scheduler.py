@@ -1,15 +1,19 @@
 """Periodic jobs run in an app context, commit their work or roll it back, and run in one process only."""
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from lms import jobruns, leadership
 from lms.auth.models import Region
@@ -105,6 +109,24 @@ def test_a_job_stops_at_its_next_claim_when_leadership_is_lost_midway(app):
     assert db.session.scalars(select(Region.name)).all() == ["Erster Schritt"]
 
 
+def test_on_postgresql_a_transaction_a_frozen_scheduler_left_open_ends_after_a_lease(migrated_database):
+    if not migrated_database.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no server that could end a frozen process's transaction")
+    engine = create_engine(migrated_database)
+    leadership.bound_idle_transactions(engine, 1)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "1s"
+            connection.exec_driver_sql("SELECT 1")
+            time.sleep(1.5)  # idle inside the transaction, as a frozen process would be
+            with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
+                connection.exec_driver_sql("SELECT 1")
+        with engine.connect() as connection:  # the pool let the dead connection go
+            assert connection.exec_driver_sql("SELECT 2").scalar() == 2
+    finally:
+        engine.dispose()
+
+
 # The real thing: `lms scheduler` processes on the suite's database, delivering mail to a real SMTP
 # server while the leader is killed, paused and cut off from the database.
 
@@ -140,6 +162,23 @@ def utcnow_real():
     return datetime.now(UTC)
 
 
+def _freeze(pid: int) -> None:
+    """SIGSTOP *pid*. On SQLite, a process frozen inside a write keeps the file's only write lock and
+    nobody writes until it wakes (lms/leadership.py): there, freeze it again until it holds none."""
+    for _ in range(50):
+        os.kill(pid, signal.SIGSTOP)
+        if db.engine.dialect.name != "sqlite":
+            return
+        try:
+            with closing(sqlite3.connect(db.engine.url.database, timeout=1)) as connection:
+                connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError:  # database is locked: frozen mid-write
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.1)
+    raise AssertionError("the scheduler never paused outside a write")
+
+
 def test_exactly_one_scheduler_runs_through_kill_pause_and_dropped_connections(
         app, migrated_database, smtp_server, tmp_path):
     env = {name: value for name, value in os.environ.items() if not name.startswith("LMS_")}
@@ -149,7 +188,11 @@ def test_exactly_one_scheduler_runs_through_kill_pause_and_dropped_connections(
                LMS_OUTBOX_INTERVAL_SECONDS="1")
     processes = {}
     with open(tmp_path / "schedulers.log", "w") as log:
-        _run_through(env, log, processes, smtp_server)
+        try:
+            _run_through(env, log, processes, smtp_server)
+        except AssertionError as failure:
+            log.flush()
+            raise AssertionError(f"{failure}\n{(tmp_path / 'schedulers.log').read_text()[-4000:]}") from None
     output = (tmp_path / "schedulers.log").read_text()
     assert "waits:" in output and "holds the lease" in output and "lost the lease" in output
 
@@ -181,7 +224,7 @@ def _run_through(env, log, processes, smtp_server):
         standby = _scheduler(env, log)
         processes[standby.pid] = standby
         time.sleep(1)
-        os.kill(successor, signal.SIGSTOP)  # frozen, its lease runs out
+        _freeze(successor)  # its lease runs out
         try:
             third = _wait(lambda: (pid := _leader_pid()) not in (None, successor) and pid, 15, "takes over from the frozen")
             assert third == standby.pid

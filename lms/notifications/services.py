@@ -81,7 +81,9 @@ def deliver_due(*, now: datetime, limit: int = 100, transport=None) -> int:
             for message_id in claimed:
                 row = db.session.get(OutboxMessage, message_id)
                 try:
-                    connection.send(build_message(row, sender=config["MAIL_SENDER"], now=now))
+                    message = build_message(row, sender=config["MAIL_SENDER"], now=now)
+                    db.session.rollback()  # no transaction stays open while the mail server answers
+                    connection.send(message)
                 except Exception as error:  # keep going: one bad address must not block the rest
                     _record_failure(row, error, now=now)
                 else:
