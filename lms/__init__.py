@@ -21,11 +21,14 @@ def _template_folder() -> Path:
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the application: config -> extensions -> blueprints -> error handlers."""
+    from lms.auth.sso.oidc import init_app as init_sso
+
     app = Flask(__name__, template_folder=str(_template_folder()), instance_path=default_instance_path())
     _configure(app, config)
     init_inputs(app)
     init_disclosure(app)
     init_storage(app)
+    init_sso(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lms.errors import register_error_handlers
@@ -84,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms import audit, core, health, jobruns, leadership, metrics  # noqa: F401 - audit, jobruns, leadership: their tables join the metadata
     from lms.auth import views as auth_views
+    from lms.auth.sso import views as sso_views
     from lms.beratung import views as consultation_views
     from lms.berichte import views as report_views
     from lms.datenschutz import views as privacy_views
@@ -104,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(auth_views.bp)
+    app.register_blueprint(sso_views.bp)
     app.register_blueprint(instrument_views.bp)
     app.register_blueprint(module_views.bp)
     app.register_blueprint(competence_views.bp)

@@ -31,6 +31,7 @@ ACTIONS = {
     "user.sector": _l("Sektor oder Einrichtung geändert"),
     "user.deactivate": _l("Konto deaktiviert"),
     "user.reactivate": _l("Konto reaktiviert"),
+    "user.directory": _l("Konto mit Anmeldedienst verbunden"),
     "account.erase": _l("Konto gelöscht"),
     "region.create": _l("Region angelegt"),
     "framework.change": _l("Kompetenzrahmen geändert"),
@@ -47,6 +48,7 @@ DETAIL_LABELS = {
     "sector": _l("Sektor"), "name": _l("Name"), "kind": _l("Art"), "version": _l("Fassung"), "note": _l("Notiz"),
     "competence": _l("Kompetenz"), "page": _l("Seite"), "characters": _l("Zeichen"), "format": _l("Format"),
     "people": _l("Personen"),
+    "provider": _l("Anmeldedienst"), "created": _l("neu angelegt"),
 }
 
 

@@ -80,12 +80,16 @@ def scheduler_command():
 @with_appcontext
 def check_config_command():
     """Print the effective settings, secrets masked (wrong ones stop before this, one line each)."""
-    from lms.config import SETTINGS, masked
+    from lms.config import OIDC_FIELDS, SETTINGS, masked
 
     app = current_app._get_current_object()
     click.echo(f"{'LMS_INSTANCE_PATH':<42} {app.instance_path}")
     for name, setting in SETTINGS.items():
         click.echo(f"{'LMS_' + name:<42} {masked(setting, app.config.get(setting.key))}")
+    for provider in app.config["OIDC_PROVIDERS"]:
+        for field, setting in OIDC_FIELDS.items():
+            value = app.config["OIDC"].get(provider, {}).get(setting.key)
+            click.echo(f"{f'LMS_OIDC_{provider.upper()}_{field}':<42} {masked(setting, value)}")
     click.echo("Die Einstellungen sind gültig.")
 
 

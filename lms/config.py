@@ -2,6 +2,7 @@
 import difflib
 import ipaddress
 import os
+import re
 import secrets
 import sys
 from collections.abc import Callable
@@ -70,6 +71,11 @@ class Config:
     RETENTION_INTERVAL_SECONDS = 3600
     READY_SCHEDULER_MAX_AGE_SECONDS = 60  # /readyz: the scheduler's heartbeat is at most this old
     READY_OUTBOX_MAX_AGE_SECONDS = 3600  # /readyz: the oldest undelivered mail is at most this old
+
+    # Single sign-on (lms/auth/sso): OpenID Connect providers by short name, with their settings.
+    OIDC_PROVIDERS: tuple[str, ...] = ()
+    OIDC: dict = {}
+    SSO_TIMEOUT_SECONDS = 10  # a provider that does not answer within this is "not reachable"
     METRICS_TOKEN: str | None = None  # /metrics answers a bearer of this token (lms/metrics.py)
     METRICS_ALLOW: tuple = ()  # ... and these addresses or networks; neither set: /metrics is off
 
@@ -222,6 +228,24 @@ def _networks(value: str) -> tuple:
         raise ValueError("not a list of addresses or networks (e.g. 10.0.0.0/8,127.0.0.1)") from None
 
 
+def _provider_ids(value: str) -> tuple[str, ...]:
+    ids = _keys(value.lower())
+    if not all(re.fullmatch(r"[a-z][a-z0-9]{0,19}", id_) for id_ in ids) or len(set(ids)) != len(ids):
+        raise ValueError("not a list of distinct short names of letters and digits (e.g. keycloak,entra)")
+    return ids
+
+
+def _role_map(value: str) -> tuple[tuple[str, str], ...]:
+    """'group => role; group => role': groups as the directory spells them (DNs hold ',' and '=')."""
+    pairs = []
+    for entry in filter(str.strip, value.split(";")):
+        group, arrow, role = entry.rpartition("=>")
+        if not arrow or not group.strip() or not role.strip():
+            raise ValueError("not a list of 'group => role' separated by ';'")
+        pairs.append((group.strip(), role.strip().lower()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One LMS_* variable: the config key it sets, how its text becomes a value, whether it is secret."""
@@ -294,6 +318,26 @@ SETTINGS = {
     "METRICS_TOKEN": Setting("METRICS_TOKEN", secret=True),
     "METRICS_ALLOW": Setting("METRICS_ALLOW", _networks, show=lambda v: ",".join(map(str, v))),
     "READY_OUTBOX_MAX_AGE_SECONDS": Setting("READY_OUTBOX_MAX_AGE_SECONDS", _number(int, 1)),
+    "OIDC_PROVIDERS": Setting("OIDC_PROVIDERS", _provider_ids),
+    "SSO_TIMEOUT_SECONDS": Setting("SSO_TIMEOUT_SECONDS", _number(float, 1, 60)),
+}
+
+_show_roles = lambda pairs: "; ".join(f"{group} => {role}" for group, role in pairs)  # noqa: E731
+
+# LMS_OIDC_<PROVIDER>_<FIELD> for each provider named in LMS_OIDC_PROVIDERS: config["OIDC"][provider][key].
+OIDC_FIELDS = {
+    "ISSUER": Setting("issuer", _web_address),
+    "CLIENT_ID": Setting("client_id"),
+    "CLIENT_SECRET": Setting("client_secret", secret=True),
+    "LABEL": Setting("label"),
+    "SCOPES": Setting("scopes"),
+    "EMAIL_CLAIM": Setting("email_claim"),
+    "NAME_CLAIM": Setting("name_claim"),
+    "GROUPS_CLAIM": Setting("groups_claim"),
+    "REGION_CLAIM": Setting("region_claim"),
+    "SECTOR_CLAIM": Setting("sector_claim"),
+    "ROLES": Setting("roles", _role_map, show=_show_roles),
+    "TRUST_EMAIL": Setting("trust_email", _flag),
 }
 
 # LMS_* names that are no setting of the app but known: read before the configuration, or by the suite.
@@ -310,9 +354,20 @@ def from_environment(environ=os.environ) -> dict:
     well-formed: otherwise ConfigError names each mistake (a misspelt name would silently leave a
     default in place, e.g. SQLite instead of PostgreSQL)."""
     values, problems = {}, []
+    try:
+        providers = _provider_ids(environ.get("LMS_OIDC_PROVIDERS", ""))
+    except ValueError:
+        providers = ()  # named as a mistake below
+    fields = {f"OIDC_{provider.upper()}_{field}": (provider, setting)
+              for provider in providers for field, setting in OIDC_FIELDS.items()}
     for variable in sorted(name for name in environ if name.startswith("LMS_")):
         name, raw = variable[4:], environ[variable]
         setting = SETTINGS.get(name)
+        if setting is None and name in fields:
+            provider, setting = fields[name]
+            target = values.setdefault("OIDC", {}).setdefault(provider, {})
+        else:
+            target = values
         if setting is None:
             if name not in OTHER_VARIABLES:
                 close = difflib.get_close_matches(name, [*SETTINGS, *OTHER_VARIABLES], n=1)
@@ -321,7 +376,7 @@ def from_environment(environ=os.environ) -> dict:
         if raw == "":
             continue
         try:
-            values[setting.key] = setting.convert(raw)
+            target[setting.key] = setting.convert(raw)
         except ValueError as error:
             shown = "" if setting.secret else f"={raw!r}"
             problems.append(f"{variable}{shown}: {error}")

@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import utcnow
@@ -81,6 +81,8 @@ class Region(db.Model):
 class UserRole(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Granted by the directory's groups (lms/auth/sso): refreshed at every sign-in, unlike an admin's grant.
+    from_directory: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class User(UserMixin, db.Model):
@@ -89,7 +91,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))  # "" when the account has no password
+    # The sign-in provider that manages the account (lms/auth/sso); None: it signs in with a password.
+    directory: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="SET NULL"), index=True)
@@ -137,6 +141,25 @@ class User(UserMixin, db.Model):
 
     def can_manage_users(self) -> bool:
         return self.is_active and self.has_role(Role.ADMIN)
+
+
+class ExternalIdentity(db.Model):
+    """Who a person is at a sign-in provider: (provider, subject) names her there for good (the
+    OpenID `sub`, the directory entry's id), unlike her e-mail address, which can change."""
+
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ExternalIdentity {self.provider} of user {self.user_id}>"
 
 
 class LoginSession(db.Model):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from lms.auth.models import Invitation, LoginSession, Region, User, UserRole
+from lms.auth.models import ExternalIdentity, Invitation, LoginSession, Region, User, UserRole
 from lms.extensions import db
 from lms.i18n import _l
 from lms.privacy import Erasure, TableRule, plain, rows
@@ -21,6 +21,8 @@ RULES = (
               _l("solange das Konto besteht")),
     TableRule("login_session", ACCOUNTS, _l("Angemeldete Browser"), _l("niemand (nur die Anwendung)"), Erasure.DELETE,
               _l("bis zur Abmeldung, höchstens die Sitzungsdauer"), "SESSION_MAX_AGE_DAYS", "purge_login_sessions"),
+    TableRule("external_identity", ACCOUNTS, _l("Anmeldung über den Anmeldedienst der Organisation"),
+              _l("niemand (nur die Anwendung)"), Erasure.DELETE, _l("solange das Konto besteht")),
     TableRule("invitation", ACCOUNTS, _l("Einladungen zu einem Konto"), _l("Administration"), Erasure.DELETE,
               _l("solange das Konto besteht")),
     TableRule("region", _l("Regionen"), _l("Zuständigkeit der Netzwerke"), _l("alle"), Erasure.NONE,
@@ -36,6 +38,8 @@ def export(user: User, *, now: datetime) -> dict:
                     "organisation": user.organisation, "created_at": plain(user.created_at),
                     "last_login_at": plain(user.last_login_at)},
         "roles": sorted(user.roles),
+        "sign_in_providers": rows(select(ExternalIdentity.provider, ExternalIdentity.created_at,
+                                         ExternalIdentity.last_sign_in_at).where(ExternalIdentity.user_id == user.id)),
         "sign_ins": rows(select(LoginSession.created_at).where(LoginSession.user_id == user.id)
                          .order_by(LoginSession.created_at)),
         "invitations": rows(select(Invitation.created_at, Invitation.roles, Invitation.accepted_at,
@@ -52,9 +56,10 @@ def forget(user: User, *, now: datetime) -> None:
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     db.session.execute(delete(Invitation).where(Invitation.email == user.email))
     db.session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+    db.session.execute(delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
     db.session.expire(user, ["role_rows"])
     user.name, user.email = pseudonym(user), f"geloescht-{user.id}@konto.invalid"
-    user.password_hash = "!erased"  # no hash: no password ever matches
+    user.password_hash, user.directory = "!erased", None  # no hash: no password ever matches
     user.session_stamp = secrets.token_hex(16)
     user.active, user.locale, user.region_id, user.sector, user.organisation = False, None, None, None, None
     user.last_login_at, user.erased_at = None, now

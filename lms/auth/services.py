@@ -53,7 +53,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def _new_stamp() -> str:
+def new_stamp() -> str:
     return secrets.token_hex(16)
 
 
@@ -150,7 +150,7 @@ def create_user(
     user = User(
         email=email, name=name.strip(), password_hash=hash_password(password), region=region,
         sector=_checked_sector(sector), organisation=organisation, locale=locale,
-        session_stamp=_new_stamp(), created_at=now,
+        session_stamp=new_stamp(), created_at=now,
     )
     user.role_rows = [UserRole(role=Role(role).value) for role in _unique(roles)]
     db.session.add(user)
@@ -166,15 +166,25 @@ def _checked_sector(sector: str | None) -> str | None:
     return Sector(sector).value if sector else None
 
 
+class DirectoryManaged(Conflict):
+    default_message = _l("Dieses Konto meldet sich über den Anmeldedienst seiner Organisation an und hat kein "
+                         "Passwort in lms; das Passwort ändern Sie dort.")
+
+
 def set_password(user: User, password: str) -> None:
-    """Replace the password and end every other session of the user."""
+    """Replace the password and end every other session of the user. An account a sign-in provider
+    manages (lms/auth/sso) has none and gets none: its directory decides who may sign in."""
+    if user.directory is not None:
+        raise DirectoryManaged()
     user.password_hash = hash_password(password)
-    user.session_stamp = _new_stamp()
+    user.session_stamp = new_stamp()
     db.session.flush()
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
     """Change *user*'s own password after checking the current one."""
+    if user.directory is not None:
+        raise DirectoryManaged()
     if not check_password_hash(user.password_hash, current):
         raise WrongPassword()
     set_password(user, new)
@@ -212,9 +222,9 @@ def make_reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str, *, now: datetime) -> None:
-    """Mail a reset link if an active account has this address; say nothing either way."""
+    """Mail a reset link if an active account with a password has this address; say nothing either way."""
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.directory is not None:
         return
     link = external_url("auth.reset_password", token=make_reset_token(user))
     queue_mail(
@@ -232,7 +242,7 @@ def user_for_reset_token(token: str) -> User:
     except BadSignature:
         raise InvalidLink() from None
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
-    if user is None or not user.is_active or data.get("pw") != _password_fingerprint(user):
+    if user is None or not user.is_active or user.directory is not None or data.get("pw") != _password_fingerprint(user):
         raise InvalidLink()
     return user
 
@@ -336,7 +346,7 @@ def update_account(
     user.sector = _checked_sector(sector)
     user.organisation = organisation or None
     if user.active and not active:
-        user.session_stamp = _new_stamp()  # ends the running sessions at their next request
+        user.session_stamp = new_stamp()  # ends the running sessions at their next request
         user.deactivated_at = now
     elif active:
         user.deactivated_at = None

@@ -8,6 +8,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -27,11 +28,15 @@ from lms.auth.forms import (
 from lms.auth.models import ROLE_LABELS, Invitation, Role, User
 from lms.auth.permissions import role_required
 from lms.auth.queries import open_invitations_query, users_query
+from lms.auth.sso import oidc
+from lms.auth.sso import providers as sso_providers
+from lms.auth.sso import views as sso_views
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db, limiter, login_manager
 from lms.i18n import _, _l
+from lms.links import external_url
 from lms.redirects import safe_target
 from lms.startpage import register_section_provider
 from lms.submit import submit
@@ -91,15 +96,21 @@ def login():
             return redirect(_safe_next(url_for("core.home")))
         g.login_failed = True
         error = _("E-Mail-Adresse oder Passwort ist nicht korrekt, oder das Konto ist deaktiviert.")
-    return render_template("auth/login.html", form=form, error=error), 200 if error is None else 401
+    return render_template("auth/login.html", form=form, error=error,
+                           sso_providers=list(sso_providers.configured().values())), 200 if error is None else 401
 
 
 @bp.post("/abmelden")
 @login_required
 def logout():
+    """End the lms session; after a provider's sign-in, offer to end that one too (RP-initiated logout)."""
     services.end_session(current_user)
     db.session.commit()
     logout_user()
+    provider = sso_providers.get(session.pop(sso_views.PROVIDER, None) or "")
+    provider_logout = provider and oidc.logout_url(provider, external_url("auth.login"))
+    if provider_logout:
+        return render_template("auth/signed_out.html", provider=provider, provider_logout=provider_logout)
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("auth.login"))
 

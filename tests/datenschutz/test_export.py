@@ -15,7 +15,7 @@ from tests.conftest import login_as
 from tests.datenschutz.conftest import OTHER_CASE, OWN_CASE
 
 CATEGORIES = {
-    "auth": ["account", "roles", "sign_ins", "invitations"],
+    "auth": ["account", "roles", "sign_in_providers", "sign_ins", "invitations"],
     "module": ["enrolments", "enrolment_history", "attendance", "admissions", "completions", "certificates"],
     "kompetenzen": ["evidence"],
     "instrumente": ["bookmarks"],

@@ -1,0 +1,47 @@
+"""What a sign-in provider says about a person, in lms's terms."""
+from dataclasses import dataclass, field
+
+from lms.errors import DomainError
+from lms.i18n import _, _l
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """A person a provider vouched for: *subject* names her there for good; the rest may change."""
+
+    provider: str
+    subject: str
+    email: str | None
+    email_verified: bool
+    name: str | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
+    region: str | None = None
+    sector: str | None = None
+
+
+class SignInFailed(DomainError):
+    """The provider's answer does not prove who the person is (forged, replayed, expired, bad signature)."""
+
+    default_message = _l("Die Anmeldung konnte nicht bestätigt werden. Bitte beginnen Sie sie noch einmal.")
+
+
+class SignInCancelled(DomainError):
+    def __init__(self, label: str):
+        super().__init__(_("Die Anmeldung über %(provider)s wurde abgebrochen.", provider=label))
+
+
+class ProviderUnreachable(DomainError):
+    def __init__(self, label: str):
+        super().__init__(_("Die Anmeldung über %(provider)s ist gerade nicht erreichbar. Bitte versuchen Sie es "
+                           "später noch einmal oder melden Sie sich mit E-Mail-Adresse und Passwort an.",
+                           provider=label))
+
+
+class UnverifiedEmail(DomainError):
+    def __init__(self, label: str):
+        super().__init__(_("%(provider)s hat Ihre E-Mail-Adresse nicht als bestätigt gemeldet, daher kann lms Ihnen "
+                           "kein Konto zuordnen. Bitte wenden Sie sich an Ihre Administration.", provider=label))
+
+
+class AccountDeactivated(DomainError):
+    default_message = _l("Ihr Konto in lms ist deaktiviert. Bitte wenden Sie sich an die Administration.")

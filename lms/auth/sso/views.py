@@ -1,0 +1,61 @@
+"""Sign-in through a provider: the way there and the way back."""
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, login_user
+
+from lms.auth import services
+from lms.auth.sso import accounts, oidc, providers
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import limiter
+from lms.i18n import _
+from lms.links import external_url
+from lms.redirects import safe_target
+from lms.submit import submit
+
+bp = Blueprint("sso", __name__)
+_NEXT, PROVIDER = "lms.sso.next", "lms.sso.provider"
+
+
+def _provider(name: str):
+    return providers.get(name) or abort(404)
+
+
+@bp.get("/anmelden/mit/<name>")
+def start(name: str):
+    provider = _provider(name)
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    session[_NEXT] = safe_target(request.args.get("next"), url_for("core.home"))
+    try:
+        return oidc.start(provider, external_url("sso.callback", name=name))
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("auth.login"))
+
+
+@bp.get("/anmelden/mit/<name>/zurueck")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], deduct_when=lambda _r: g.get("login_failed", False))
+def callback(name: str):
+    provider = _provider(name)
+
+    def sign_in():
+        person = oidc.finish(provider)
+        now = utcnow()
+        user = accounts.sign_in(person, label=provider.label, roles=provider.roles_for(person.groups), now=now)
+        services.start_session(user, now=now)
+        return user
+
+    outcome = submit(sign_in)
+    if not outcome:  # a forged or replayed answer counts against the address, like a wrong password
+        g.login_failed = True
+        return redirect(url_for("auth.login"))
+    user = outcome.value
+    login_user(user)
+    session[PROVIDER] = provider.id
+    if user.roles:
+        flash(_("Sie sind über %(provider)s angemeldet.", provider=provider.label), "success")
+    else:
+        flash(_("Sie sind über %(provider)s angemeldet, haben in lms aber noch keine Rolle: Ihre Organisation "
+                "vergibt die Rollen über Gruppen. Bitte wenden Sie sich an Ihre Administration.",
+                provider=provider.label), "warning")
+    return redirect(session.pop(_NEXT, None) or url_for("core.home"))
