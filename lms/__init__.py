@@ -21,6 +21,7 @@ def _template_folder() -> Path:
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the application: config -> extensions -> blueprints -> error handlers."""
+    from lms.auth.sso.ldap import init_app as init_ldap
     from lms.auth.sso.oidc import init_app as init_sso
 
     app = Flask(__name__, template_folder=str(_template_folder()), instance_path=default_instance_path())
@@ -29,6 +30,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     init_disclosure(app)
     init_storage(app)
     init_sso(app)
+    init_ldap(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lms.errors import register_error_handlers

@@ -76,6 +76,23 @@ class Config:
     OIDC_PROVIDERS: tuple[str, ...] = ()
     OIDC: dict = {}
     SSO_TIMEOUT_SECONDS = 10  # a provider that does not answer within this is "not reachable"
+    # LDAP / Active Directory (lms/auth/sso/ldap.py): off while LDAP_URL is unset.
+    LDAP_URL: str | None = None
+    LDAP_LABEL = "Verzeichnisdienst"
+    LDAP_STARTTLS = False
+    LDAP_CA_FILE: str | None = None
+    LDAP_BIND_DN: str | None = None
+    LDAP_BIND_PASSWORD: str | None = None
+    LDAP_BASE_DN: str | None = None
+    LDAP_USER_FILTER = "(|(uid={login})(mail={login}))"
+    LDAP_ID_ATTRIBUTE = "entryUUID"
+    LDAP_EMAIL_ATTRIBUTE = "mail"
+    LDAP_NAME_ATTRIBUTE = "displayName"
+    LDAP_GROUP_ATTRIBUTE = "memberOf"
+    LDAP_GROUP_SEARCH: str | None = None
+    LDAP_REGION_ATTRIBUTE: str | None = None
+    LDAP_SECTOR_ATTRIBUTE: str | None = None
+    LDAP_ROLES: tuple[tuple[str, str], ...] = ()
     METRICS_TOKEN: str | None = None  # /metrics answers a bearer of this token (lms/metrics.py)
     METRICS_ALLOW: tuple = ()  # ... and these addresses or networks; neither set: /metrics is off
 
@@ -235,6 +252,13 @@ def _provider_ids(value: str) -> tuple[str, ...]:
     return ids
 
 
+def _ldap_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("ldap", "ldaps") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError("not an ldap:// or ldaps:// address of a server (e.g. ldaps://dc1.kreis.example)")
+    return value.strip().rstrip("/")
+
+
 def _role_map(value: str) -> tuple[tuple[str, str], ...]:
     """'group => role; group => role': groups as the directory spells them (DNs hold ',' and '=')."""
     pairs = []
@@ -244,6 +268,10 @@ def _role_map(value: str) -> tuple[tuple[str, str], ...]:
             raise ValueError("not a list of 'group => role' separated by ';'")
         pairs.append((group.strip(), role.strip().lower()))
     return tuple(pairs)
+
+
+def _show_roles(pairs) -> str:
+    return "; ".join(f"{group} => {role}" for group, role in pairs)
 
 
 @dataclass(frozen=True)
@@ -319,10 +347,24 @@ SETTINGS = {
     "METRICS_ALLOW": Setting("METRICS_ALLOW", _networks, show=lambda v: ",".join(map(str, v))),
     "READY_OUTBOX_MAX_AGE_SECONDS": Setting("READY_OUTBOX_MAX_AGE_SECONDS", _number(int, 1)),
     "OIDC_PROVIDERS": Setting("OIDC_PROVIDERS", _provider_ids),
+    "LDAP_URL": Setting("LDAP_URL", _ldap_url),
+    "LDAP_LABEL": Setting("LDAP_LABEL"),
+    "LDAP_STARTTLS": Setting("LDAP_STARTTLS", _flag),
+    "LDAP_CA_FILE": Setting("LDAP_CA_FILE"),
+    "LDAP_BIND_DN": Setting("LDAP_BIND_DN"),
+    "LDAP_BIND_PASSWORD": Setting("LDAP_BIND_PASSWORD", secret=True),
+    "LDAP_BASE_DN": Setting("LDAP_BASE_DN"),
+    "LDAP_USER_FILTER": Setting("LDAP_USER_FILTER"),
+    "LDAP_ID_ATTRIBUTE": Setting("LDAP_ID_ATTRIBUTE"),
+    "LDAP_EMAIL_ATTRIBUTE": Setting("LDAP_EMAIL_ATTRIBUTE"),
+    "LDAP_NAME_ATTRIBUTE": Setting("LDAP_NAME_ATTRIBUTE"),
+    "LDAP_GROUP_ATTRIBUTE": Setting("LDAP_GROUP_ATTRIBUTE"),
+    "LDAP_GROUP_SEARCH": Setting("LDAP_GROUP_SEARCH"),
+    "LDAP_REGION_ATTRIBUTE": Setting("LDAP_REGION_ATTRIBUTE"),
+    "LDAP_SECTOR_ATTRIBUTE": Setting("LDAP_SECTOR_ATTRIBUTE"),
+    "LDAP_ROLES": Setting("LDAP_ROLES", _role_map, show=_show_roles),
     "SSO_TIMEOUT_SECONDS": Setting("SSO_TIMEOUT_SECONDS", _number(float, 1, 60)),
 }
-
-_show_roles = lambda pairs: "; ".join(f"{group} => {role}" for group, role in pairs)  # noqa: E731
 
 # LMS_OIDC_<PROVIDER>_<FIELD> for each provider named in LMS_OIDC_PROVIDERS: config["OIDC"][provider][key].
 OIDC_FIELDS = {

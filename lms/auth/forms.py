@@ -69,6 +69,15 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Angemeldet bleiben"))
 
 
+class DirectoryLoginForm(LoginForm):
+    """With an LDAP directory people sign in with the name they know from it, or their address."""
+
+    email = StringField(_l("E-Mail-Adresse oder Benutzername"), validators=[
+        DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse oder Ihren Benutzernamen an.")),
+        Length(max=254, message=_l("Die Angabe darf höchstens %(max)d Zeichen lang sein.")),
+    ])
+
+
 class ForgotPasswordForm(FlaskForm):
     email = _email_field()
 

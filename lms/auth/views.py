@@ -18,6 +18,7 @@ from lms.auth.forms import (
     AcceptInvitationForm,
     AccountForm,
     ChangePasswordForm,
+    DirectoryLoginForm,
     ForgotPasswordForm,
     InvitationForm,
     LoginForm,
@@ -28,7 +29,7 @@ from lms.auth.forms import (
 from lms.auth.models import ROLE_LABELS, Invitation, Role, User
 from lms.auth.permissions import role_required
 from lms.auth.queries import open_invitations_query, users_query
-from lms.auth.sso import oidc
+from lms.auth.sso import ldap, oidc
 from lms.auth.sso import providers as sso_providers
 from lms.auth.sso import views as sso_views
 from lms.confirmation import Confirmation, ask, is_confirmed
@@ -84,18 +85,24 @@ def _login_failed(_response) -> bool:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    form = LoginForm()
-    error = None
+    form = DirectoryLoginForm() if sso_providers.directory() else LoginForm()
+    errors = []
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, now=utcnow())
-        if user is not None:
-            services.start_session(user, now=utcnow())
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+        def sign_in():
+            now = utcnow()
+            user = ldap.password_sign_in(form.email.data, form.password.data, now=now)
+            if user is not None:
+                services.start_session(user, now=now)
+            return user
+
+        outcome = submit(sign_in, errors=errors)
+        if outcome and outcome.value is not None:
+            login_user(outcome.value, remember=form.remember.data)
             flash(_("Sie sind angemeldet."), "success")
             return redirect(_safe_next(url_for("core.home")))
         g.login_failed = True
-        error = _("E-Mail-Adresse oder Passwort ist nicht korrekt, oder das Konto ist deaktiviert.")
+        errors = errors or [_("E-Mail-Adresse oder Passwort ist nicht korrekt, oder das Konto ist deaktiviert.")]
+    error = errors[0] if errors else None
     return render_template("auth/login.html", form=form, error=error,
                            sso_providers=list(sso_providers.configured().values())), 200 if error is None else 401
 

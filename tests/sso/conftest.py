@@ -121,3 +121,184 @@ def through_provider(client, login: str, *, start: str = f"/anmelden/mit/{NAME}"
     back = answer.headers["Location"]
     parts = urlsplit(back)
     return client.get(f"{parts.path}?{parts.query}"), back
+
+
+# --- an LDAP directory: Debian's slapd in a temporary folder, with a test tree ---------------------
+
+BASE_DN = "dc=kreis,dc=example"
+SERVICE_DN, SERVICE_PASSWORD = f"cn=lms-service,{BASE_DN}", "dienst-geheim"
+DIRECTORY_PASSWORD = "Verzeichnis-Passwort-1"
+SLAPD = Path("/usr/sbin/slapd")
+
+
+@dataclass
+class Directory:
+    url: str  # plain, for StartTLS
+    tls_url: str  # ldaps://
+    ca_file: Path
+    admin: object  # an ldap3 connection bound as the tree's root
+
+    def person_dn(self, uid: str) -> str:
+        return f"uid={uid},ou=people,{BASE_DN}"
+
+    def group_dn(self, name: str) -> str:
+        return f"cn={name},ou=groups,{BASE_DN}"
+
+    def add_person(self, uid: str, *, mail: str, name: str, groups=(), region=None, sector=None) -> None:
+        from ldap3 import MODIFY_ADD
+
+        attributes = {"cn": name, "sn": name.split()[-1], "displayName": name, "mail": mail,
+                      "userPassword": DIRECTORY_PASSWORD}
+        if region:
+            attributes["l"] = region
+        if sector:
+            attributes["businessCategory"] = sector
+        assert self.admin.add(self.person_dn(uid), ["inetOrgPerson"], attributes), self.admin.result
+        for group in groups:
+            assert self.admin.modify(self.group_dn(group), {"member": [(MODIFY_ADD, [self.person_dn(uid)])]})
+
+    def leave_group(self, uid: str, group: str) -> None:
+        from ldap3 import MODIFY_DELETE
+
+        assert self.admin.modify(self.group_dn(group), {"member": [(MODIFY_DELETE, [self.person_dn(uid)])]})
+
+    def remove_person(self, uid: str) -> None:
+        assert self.admin.delete(self.person_dn(uid)), self.admin.result
+
+    def clear_people(self) -> None:
+        from ldap3 import SUBTREE
+
+        self.admin.search(f"ou=people,{BASE_DN}", "(objectClass=inetOrgPerson)", SUBTREE, attributes=[])
+        for entry in list(self.admin.response):
+            self.admin.delete(entry["dn"])
+
+
+def _certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A CA and a certificate for 127.0.0.1 signed by it, so that StartTLS is checked for real."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def pem_key(key, path):
+        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lms test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    server = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+              .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(2)
+              .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                             critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+              .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    paths = directory / "ca.pem", directory / "server.pem", directory / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    pem_key(server_key, paths[2])
+    return paths
+
+
+SLAPD_CONF = """\
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload memberof
+pidfile {folder}/slapd.pid
+TLSCACertificateFile {ca}
+TLSCertificateFile {certificate}
+TLSCertificateKeyFile {key}
+database mdb
+suffix "{base}"
+rootdn "cn=admin,{base}"
+rootpw admin-geheim
+directory {folder}/data
+overlay memberof
+access to attrs=userPassword by anonymous auth by * none
+access to * by dn.exact="{service}" read by self read by * none
+"""
+
+
+@pytest.fixture(scope="session")
+def ldap_directory(tmp_path_factory):
+    """Debian's slapd on a loopback port (plain and StartTLS), with people and groups: a fixture
+    of the test session, emptied of people by each test that uses `directory`."""
+    if not SLAPD.exists():
+        pytest.fail("Debian's slapd is missing: apt-get install -y slapd")
+    folder = tmp_path_factory.mktemp("slapd")
+    (folder / "data").mkdir()
+    ca, certificate, key = _certificates(folder)
+    (folder / "slapd.conf").write_text(SLAPD_CONF.format(folder=folder, ca=ca, certificate=certificate, key=key,
+                                                         base=BASE_DN, service=SERVICE_DN))
+    url, tls_url = f"ldap://127.0.0.1:{free_port()}", f"ldaps://127.0.0.1:{free_port()}"
+    with open(folder / "slapd.log", "w") as log:
+        process = subprocess.Popen([str(SLAPD), "-f", str(folder / "slapd.conf"), "-h", f"{url}/ {tls_url}/", "-d", "0"],
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            admin = _connect_as_root(url, process, folder / "slapd.log")
+            for dn, classes, attributes in [
+                (BASE_DN, ["dcObject", "organization"], {"dc": "kreis", "o": "Landkreis Musterland"}),
+                (f"ou=people,{BASE_DN}", ["organizationalUnit"], {"ou": "people"}),
+                (f"ou=groups,{BASE_DN}", ["organizationalUnit"], {"ou": "groups"}),
+                (SERVICE_DN, ["organizationalRole", "simpleSecurityObject"], {"cn": "lms-service",
+                                                                               "userPassword": SERVICE_PASSWORD}),
+                # groupOfNames needs a member: the tree's root stands in for "nobody else yet"
+                *[(f"cn={name},ou=groups,{BASE_DN}", ["groupOfNames"], {"cn": name, "member": f"cn=admin,{BASE_DN}"})
+                  for name in ("Kinderschutz-Koordination", "Referentinnen", "Kantine")],
+            ]:
+                assert admin.add(dn, classes, attributes), admin.result
+            yield Directory(url, tls_url, ca, admin)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _connect_as_root(url: str, process, log: Path):
+    from ldap3 import Connection, Server
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return Connection(Server(url, connect_timeout=1), user=f"cn=admin,{BASE_DN}", password="admin-geheim",
+                              auto_bind=True)
+        except Exception:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("slapd did not start: " + log.read_text()[-2000:])
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def directory(ldap_directory):
+    from ldap3 import MODIFY_REPLACE
+
+    ldap_directory.clear_people()
+    for group in ("Kinderschutz-Koordination", "Referentinnen", "Kantine"):  # back to only the stand-in
+        ldap_directory.admin.modify(ldap_directory.group_dn(group), {"member": [(MODIFY_REPLACE, [f"cn=admin,{BASE_DN}"])]})
+    return ldap_directory
+
+
+def ldap_settings(directory: Directory, **changes) -> dict:
+    settings = {
+        "LDAP_URL": directory.url, "LDAP_LABEL": "Kreis-Verzeichnis", "LDAP_STARTTLS": True,
+        "LDAP_CA_FILE": str(directory.ca_file), "LDAP_BIND_DN": SERVICE_DN, "LDAP_BIND_PASSWORD": SERVICE_PASSWORD,
+        "LDAP_BASE_DN": BASE_DN, "LDAP_REGION_ATTRIBUTE": "l", "LDAP_SECTOR_ATTRIBUTE": "businessCategory",
+        "LDAP_ROLES": ((f"cn=Kinderschutz-Koordination,ou=groups,{BASE_DN}", "coordinator"),
+                       (f"cn=Referentinnen,ou=groups,{BASE_DN}", "trainer")),
+    }
+    return {**settings, **changes}

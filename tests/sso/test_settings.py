@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from lms.auth.sso.providers import load
+from lms.auth.sso.providers import load, load_directory
 from lms.config import Config, ConfigError, from_environment
 from tests.test_config import LMS, _environment
 
@@ -94,3 +94,40 @@ def test_the_readme_documents_every_provider_setting():
     missing = [field for field in OIDC_FIELDS
                if f"`LMS_OIDC_<NAME>_{field}`" not in readme and f"`…_{field}`" not in readme]
     assert missing == []
+
+
+def _ldap(**settings):
+    return {**vars(Config), "LDAP_URL": "ldaps://dc1.kreis.example", "LDAP_BASE_DN": "DC=kreis,DC=example",
+            **settings}
+
+
+@pytest.mark.parametrize(("settings", "problems"), [
+    ({"LDAP_BASE_DN": None}, ["LMS_LDAP_BASE_DN: missing (where the people are searched)"]),
+    ({"LDAP_BIND_DN": "CN=lms,DC=kreis,DC=example"},
+     ["LMS_LDAP_BIND_DN, LMS_LDAP_BIND_PASSWORD: set both (the service account that searches)"]),
+    ({"LDAP_STARTTLS": True}, ["LMS_LDAP_STARTTLS: contradicts ldaps:// (TLS from the start); use one of them"]),
+    ({"LDAP_URL": "ldap://dc1.kreis.example"},
+     ["LMS_LDAP_URL='ldap://dc1.kreis.example': passwords would cross the network in clear; "
+      "use ldaps:// or LMS_LDAP_STARTTLS=true"]),
+    ({"LDAP_USER_FILTER": "(uid=kberg)"}, ["LMS_LDAP_USER_FILTER: must hold {login} (where the typed name goes)"]),
+    ({"LDAP_GROUP_SEARCH": "(member=x)"}, ["LMS_LDAP_GROUP_SEARCH: must hold {dn} (the person's entry)"]),
+    ({"LDAP_CA_FILE": "/nicht/da.pem"}, ["LMS_LDAP_CA_FILE='/nicht/da.pem': no such file"]),
+    ({"LDAP_ROLES": (("CN=G", "boss"),)},
+     ["LMS_LDAP_ROLES: 'boss' is no role (one of admin, coordinator, trainer, partner, expert)"]),
+])
+def test_contradictory_directory_settings_stop_the_start(settings, problems):
+    with pytest.raises(ConfigError) as raised:
+        load_directory(_ldap(**settings))
+    assert raised.value.problems == problems
+
+
+def test_a_directory_is_off_without_its_address_and_on_with_starttls_or_ldaps():
+    assert load_directory(vars(Config)) is None
+    assert load_directory(_ldap()).url == "ldaps://dc1.kreis.example"
+    assert load_directory(_ldap(LDAP_URL="ldap://dc1.kreis.example", LDAP_STARTTLS=True)).starttls
+    with pytest.raises(ConfigError):
+        from_environment({"LMS_LDAP_URL": "https://dc1.kreis.example"})
+    named_ldap = {**vars(Config), "OIDC_PROVIDERS": ("ldap",),
+                  "OIDC": {"ldap": {"issuer": "https://id.example", "client_id": "lms"}}}
+    with pytest.raises(ConfigError, match="'ldap' names the LDAP directory"):
+        load(named_ldap)
