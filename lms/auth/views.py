@@ -32,6 +32,7 @@ from lms.auth.queries import open_invitations_query, users_query
 from lms.auth.sso import ldap, oidc
 from lms.auth.sso import providers as sso_providers
 from lms.auth.sso import views as sso_views
+from lms.auth.sso.person import SignInRace
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import DomainError
@@ -95,10 +96,10 @@ def login():
                 services.start_session(user, now=now)
             return user
 
-        outcome = submit(sign_in, errors=errors)
+        outcome = submit(sign_in, errors=errors, lost_race=SignInRace)
         if outcome and outcome.value is not None:
             login_user(outcome.value, remember=form.remember.data)
-            flash(_("Sie sind angemeldet."), "success")
+            sso_views.welcome(outcome.value)
             return redirect(_safe_next(url_for("core.home")))
         g.login_failed = True
         errors = errors or [_("E-Mail-Adresse oder Passwort ist nicht korrekt, oder das Konto ist deaktiviert.")]

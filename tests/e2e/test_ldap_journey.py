@@ -23,7 +23,7 @@ def test_a_coordinator_signs_in_with_her_directory_account(page, directory):  # 
     assert_accessible(page)
     page.get_by_label("Passwort", exact=True).fill(DIRECTORY_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    page.get_by_text("Sie sind angemeldet.").wait_for()
+    page.get_by_text("Sie sind über Kreis-Verzeichnis angemeldet.").wait_for()
     page.goto("/konto")
     assert page.get_by_text("Netzwerkkoordination").is_visible()
     assert page.get_by_text("über Kreis-Verzeichnis", exact=True).is_visible()

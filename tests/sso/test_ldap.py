@@ -81,6 +81,7 @@ def test_a_person_in_no_mapped_group_signs_in_with_no_role(app, client, director
     answer = _sign_in(client, "kantine")
     assert answer.status_code == 302
     assert db.session.scalar(select(User)).roles == set()
+    assert "haben in lms aber noch keine Rolle" in client.get(answer.location).get_data(as_text=True)
     assert client.get("/verwaltung/konten").status_code == 403
 
 

@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from lms.auth import services
 from lms.auth.models import ExternalIdentity, Role, User
+from lms.auth.sso import accounts
+from lms.auth.sso.person import DirectoryPerson
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
-from tests.conftest import PASSWORD, login_as
+from tests.conftest import FIXED_NOW, PASSWORD, in_parallel, login_as
 from tests.sso.conftest import NAME, through_provider
 
 COORDINATOR = {"email": "k.berg@lk-musterland.de", "email_verified": True, "name": "Katrin Berg",
@@ -220,3 +222,19 @@ def test_the_way_there_keeps_where_the_person_wanted_to_go(app, client, oidc_ser
 def test_an_unknown_provider_is_not_found(client):
     assert client.get("/anmelden/mit/niemand").status_code == 404
     assert client.get("/anmelden/mit/niemand/zurueck?code=x&state=y").status_code == 404
+
+
+def test_two_first_sign_ins_of_one_person_at_once_make_one_account(app, create_user):
+    """Two windows come back from the provider at the same moment: one account, one identity; the
+    loser's unique-constraint error becomes SignInRace on the page (lost_race), never half an account."""
+    person = DirectoryPerson(provider=NAME, subject="kberg", email="k.berg@lk-musterland.de", email_verified=True,
+                             name="Katrin Berg", groups=frozenset({"Kinderschutz-Koordination"}))
+    create_user("expert", email="k.berg@lk-musterland.de")  # and the same for linking an existing account
+    other = DirectoryPerson(provider=NAME, subject="rlang", email="r.lang@bildungswerk.example",
+                            email_verified=True, name="Ruth Lang")
+    calls = [lambda p=p: accounts.sign_in(p, label="K", roles={"coordinator"}, now=FIXED_NOW)
+             for p in (person, person, person, other, other, other)]
+    errors = in_parallel(app, calls)
+    assert all("IntegrityError" in error for error in errors), errors
+    assert db.session.scalar(select(func.count(User.id))) == 2
+    assert sorted(db.session.scalars(select(ExternalIdentity.subject))) == ["kberg", "rlang"]

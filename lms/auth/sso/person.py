@@ -25,6 +25,12 @@ class SignInFailed(DomainError):
     default_message = _l("Die Anmeldung konnte nicht bestätigt werden. Bitte beginnen Sie sie noch einmal.")
 
 
+class SignInRace(DomainError):
+    """The same person's first sign-in ran twice at once (two windows): the other one made the account."""
+
+    default_message = _l("Diese Anmeldung lief gleichzeitig ein zweites Mal. Bitte melden Sie sich noch einmal an.")
+
+
 class SignInCancelled(DomainError):
     def __init__(self, label: str):
         super().__init__(_("Die Anmeldung über %(provider)s wurde abgebrochen.", provider=label))

@@ -4,6 +4,7 @@ from flask_login import current_user, login_user
 
 from lms.auth import services
 from lms.auth.sso import accounts, oidc, providers
+from lms.auth.sso.person import SignInRace
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import limiter
@@ -45,17 +46,22 @@ def callback(name: str):
         services.start_session(user, now=now)
         return user
 
-    outcome = submit(sign_in)
+    outcome = submit(sign_in, lost_race=SignInRace)
     if not outcome:  # a forged or replayed answer counts against the address, like a wrong password
         g.login_failed = True
         return redirect(url_for("auth.login"))
-    user = outcome.value
-    login_user(user)
+    login_user(outcome.value)
     session[PROVIDER] = provider.id
-    if user.roles:
-        flash(_("Sie sind über %(provider)s angemeldet.", provider=provider.label), "success")
-    else:
-        flash(_("Sie sind über %(provider)s angemeldet, haben in lms aber noch keine Rolle: Ihre Organisation "
-                "vergibt die Rollen über Gruppen. Bitte wenden Sie sich an Ihre Administration.",
-                provider=provider.label), "warning")
+    welcome(outcome.value)
     return redirect(session.pop(_NEXT, None) or url_for("core.home"))
+
+
+def welcome(user) -> None:
+    """The message after a sign-in; a person the directory's groups grant no role is told so."""
+    label = providers.label_of(user.directory) if user.directory else None
+    if user.roles:
+        flash(_("Sie sind über %(provider)s angemeldet.", provider=label) if label else _("Sie sind angemeldet."),
+              "success")
+    else:
+        flash(_("Sie sind angemeldet, haben in lms aber noch keine Rolle: Ihre Organisation vergibt die Rollen "
+                "über Gruppen. Bitte wenden Sie sich an Ihre Administration."), "warning")
