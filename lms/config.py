@@ -380,6 +380,7 @@ OIDC_FIELDS = {
     "SECTOR_CLAIM": Setting("sector_claim"),
     "ROLES": Setting("roles", _role_map, show=_show_roles),
     "TRUST_EMAIL": Setting("trust_email", _flag),
+    "EMAIL_DOMAINS": Setting("email_domains", lambda value: _keys(value.lower())),
 }
 
 # LMS_* names that are no setting of the app but known: read before the configuration, or by the suite.

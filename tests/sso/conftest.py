@@ -85,6 +85,7 @@ def provider_settings(issuer: str, **changes) -> dict:
         "issuer": issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "label": LABEL,
         "scopes": "openid email profile groups lms", "region_claim": "region", "sector_claim": "sector",
         "roles": (("Kinderschutz-Koordination", "coordinator"), ("Referentinnen", "trainer")),
+        "email_domains": ("lk-musterland.de", "bildungswerk.example", "example.org"),
     }
     return {**settings, **changes}
 

@@ -238,3 +238,15 @@ def test_two_first_sign_ins_of_one_person_at_once_make_one_account(app, create_u
     assert all("IntegrityError" in error for error in errors), errors
     assert db.session.scalar(select(func.count(User.id))) == 2
     assert sorted(db.session.scalars(select(ExternalIdentity.subject))) == ["kberg", "rlang"]
+
+
+def test_a_provider_vouches_only_for_addresses_of_its_domains(app, client, oidc_server, create_user):
+    """Else a partner's tenant could name a user after the Land's admin and take her account."""
+    admin = create_user("admin", email="admin@land.example")
+    oidc_server.accounts(fake={**COORDINATOR, "email": "Admin@Land.example"})
+    answer, _ = through_provider(client, "fake")
+    assert answer.location == "/anmelden"
+    assert "darf in lms nur Personen mit Adressen seiner Organisation anmelden" in _messages(client)
+    assert db.session.scalar(select(func.count(ExternalIdentity.id))) == 0
+    db.session.refresh(admin)
+    assert admin.directory is None and admin.password_hash

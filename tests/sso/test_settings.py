@@ -52,6 +52,9 @@ def _config(**provider):
      ["LMS_OIDC_KC_ROLES: 'chef' is no role (one of admin, coordinator, trainer, partner, expert)"]),
     ({"issuer": "https://id.example", "client_id": "lms", "scopes": "email profile"},
      ["LMS_OIDC_KC_SCOPES='email profile': must include openid"]),
+    ({"issuer": "https://id.example", "client_id": "lms", "trust_email": True},
+     ["LMS_OIDC_KC_TRUST_EMAIL: needs LMS_OIDC_KC_EMAIL_DOMAINS (else the provider could claim any address, "
+      "an admin's too)"]),
 ])
 def test_missing_or_contradictory_provider_settings_stop_the_start(provider, problems):
     with pytest.raises(ConfigError) as raised:

@@ -13,7 +13,13 @@ from flask import Flask, current_app
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from lms.auth.sso.person import DirectoryPerson, ProviderUnreachable, SignInCancelled, SignInFailed
+from lms.auth.sso.person import (
+    DirectoryPerson,
+    ForeignAddress,
+    ProviderUnreachable,
+    SignInCancelled,
+    SignInFailed,
+)
 from lms.auth.sso.providers import OidcProvider, label_of, load, sign_in_method
 
 
@@ -71,7 +77,11 @@ def finish(provider: OidcProvider) -> DirectoryPerson:
         raise SignInFailed() from None
     except (RequestException, ValueError) as error:
         raise _unreachable(provider, error) from None
-    return _person(provider, claims)
+    person = _person(provider, claims)
+    if not provider.may_vouch_for(person.email):
+        current_app.logger.warning("sign-in through %s refused: an address outside its domains", provider.id)
+        raise ForeignAddress(provider.label)
+    return person
 
 
 def _has_all(provider: OidcProvider, claims: dict) -> bool:

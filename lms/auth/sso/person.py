@@ -49,5 +49,11 @@ class UnverifiedEmail(DomainError):
                            "kein Konto zuordnen. Bitte wenden Sie sich an Ihre Administration.", provider=label))
 
 
+class ForeignAddress(DomainError):
+    def __init__(self, label: str):
+        super().__init__(_("%(provider)s darf in lms nur Personen mit Adressen seiner Organisation anmelden; Ihre "
+                           "Adresse gehört nicht dazu. Bitte wenden Sie sich an Ihre Administration.", provider=label))
+
+
 class AccountDeactivated(DomainError):
     default_message = _l("Ihr Konto in lms ist deaktiviert. Bitte wenden Sie sich an die Administration.")

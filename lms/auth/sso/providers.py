@@ -42,6 +42,11 @@ class OidcProvider(Provider):
     region_claim: str | None
     sector_claim: str | None
     trust_email: bool  # the provider's addresses count as verified without `email_verified`
+    email_domains: tuple[str, ...]  # if any: the only domains whose addresses the provider may vouch for
+
+    def may_vouch_for(self, email: str | None) -> bool:
+        domain = (email or "").rpartition("@")[2].strip().lower()
+        return not self.email_domains or domain in self.email_domains
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,9 @@ def load(config) -> dict[str, OidcProvider]:
         if issuer and urlsplit(issuer).scheme != "https" and urlsplit(issuer).hostname not in _LOCAL_HOSTS:
             problems.append(f"{prefix}ISSUER={issuer!r}: must be an https:// address (http only on this machine)")
         problems.extend(_role_problems(f"{prefix}ROLES", values.get("roles", ())))
+        if values.get("trust_email") and not values.get("email_domains"):
+            problems.append(f"{prefix}TRUST_EMAIL: needs {prefix}EMAIL_DOMAINS (else the provider could claim "
+                            "any address, an admin's too)")
         scopes = values.get("scopes", "openid email profile")
         if "openid" not in scopes.split():
             problems.append(f"{prefix}SCOPES={scopes!r}: must include openid")
@@ -89,7 +97,7 @@ def load(config) -> dict[str, OidcProvider]:
             scopes=scopes, email_claim=values.get("email_claim") or "email",
             name_claim=values.get("name_claim") or "name", groups_claim=values.get("groups_claim") or "groups",
             region_claim=values.get("region_claim") or None, sector_claim=values.get("sector_claim") or None,
-            trust_email=bool(values.get("trust_email", False)),
+            trust_email=bool(values.get("trust_email", False)), email_domains=tuple(values.get("email_domains", ())),
         )
     if problems:
         raise ConfigError(problems)
