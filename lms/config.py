@@ -93,6 +93,7 @@ class Config:
     LDAP_REGION_ATTRIBUTE: str | None = None
     LDAP_SECTOR_ATTRIBUTE: str | None = None
     LDAP_ROLES: tuple[tuple[str, str], ...] = ()
+    LDAP_EMAIL_DOMAINS: tuple[str, ...] = ()
     METRICS_TOKEN: str | None = None  # /metrics answers a bearer of this token (lms/metrics.py)
     METRICS_ALLOW: tuple = ()  # ... and these addresses or networks; neither set: /metrics is off
 
@@ -363,6 +364,7 @@ SETTINGS = {
     "LDAP_REGION_ATTRIBUTE": Setting("LDAP_REGION_ATTRIBUTE"),
     "LDAP_SECTOR_ATTRIBUTE": Setting("LDAP_SECTOR_ATTRIBUTE"),
     "LDAP_ROLES": Setting("LDAP_ROLES", _role_map, show=_show_roles),
+    "LDAP_EMAIL_DOMAINS": Setting("LDAP_EMAIL_DOMAINS", lambda value: _keys(value.lower())),
     "SSO_TIMEOUT_SECONDS": Setting("SSO_TIMEOUT_SECONDS", _number(float, 1, 60)),
 }
 

@@ -1,5 +1,6 @@
 """An issuer that says what a test tells it to: its token endpoint hands out ID tokens signed, dated
 and addressed as the test wants, to show that the app refuses every one it should."""
+import base64
 import json
 import threading
 import time
@@ -18,11 +19,15 @@ class HostileIssuer:
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.tokens: dict[str, str] = {}  # code -> the ID token the token endpoint answers with
 
-    def id_token(self, *, client_id: str, nonce: str, key: RSAKey | None = None, **changes) -> str:
+    def id_token(self, *, client_id: str, nonce: str, key: RSAKey | None = None, unsigned=False, **changes) -> str:
+        """An ID token as the provider would issue it, with *changes* (None drops a claim)."""
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": "hostile-1", "aud": client_id, "iat": now, "exp": now + 300,
                   "nonce": nonce, "email": "h.ostil@example.org", "email_verified": True, "name": "H. Ostil"}
-        claims.update(changes)
+        claims = {name: value for name, value in {**claims, **changes}.items() if value is not None}
+        if unsigned:  # alg "none": header and claims, no signature
+            part = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()  # noqa: E731
+            return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
         return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, key or self.key)
 
     def __call__(self, environ, start_response):
@@ -30,7 +35,8 @@ class HostileIssuer:
         if request.path == "/.well-known/openid-configuration":
             body = {"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
                     "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
-                    "response_types_supported": ["code"], "id_token_signing_alg_values_supported": ["RS256"]}
+                    "response_types_supported": ["code"],
+                    "id_token_signing_alg_values_supported": ["RS256", "none"]}  # offering "none" too
         elif request.path == "/jwks":
             body = {"keys": [self.key.as_dict(private=False)]}
         elif request.path == "/token":

@@ -160,3 +160,24 @@ def test_a_service_account_the_directory_refuses_is_reported_not_taken_for_a_wro
 def test_the_sign_in_form_asks_for_the_address_or_the_user_name(client):
     page = client.get("/anmelden").get_data(as_text=True)
     assert "E-Mail-Adresse oder Benutzername" in page and 'type="email"' not in page
+
+
+@_with(lambda directory: {"LDAP_EMAIL_DOMAINS": ("lk-musterland.de",)})
+def test_a_directory_address_outside_its_domains_signs_nobody_in(app, client, directory):
+    directory.add_person("fremd", mail="admin@land.example", name="Fremde Person")
+    answer = _sign_in(client, "fremd")
+    assert answer.status_code == 401
+    assert "nur Personen mit Adressen seiner Organisation" in answer.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+@pytest.mark.parametrize(("raw", "subject"), [
+    (b"3F2504E0-4F89-11D3-9A0C-0305E82C3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"),  # entryUUID
+    (bytes.fromhex("e004253f894fd3119a0c0305e82c3301"), "e004253f894fd3119a0c0305e82c3301"),  # objectGUID
+    (b"ABCDEFGHIJKLMNOP", "4142434445464748494a4b4c4d4e4f50"),  # a GUID whose bytes happen to be letters
+    (b"\x00\x01abc\x00defghijkl", "0001616263006465666768696a6b6c"),  # NUL bytes PostgreSQL would refuse
+])
+def test_the_subject_is_the_uuid_as_text_or_the_bytes_as_hex(raw, subject):
+    from lms.auth.sso.ldap import _subject
+
+    assert _subject({"raw_attributes": {"objectGUID": [raw]}}, "objectGUID") == subject

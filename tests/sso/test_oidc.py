@@ -135,7 +135,10 @@ def test_a_provider_that_is_down_leaves_the_password_sign_in_working(app, client
 
 @pytest.mark.parametrize("scenario, changes", [
     ("bad signature", {"key": "other"}),
-    ("wrong audience", {"aud": "someone-else"}),
+    ("wrong audience", {"aud": "someone-else", "azp": "lms-h"}),
+    ("audience among others", {"aud": ["someone-else", "another"], "azp": "lms-h"}),
+    ("unsigned", {"unsigned": True}),
+    ("no subject", {"sub": None}),
     ("expired", {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}),
     ("wrong nonce", {"nonce": "not-the-one"}),
     ("wrong issuer", {"iss": "https://elsewhere.example"}),
@@ -250,3 +253,22 @@ def test_a_provider_vouches_only_for_addresses_of_its_domains(app, client, oidc_
     assert db.session.scalar(select(func.count(ExternalIdentity.id))) == 0
     db.session.refresh(admin)
     assert admin.directory is None and admin.password_hash
+
+
+@pytest.mark.parametrize("kind", ["admin", "managed elsewhere"])
+def test_an_admins_account_and_one_another_provider_manages_are_not_linked_by_address(
+        app, client, oidc_server, create_user, kind):
+    user = create_user("admin" if kind == "admin" else "coordinator", email="k.berg@lk-musterland.de")
+    if kind == "managed elsewhere":
+        user.directory, user.password_hash = "ldap", ""
+        db.session.commit()
+    oidc_server.accounts(kberg=COORDINATOR)
+    answer, _ = through_provider(client, "kberg")
+    assert answer.location == "/anmelden"
+    expected = ("Es wird nicht automatisch mit einem Anmeldedienst verbunden" if kind == "admin"
+                else "Ihr Konto in lms meldet sich über ldap an")
+    assert expected in _messages(client)
+    assert db.session.scalar(select(func.count(ExternalIdentity.id))) == 0
+    db.session.refresh(user)
+    assert user.roles == ({Role.ADMIN} if kind == "admin" else {Role.COORDINATOR})
+    assert user.directory == (None if kind == "admin" else "ldap")

@@ -4,6 +4,9 @@ Decisions (docs/sign-in.md):
 - The provider's subject identifies the account for good. At the first sign-in an account with
   the same *verified* address is linked, else a new one is created; an unverified address links
   nothing and creates nothing.
+- Never linked by address: an account another provider manages (it would take the account over
+  from that one), and an administrator's account (the one a forged address would aim at), which
+  keeps signing in with its password.
 - A linked account is managed by the provider from then on: its password is removed (a person who
   leaves the organisation loses access with her directory account) and nobody can set one.
 - Name, address, region and sector follow the provider at every sign-in, where it says them.
@@ -15,9 +18,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from lms import audit
-from lms.auth.models import ExternalIdentity, Region, Sector, User, UserRole
+from lms.auth.models import ExternalIdentity, Region, Role, Sector, User, UserRole
 from lms.auth.services import find_user_by_email, new_stamp, normalize_email
-from lms.auth.sso.person import AccountDeactivated, DirectoryPerson, UnverifiedEmail
+from lms.auth.sso.person import (
+    AccountDeactivated,
+    AdminNotLinked,
+    DirectoryPerson,
+    ManagedElsewhere,
+    UnverifiedEmail,
+)
+from lms.auth.sso.providers import label_of
 from lms.extensions import db
 
 
@@ -36,6 +46,10 @@ def sign_in(person: DirectoryPerson, *, label: str, roles: set[str], now: dateti
             db.session.add(user)
         elif user.erased_at is not None or not user.is_active:
             raise AccountDeactivated()
+        elif user.directory is not None and user.directory != person.provider:
+            raise ManagedElsewhere(label_of(user.directory))
+        elif user.has_role(Role.ADMIN):
+            raise AdminNotLinked()
         identity = ExternalIdentity(user=user, provider=person.provider, subject=person.subject, created_at=now,
                                     last_sign_in_at=now)
         db.session.add(identity)

@@ -9,6 +9,7 @@ decides: a removed, locked or disabled account cannot bind. Groups come from the
 server's certificate checked against the system's or LMS_LDAP_CA_FILE's authorities; plain ldap://
 only to this machine. The directory's addresses count as verified: the organisation assigns them.
 """
+import re
 import ssl
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from ldap3.utils.conv import escape_filter_chars
 from lms.auth import services
 from lms.auth.models import User
 from lms.auth.sso import accounts
-from lms.auth.sso.person import DirectoryPerson, ProviderUnreachable
+from lms.auth.sso.person import DirectoryPerson, ForeignAddress, ProviderUnreachable
 from lms.auth.sso.providers import LdapDirectory, directory, load_directory
 
 
@@ -72,6 +73,9 @@ def authenticate(found: LdapDirectory, login: str, password: str) -> DirectoryPe
         current_app.logger.warning("LDAP entry without %s: refused", found.id_attribute)
         return None
     email = next(iter(_values(entry, found.email_attribute)), None)
+    if not found.may_vouch_for(email):
+        current_app.logger.warning("LDAP sign-in refused: an address outside LMS_LDAP_EMAIL_DOMAINS")
+        raise ForeignAddress(found.label)
     name = next(iter(_values(entry, found.name_attribute) or _values(entry, "cn")), None)
     return DirectoryPerson(
         provider=found.id, subject=subject, email=email, email_verified=email is not None, name=name,
@@ -89,8 +93,9 @@ class _bound:
         tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=found.ca_file, version=ssl.PROTOCOL_TLS_CLIENT)
         server = Server(found.url, use_ssl=found.url.startswith("ldaps://"), tls=tls, get_info=NONE,
                         connect_timeout=timeout)
+        # No referrals: ldap3 would follow them to any host, binding there with these credentials.
         self.connection = Connection(server, user=user, password=password, receive_timeout=timeout,
-                                     read_only=True, raise_exceptions=False)
+                                     read_only=True, raise_exceptions=False, auto_referrals=False)
         self.starttls, self.refuse_quietly = found.starttls, refuse_quietly
 
     def __enter__(self):
@@ -115,11 +120,15 @@ def _values(entry: dict, attribute: str | None) -> list[str]:
 
 
 def _subject(entry: dict, attribute: str) -> str | None:
-    """The entry's lasting id (entryUUID, AD's binary objectGUID as hex): a DN changes when she moves."""
+    """The entry's lasting id: entryUUID as it reads, anything else (AD's binary objectGUID) as hex.
+    Not the DN: it changes when she moves to another OU."""
     raw = (entry.get("raw_attributes", {}).get(attribute) or [None])[0]
     if not raw:
         return None
-    try:
-        return raw.decode("utf-8") if raw.isascii() else raw.hex()
-    except AttributeError:
-        return str(raw)
+    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+    if _UUID.fullmatch(text):
+        return text.lower()
+    return raw.hex() if isinstance(raw, bytes) else text
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

@@ -55,5 +55,16 @@ class ForeignAddress(DomainError):
                            "Adresse gehört nicht dazu. Bitte wenden Sie sich an Ihre Administration.", provider=label))
 
 
+class ManagedElsewhere(DomainError):
+    def __init__(self, label: str):
+        super().__init__(_("Ihr Konto in lms meldet sich über %(provider)s an. Bitte melden Sie sich dort an.",
+                           provider=label))
+
+
+class AdminNotLinked(DomainError):
+    default_message = _l("Für diese Adresse gibt es ein Konto der Administration. Es wird nicht automatisch mit "
+                         "einem Anmeldedienst verbunden; bitte melden Sie sich mit Ihrem Passwort an.")
+
+
 class AccountDeactivated(DomainError):
     default_message = _l("Ihr Konto in lms ist deaktiviert. Bitte wenden Sie sich an die Administration.")

@@ -23,6 +23,11 @@ class Provider:
     id: str
     label: str
     roles: tuple[tuple[str, str], ...]  # (group, role): a member of the group holds the role
+    email_domains: tuple[str, ...]  # if any: the only domains whose addresses the provider may vouch for
+
+    def may_vouch_for(self, email: str | None) -> bool:
+        domain = (email or "").rpartition("@")[2].strip().lower()
+        return not self.email_domains or domain in self.email_domains
 
     def roles_for(self, groups) -> set[str]:
         """The roles the person's groups grant (group names compare without regard to case, as DNs do)."""
@@ -42,11 +47,6 @@ class OidcProvider(Provider):
     region_claim: str | None
     sector_claim: str | None
     trust_email: bool  # the provider's addresses count as verified without `email_verified`
-    email_domains: tuple[str, ...]  # if any: the only domains whose addresses the provider may vouch for
-
-    def may_vouch_for(self, email: str | None) -> bool:
-        domain = (email or "").rpartition("@")[2].strip().lower()
-        return not self.email_domains or domain in self.email_domains
 
 
 @dataclass(frozen=True)
@@ -92,12 +92,13 @@ def load(config) -> dict[str, OidcProvider]:
         if "openid" not in scopes.split():
             problems.append(f"{prefix}SCOPES={scopes!r}: must include openid")
         providers[name] = OidcProvider(
-            id=name, label=values.get("label") or name, roles=tuple(values.get("roles", ())), issuer=issuer.rstrip("/"),
+            id=name, label=values.get("label") or name, roles=tuple(values.get("roles", ())),
+            email_domains=tuple(values.get("email_domains", ())), issuer=issuer.rstrip("/"),
             client_id=values.get("client_id", ""), client_secret=values.get("client_secret") or None,
             scopes=scopes, email_claim=values.get("email_claim") or "email",
             name_claim=values.get("name_claim") or "name", groups_claim=values.get("groups_claim") or "groups",
             region_claim=values.get("region_claim") or None, sector_claim=values.get("sector_claim") or None,
-            trust_email=bool(values.get("trust_email", False)), email_domains=tuple(values.get("email_domains", ())),
+            trust_email=bool(values.get("trust_email", False)),
         )
     if problems:
         raise ConfigError(problems)
@@ -134,7 +135,8 @@ def load_directory(config) -> LdapDirectory | None:
     if problems:
         raise ConfigError(problems)
     return LdapDirectory(
-        id=LDAP, label=config["LDAP_LABEL"], roles=tuple(config["LDAP_ROLES"]), url=url,
+        id=LDAP, label=config["LDAP_LABEL"], roles=tuple(config["LDAP_ROLES"]),
+        email_domains=tuple(config["LDAP_EMAIL_DOMAINS"]), url=url,
         starttls=config["LDAP_STARTTLS"], ca_file=config.get("LDAP_CA_FILE"), bind_dn=config.get("LDAP_BIND_DN"),
         bind_password=config.get("LDAP_BIND_PASSWORD"), base_dn=config["LDAP_BASE_DN"],
         user_filter=config["LDAP_USER_FILTER"], id_attribute=config["LDAP_ID_ATTRIBUTE"],
