@@ -2,7 +2,16 @@
 from datetime import datetime
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, format_time, gettext, lazy_gettext, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    gettext,
+    lazy_gettext,
+    ngettext,
+    to_user_timezone,
+)
 from flask_login import current_user
 
 _ = gettext
@@ -21,16 +30,35 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages, default=languages[0])
 
 
+# Patterns made of numbers only read the same in every locale: strftime writes them about twenty
+# times faster than Babel, which matters on a page of sixty dates (tests/test_formats.py compares both).
+_NUMERIC_PATTERNS = {"dd.MM.yyyy": "%d.%m.%Y", "HH:mm": "%H:%M", "dd.MM.yyyy, HH:mm": "%d.%m.%Y, %H:%M"}
+
+
+def _numeric(value, pattern: str) -> str:
+    local = to_user_timezone(value) if isinstance(value, datetime) else value
+    return local.strftime(pattern)
+
+
 def _local_datetime(value: datetime | None, format: str = "dd.MM.yyyy, HH:mm") -> str:
-    return "" if value is None else format_datetime(value, format)
+    if value is None:
+        return ""
+    pattern = _NUMERIC_PATTERNS.get(format)
+    return _numeric(value, pattern) if pattern else format_datetime(value, format)
 
 
 def _local_date(value, format: str = "dd.MM.yyyy") -> str:
-    return "" if value is None else format_date(value, format)
+    if value is None:
+        return ""
+    pattern = _NUMERIC_PATTERNS.get(format)
+    return _numeric(value, pattern) if pattern else format_date(value, format)
 
 
 def _local_time(value: datetime | None, format: str = "HH:mm") -> str:
-    return "" if value is None else format_time(value, format)
+    if value is None:
+        return ""
+    pattern = _NUMERIC_PATTERNS.get(format)
+    return _numeric(value, pattern) if pattern else format_time(value, format)
 
 
 def _local_number(value) -> str:

@@ -22,6 +22,27 @@ def test_numbers_follow_the_locale(app):
                                               "{{ 0.4 | number }}") == expected
 
 
+def test_numeric_dates_written_fast_read_as_babel_writes_them(app):
+    """The filters write numeric patterns with strftime; Babel must agree, across DST and midnight."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import format_date, format_datetime, format_time
+
+    instants = [datetime(2026, month, day, hour, minute, tzinfo=UTC) for month, day in ((3, 29), (10, 25), (12, 31))
+                for hour, minute in ((0, 30), (1, 0), (22, 59), (23, 0))] + [datetime(2027, 1, 1, 0, 0)]  # naive: UTC
+    template = "{{ v | date }}|{{ v | time }}|{{ v | datetime }}|{{ v | date('dd.MM.yyyy') }}"
+    with app.test_request_context():
+        for locale in ("de", "en"):
+            with force_locale(locale):
+                for value in instants:
+                    expected = "|".join([format_date(value, "dd.MM.yyyy"), format_time(value, "HH:mm"),
+                                         format_datetime(value, "dd.MM.yyyy, HH:mm"), format_date(value, "dd.MM.yyyy")])
+                    assert render_template_string(template, v=value) == expected, value
+                assert render_template_string("{{ d | date }}", d=date(2026, 2, 3)) == "03.02.2026"
+                assert render_template_string("{{ v | date('EEE, dd.MM.yyyy') }}", v=instants[0]) == \
+                    format_date(instants[0], "EEE, dd.MM.yyyy")  # names: still Babel's
+
+
 def test_a_legal_basis_is_cited_once():
     labels = {code: kind.cited_label for code, kind in CONSULTATION_TYPES.items()}
     assert labels["case_consult_8a4"] == "Hinzuziehung der insoweit erfahrenen Fachkraft (§ 8a Abs. 4 SGB VIII)"

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, case, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defaultload, lazyload
 
+from lms.auth.models import Region
 from lms.extensions import db
 from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
@@ -73,7 +74,10 @@ def catalogue_query(filters: CatalogueFilter, *, now: datetime) -> Select:
     module's code, title, summary, description or learning goals (at its start, longer words also
     inside it), in any inflection or umlaut spelling.
     Modules whose title holds more of the words come first, then by code."""
-    query = select(Module).where(Module.state == ModuleState.PUBLISHED)
+    # The list shows code, title, summary, dimension, units and audiences: the module's other
+    # collections (trainers, materials, prerequisites) are not loaded for it.
+    query = select(Module).where(Module.state == ModuleState.PUBLISHED).options(
+        lazyload(Module.trainers), lazyload(Module.materials), lazyload(Module.prerequisites))
     by_code = (Module.code.is_(None), Module.code, Module.title, Module.id)
     stems = query_terms(filters.q)
     if stems:
@@ -93,20 +97,44 @@ def catalogue_query(filters: CatalogueFilter, *, now: datetime) -> Select:
     return query
 
 
+@dataclass(frozen=True)
+class OfferingLine:
+    """An offering as the catalogue lists it: a row of columns, not the object graph (a catalogue
+    page shows sixty of them, and a module at Land scale has dozens of offerings)."""
+
+    id: int
+    module_id: int
+    first_starts_at: datetime
+    region_name: str | None
+    capacity: int
+    seats_taken: int
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken
+
+
 def upcoming_offerings(module_ids: list[int], filters: CatalogueFilter, *, now: datetime,
-                       per_module: int = 3) -> dict[int, list[Offering]]:
-    """The next matching open offerings of each module, at most *per_module* each."""
-    result: dict[int, list[Offering]] = {module_id: [] for module_id in module_ids}
+                       per_module: int = 3) -> dict[int, list[OfferingLine]]:
+    """The next matching open offerings of each module, at most *per_module* each, chosen in SQL
+    (a window per module), so the cost does not grow with the number of offerings."""
+    result: dict[int, list[OfferingLine]] = {module_id: [] for module_id in module_ids}
     if not module_ids:
         return result
-    offerings = db.session.scalars(
-        select(Offering)
+    ranked = (
+        select(Offering.id, Offering.module_id, Offering.first_starts_at, Region.name.label("region_name"),
+               Offering.capacity, Offering.seats_taken,
+               func.row_number().over(partition_by=Offering.module_id,
+                                      order_by=(Offering.first_starts_at, Offering.id)).label("rank"))
+        .outerjoin(Region, Region.id == Offering.region_id)
         .where(Offering.module_id.in_(module_ids), *_offering_conditions(filters, now))
-        .order_by(Offering.first_starts_at, Offering.id)
-    ).unique()
-    for offering in offerings:
-        if len(result[offering.module_id]) < per_module:
-            result[offering.module_id].append(offering)
+        .subquery()
+    )
+    rows = db.session.execute(select(ranked).where(ranked.c.rank <= per_module)
+                              .order_by(ranked.c.module_id, ranked.c.rank))
+    for row in rows:
+        result[row.module_id].append(OfferingLine(row.id, row.module_id, row.first_starts_at, row.region_name,
+                                                  row.capacity, row.seats_taken))
     return result
 
 
@@ -176,12 +204,17 @@ class MyEnrolment:
 
 def my_enrolments(user, *, now: datetime) -> list[MyEnrolment]:
     """The user's active enrolments in offerings that have not ended, soonest first."""
+    offering, module = defaultload(Enrolment.offering), defaultload(Enrolment.offering).defaultload(Offering.module)
     rows = db.session.execute(
         select(Enrolment, count_ahead_column())
         .join(Enrolment.offering)
         .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACTIVE_STATUSES),
                or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now))
         .order_by(Offering.first_starts_at, Enrolment.id)
+        # The page shows each offering's module title, dates and state: not who teaches it, the
+        # module's materials or prerequisites, nor the person herself (she is the one asking).
+        .options(lazyload(Enrolment.user), offering.lazyload(Offering.trainers), module.lazyload(Module.trainers),
+                 module.lazyload(Module.materials), module.lazyload(Module.prerequisites))
     ).unique().all()
     return [
         MyEnrolment(enrolment, ahead + 1 if enrolment.status == EnrolmentStatus.WAITLISTED else None)
