@@ -2,7 +2,7 @@
 
     .venv/bin/pip install -e '.[server]'
     .venv/bin/python bench/page_benchmark.py                       # SQLite in a temporary folder
-    LMS_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/page_benchmark.py
+    LMS_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/page_benchmark.py   # empties that database
     BENCH_SCALE=10 .venv/bin/python bench/page_benchmark.py --service-time-only
 
 It seeds a Land-sized data set (times BENCH_SCALE): 3,000 published modules, 10,000 open offerings
