@@ -87,7 +87,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms import audit, core, health, jobruns, leadership, metrics  # noqa: F401 - audit, jobruns, leadership: their tables join the metadata
+    from lms import audit, core, fragments, health, jobruns, leadership, metrics  # noqa: F401 - audit, fragments, jobruns, leadership: their tables join the metadata
     from lms.auth import views as auth_views
     from lms.auth.sso import views as sso_views
     from lms.beratung import views as consultation_views

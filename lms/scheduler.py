@@ -17,6 +17,7 @@ from lms.beratung.tasks import erase_case_content, purge_case_access, remind_con
 from lms.datenschutz.tasks import erase_deactivated_accounts
 from lms.db import utcnow
 from lms.extensions import db
+from lms.fragments import purge_content_changes
 from lms.instrumente.tasks import sweep_files
 from lms.module.tasks import close_registrations, purge_history, remind_participants
 from lms.netzwerk.tasks import ask_to_confirm_entries, remind_of_agreements, remind_of_tasks
@@ -47,6 +48,7 @@ JOBS = (
     Job("purge_audit_trail", audit.purge_due, "RETENTION_INTERVAL_SECONDS"),
     Job("erase_deactivated_accounts", erase_deactivated_accounts, "RETENTION_INTERVAL_SECONDS"),
     Job("sweep_files", sweep_files, "RETENTION_INTERVAL_SECONDS"),
+    Job("purge_content_changes", purge_content_changes, "RETENTION_INTERVAL_SECONDS"),
     Job("deliver_outbox", deliver_outbox, "OUTBOX_INTERVAL_SECONDS"),
 )
 

@@ -158,11 +158,12 @@ def _no_fsync(engine) -> None:
 
 
 def forget_memories(app: Flask) -> None:
-    """What a process keeps between requests: answered feed polls and recently built feed bodies."""
+    """What a process keeps between requests: answered feed polls, recently built feed bodies, fragments."""
     from lms.kalender.polling import EXTENSION
 
     app.extensions[EXTENSION].forget()
     app.extensions.pop("lms.feed_bodies", None)
+    app.extensions.pop("lms.fragments", None)  # the tables are emptied: versions start again
 
 
 def empty_tables() -> None:

@@ -22,6 +22,8 @@ KERNEL_RULES = (
               _l("bis zum nächsten Lauf")),
     TableRule("scheduler_lease", OPERATION, _l("Welcher Prozess die geplanten Aufgaben ausführt (Rechner, Prozessnummer)"), _l("niemand"),
               Erasure.NONE, _l("bis zur nächsten Übernahme")),
+    TableRule("content_change", OPERATION, _l("Zeitpunkte von Änderungen am Katalog (für die zwischengespeicherten "
+              "Seitenteile)"), _l("niemand"), Erasure.NONE, _l("einen Tag"), None, "purge_content_changes"),
     TableRule("installation_value", OPERATION, _l("Feste Werte der Installation"), _l("niemand"), Erasure.NONE,
               _l("unbefristet")),
     TableRule("rate_limit_counter", OPERATION, _l("Zähler fehlgeschlagener Anmeldungen"), _l("niemand"),

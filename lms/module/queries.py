@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, defaultload, lazyload
 
+from lms import fragments
 from lms.auth.models import Region
 from lms.extensions import db
 from lms.ical import BERLIN
@@ -95,6 +96,17 @@ def catalogue_query(filters: CatalogueFilter, *, now: datetime) -> Select:
     if filters.filters_offerings:
         query = query.where(exists().where(Offering.module_id == Module.id, *_offering_conditions(filters, now)))
     return query
+
+
+# The catalogue's list is kept as a fragment per filter (lms/fragments.py): these tables make it.
+CATALOGUE = "catalogue"
+fragments.watch(CATALOGUE, "module", "module_audience", "offering", "region")
+
+
+def next_offering_start(*, now: datetime) -> datetime | None:
+    """When the next open offering begins, and so leaves the catalogue."""
+    return db.session.scalar(select(func.min(Offering.first_starts_at))
+                             .where(Offering.state == OfferingState.OPEN, Offering.first_starts_at > now))
 
 
 @dataclass(frozen=True)

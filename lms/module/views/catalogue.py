@@ -2,8 +2,11 @@
 from datetime import date
 
 from flask import Response, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
+from lms import fragments
 from lms.auth.services import all_regions
 from lms.dimensions import DIMENSION_LABELS
 from lms.errors import DomainError
@@ -46,13 +49,21 @@ def catalogue():
         audience=request.args.get("zielgruppe", "") if request.args.get("zielgruppe") in AUDIENCE_LABELS else "",
         date_from=date_from, date_to=date_to, free_seats=request.args.get("frei") == "1",
     )
-    page = db.paginate(queries.catalogue_query(filters, now=now), per_page=PER_PAGE, error_out=False)
-    offerings = queries.upcoming_offerings([module.id for module in page.items], filters, now=now)
-    return render_template(
-        "module/catalogue.html", page=page, offerings=offerings, filters=filters, now=now, errors=errors,
-        raw={name: request.args.get(name, "") for name in ("von", "bis")},
-        regions=all_regions(), dimensions=DIMENSION_LABELS, audiences=AUDIENCE_LABELS,
-    )
+
+    def build():
+        page = db.paginate(queries.catalogue_query(filters, now=now), per_page=PER_PAGE, error_out=False)
+        offerings = queries.upcoming_offerings([module.id for module in page.items], filters, now=now)
+        html = render_template(
+            "module/_catalogue_content.html", page=page, offerings=offerings, filters=filters, now=now,
+            errors=errors, raw={name: request.args.get(name, "") for name in ("von", "bis")},
+            regions=all_regions(), dimensions=DIMENSION_LABELS, audiences=AUDIENCE_LABELS,
+        )
+        return html, queries.next_offering_start(now=now)  # then an offering leaves the list
+
+    # Nothing in it depends on who asks: the filter (and page), the language and the site's path do.
+    key = (tuple(sorted(request.args.items(multi=True))), str(get_locale()), request.script_root)
+    content = fragments.cached(queries.CATALOGUE, key, now=now, build=build)
+    return render_template("module/catalogue.html", content=Markup(content))
 
 
 @bp.get("/qualifizierung/module/<int:module_id>")
