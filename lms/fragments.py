@@ -23,7 +23,7 @@ from lms.db import Base, utcnow
 from lms.extensions import db
 
 _WATCHED: dict[str, str] = {}  # table name -> topic
-_MAX_FRAGMENTS = 512  # per process: a few MB of HTML at most
+_MAX_FRAGMENTS = 512  # per process: about 15 MB of HTML at most
 _KEEP = timedelta(days=1)
 
 
