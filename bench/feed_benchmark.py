@@ -16,17 +16,17 @@ conditional-GET handling) from memory. It prints, for the public feed of all off
 """
 import http.client
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from serving import served  # noqa: E402 - bench/serving.py, beside this script
 
 REQUESTS, CLIENTS = int(os.environ.get("BENCH_REQUESTS", 3000)), 8
 
@@ -75,27 +75,6 @@ def feed():
         return Response(status=304, headers=headers)
     return Response(body, headers=headers, content_type="text/calendar; charset=utf-8")
 '''
-
-
-@contextmanager
-def served(app_spec: str, port: int, env: dict, cwd: str):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-        env={**os.environ, **env}, cwd=cwd)
-    for _ in range(100):
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/kalender/angebote.ics")
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.terminate()
-        raise RuntimeError(f"server on {port} did not start")
-    try:
-        yield
-    finally:
-        process.terminate()
-        process.wait()
 
 
 def throughput(port: int, headers: dict, expect: int) -> float:

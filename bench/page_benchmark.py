@@ -19,17 +19,17 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from serving import served  # noqa: E402 - bench/serving.py, beside this script
 
 SCALE = int(os.environ.get("BENCH_SCALE", 1))
 REQUESTS, CLIENTS, SERVICE_SAMPLES = int(os.environ.get("BENCH_REQUESTS", 400)), 8, 60
@@ -143,29 +143,6 @@ app = Flask(__name__)
 def page():
     return Response(body, content_type="text/html; charset=utf-8")
 '''
-
-
-@contextmanager
-def served(app_spec: str, port: int, env: dict, cwd: str):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-        env={**os.environ, **env}, cwd=cwd)
-    for _ in range(200):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/")
-            connection.getresponse().read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.terminate()
-        raise RuntimeError(f"server on {port} did not start")
-    try:
-        yield
-    finally:
-        process.terminate()
-        process.wait()
 
 
 def sign_in(port: int, email: str) -> str:

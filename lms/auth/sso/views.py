@@ -6,7 +6,6 @@ from lms.auth import services
 from lms.auth.sso import accounts, oidc, providers
 from lms.auth.sso.person import SignInRace
 from lms.db import utcnow
-from lms.errors import DomainError
 from lms.extensions import limiter
 from lms.i18n import _
 from lms.links import external_url
@@ -27,11 +26,8 @@ def start(name: str):
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     session[_NEXT] = safe_target(request.args.get("next"), url_for("core.home"))
-    try:
-        return oidc.start(provider, external_url("sso.callback", name=name))
-    except DomainError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("auth.login"))
+    outcome = submit(lambda: oidc.start(provider, external_url("sso.callback", name=name)))
+    return outcome.value if outcome else redirect(url_for("auth.login"))
 
 
 @bp.get("/anmelden/mit/<name>/zurueck")
