@@ -3,11 +3,11 @@ import io
 from datetime import timedelta
 
 from flask import render_template_string
-from flask_babel import force_locale
 from pypdf import PdfReader
 
 from lms.beratung.catalogue import CONSULTATION_TYPES
 from lms.extensions import db
+from lms.i18n import speaking
 from lms.ical import BERLIN
 from lms.module import services as module_services
 from tests.conftest import login_as
@@ -17,7 +17,7 @@ from tests.module.conftest import create_module, create_offering, trainer  # noq
 def test_numbers_follow_the_locale(app):
     with app.test_request_context():
         for locale, expected in (("de", "2,8 · 1.234 · 0,4"), ("en", "2.8 · 1,234 · 0.4")):
-            with force_locale(locale):
+            with speaking(locale):
                 assert render_template_string("{{ 2.75 | round(1) | number }} · {{ 1234 | number }} · "
                                               "{{ 0.4 | number }}") == expected
 
@@ -33,7 +33,7 @@ def test_numeric_dates_written_fast_read_as_babel_writes_them(app):
     template = "{{ v | date }}|{{ v | time }}|{{ v | datetime }}|{{ v | date('dd.MM.yyyy') }}"
     with app.test_request_context():
         for locale in ("de", "en"):
-            with force_locale(locale):
+            with speaking(locale):
                 for value in instants:
                     expected = "|".join([format_date(value, "dd.MM.yyyy"), format_time(value, "HH:mm"),
                                          format_datetime(value, "dd.MM.yyyy, HH:mm"), format_date(value, "dd.MM.yyyy")])

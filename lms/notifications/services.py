@@ -2,11 +2,11 @@
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from sqlalchemy import delete, func, or_, select, update
 
 from lms import requestlog
 from lms.extensions import db
+from lms.i18n import speaking
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.notifications.transport import build_message, transport_for
 
@@ -24,7 +24,7 @@ def queue_mail(
     The template's first line is the subject; the rest is the body. *carries_link*: the body holds a
     link that grants access, emptied once the mail is delivered or given up.
     """
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with speaking(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         rendered = render_template(f"emails/{template}.txt", **context)
     subject, _, body = rendered.strip().partition("\n")
     message = OutboxMessage(

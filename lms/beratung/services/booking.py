@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_ngettext
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +32,7 @@ from lms.beratung.services.mail import _notify
 from lms.beratung.slots import Slot
 from lms.errors import DomainError, NotFound
 from lms.extensions import db
-from lms.i18n import _l
+from lms.i18n import _l, lazy_ngettext
 from lms.ical import BERLIN
 
 BOOKER_ROLES = (Role.PARTNER, Role.COORDINATOR)
