@@ -97,6 +97,7 @@ def select_locale() -> str:
 # Patterns made of numbers only read the same in every locale: strftime writes them about twenty
 # times faster than Babel, which matters on a page of sixty dates (tests/test_formats.py compares both).
 _NUMERIC_PATTERNS = {"dd.MM.yyyy": "%d.%m.%Y", "HH:mm": "%H:%M", "dd.MM.yyyy, HH:mm": "%d.%m.%Y, %H:%M"}
+_WEEKDAY_PATTERN = "EEE, dd.MM.yyyy"
 
 
 def _local(value):
@@ -118,7 +119,12 @@ def _local_date(value, format: str = "dd.MM.yyyy") -> str:
     if value is None:
         return ""
     pattern = _NUMERIC_PATTERNS.get(format)
-    return _local(value).strftime(pattern) if pattern else dates.format_date(_local(value), format, locale=_speech().locale)
+    if pattern:
+        return _local(value).strftime(pattern)
+    if format == _WEEKDAY_PATTERN:  # lists of dates: the weekday's short name from the locale, then numbers
+        local = _local(value)
+        return f"{_speech().locale.days['format']['abbreviated'][local.weekday()]}, {local.strftime('%d.%m.%Y')}"
+    return dates.format_date(_local(value), format, locale=_speech().locale)
 
 
 def _local_time(value: datetime | None, format: str = "HH:mm") -> str:

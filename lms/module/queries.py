@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, defaultload, lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from lms import fragments
 from lms.auth.models import Region
@@ -15,6 +15,7 @@ from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
 from lms.module.models import (
     ACTIVE_STATUSES,
+    STATUS_LABELS,
     Attendance,
     Certificate,
     Completion,
@@ -24,6 +25,7 @@ from lms.module.models import (
     ModuleAudience,
     ModuleState,
     Offering,
+    OfferingDate,
     OfferingState,
     module_material,
     module_trainer,
@@ -208,29 +210,65 @@ def participants(offering: Offering, *, statuses=ACTIVE_STATUSES) -> list[Partic
     ]
 
 
-@dataclass
+@dataclass(frozen=True)
+class DateLine:
+    """An offering's date as pages list it (`dates_list`): columns, not the row object."""
+
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    online_url: str
+
+
+def date_lines(offering_ids) -> dict[int, list[DateLine]]:
+    """The dates of these offerings, each offering's in order (one statement)."""
+    result: dict[int, list[DateLine]] = {offering_id: [] for offering_id in offering_ids}
+    if result:
+        for offering_id, *columns in db.session.execute(
+            select(OfferingDate.offering_id, OfferingDate.starts_at, OfferingDate.ends_at, OfferingDate.location,
+                   OfferingDate.online_url)
+            .where(OfferingDate.offering_id.in_(list(result))).order_by(OfferingDate.starts_at, OfferingDate.id)
+        ):
+            result[offering_id].append(DateLine(*columns))
+    return result
+
+
+@dataclass(frozen=True)
 class MyEnrolment:
-    enrolment: Enrolment
+    """A line of "Mein Lernen": the enrolment, its offering's module title and dates, and the place
+    on the waitlist. Columns, not the object graph: someone active in a Land's network has dozens."""
+
+    id: int
+    status: str
+    offering_id: int
+    module_title: str
+    first_starts_at: datetime | None
     position: int | None
+    dates: list[DateLine]
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[EnrolmentStatus(self.status)]
+
+    def has_started(self, now: datetime) -> bool:
+        return Offering.has_started(self, now)  # the offering's rule, on the columns it reads
 
 
 def my_enrolments(user, *, now: datetime) -> list[MyEnrolment]:
     """The user's active enrolments in offerings that have not ended, soonest first."""
-    offering, module = defaultload(Enrolment.offering), defaultload(Enrolment.offering).defaultload(Offering.module)
     rows = db.session.execute(
-        select(Enrolment, count_ahead_column())
-        .join(Enrolment.offering)
+        select(Enrolment.id, Enrolment.status, Offering.id, Module.title, Offering.first_starts_at, count_ahead_column())
+        .join(Offering, Enrolment.offering_id == Offering.id)
+        .join(Module, Offering.module_id == Module.id)
         .where(Enrolment.user_id == user.id, Enrolment.status.in_(ACTIVE_STATUSES),
                or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now))
         .order_by(Offering.first_starts_at, Enrolment.id)
-        # The page shows each offering's module title, dates and state: not who teaches it, the
-        # module's materials or prerequisites, nor the person herself (she is the one asking).
-        .options(lazyload(Enrolment.user), offering.lazyload(Offering.trainers), module.lazyload(Module.trainers),
-                 module.lazyload(Module.materials), module.lazyload(Module.prerequisites))
-    ).unique().all()
+    ).all()
+    dates = date_lines({row[2] for row in rows})
     return [
-        MyEnrolment(enrolment, ahead + 1 if enrolment.status == EnrolmentStatus.WAITLISTED else None)
-        for enrolment, ahead in rows
+        MyEnrolment(enrolment_id, status, offering_id, title, first_starts_at,
+                    ahead + 1 if status == EnrolmentStatus.WAITLISTED else None, dates[offering_id])
+        for enrolment_id, status, offering_id, title, first_starts_at, ahead in rows
     ]
 
 
