@@ -1,6 +1,6 @@
 """Numbers, dates and citations as German readers write them (and English ones in English)."""
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import render_template_string
 from pypdf import PdfReader
@@ -78,3 +78,18 @@ def test_summaries_show_their_markdown_rendered_also_with_the_query_marked(app):
     assert "<strong><mark>leere</mark></strong>" in marked and "<mark>Bogen</mark>" in marked
     assert "**" not in marked and "<b>" not in marked and "&lt;b&gt;nie" in marked  # raw HTML stays text
     assert 'href="javascript' not in marked
+
+
+def test_speaking_switches_the_language_for_a_block_and_gives_the_one_before_back(app):
+    """The request's language is looked up once (lms.i18n); a mail in another language must not leave
+    it behind, in Python code or templates, nested or not."""
+    from lms.i18n import _
+
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        assert _("Mein Lernen") == render_template_string("{{ _('Mein Lernen') }}") == "Mein Lernen"
+        with speaking("en"):
+            assert _("Mein Lernen") == render_template_string("{{ _('Mein Lernen') }}") == "My learning"
+            with speaking("de"):
+                assert render_template_string("{{ v | date('EEE, dd.MM.yyyy') }}", v=date(2026, 11, 16)) == "Mo., 16.11.2026"
+            assert render_template_string("{{ v | date('EEE, dd.MM.yyyy') }}", v=date(2026, 11, 16)) == "Mon, 16.11.2026"
+        assert _("Mein Lernen") == render_template_string("{{ _('Mein Lernen') }}") == "Mein Lernen"
