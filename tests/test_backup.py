@@ -56,34 +56,55 @@ def _environment(instance: Path, database_url: str | None) -> dict:
     return env
 
 
-@pytest.fixture
-def databases(tmp_path, worker_id):
-    """Two empty databases of the kind the suite runs on: SQLite files, or on PostgreSQL two new
-    databases beside the test database (dropped afterwards)."""
+def _new_database(name: str) -> str | None:
+    """An empty database of the kind the suite runs on: None for SQLite (the instance folder's own
+    file), or on PostgreSQL a new database beside the test database."""
     server = os.environ.get("LMS_TEST_DATABASE_URL")
     if not server:
-        yield None, None
-        return
+        return None
     import psycopg
 
     url = make_url(server)
-    names = [f"{url.database}_backup_{worker_id}_{side}" for side in ("from", "into")]
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
-    yield tuple(url.set(database=name).render_as_string(hide_password=False) for name in names)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.database}_{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{url.database}_{name}"')
+    return url.set(database=f"{url.database}_{name}").render_as_string(hide_password=False)
 
 
-def test_a_backup_restores_accounts_sealed_cases_files_and_keys(tmp_path, databases):
-    source_url, target_url = databases
-    source = _environment(tmp_path / "old", source_url)
-    _lms(source, "db", "upgrade")
-    _lms(source, "demo")
+def _drop_database(database_url: str | None) -> None:
+    if database_url is None:
+        return
+    import psycopg
+
+    url = make_url(database_url)
+    with psycopg.connect(url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False),
+                         autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory, worker_id):
+    """One demo installation for the module's tests to back up (each test writes its own backup and
+    never changes the installation): building it runs the migrations and the demo, a third of the
+    module's time when each test did it."""
+    database_url = _new_database(f"backup_{worker_id}_from")
+    env = _environment(tmp_path_factory.mktemp("backup") / "old", database_url)
+    _lms(env, "db", "upgrade")
+    _lms(env, "demo")
+    yield env
+    _drop_database(database_url)
+
+
+@pytest.fixture
+def target(tmp_path, worker_id):
+    """An empty instance folder and database to restore into."""
+    database_url = _new_database(f"backup_{worker_id}_into")
+    yield _environment(tmp_path / "new", database_url)
+    _drop_database(database_url)
+
+
+def test_a_backup_restores_accounts_sealed_cases_files_and_keys(tmp_path, source, target):
     before = _read_back(source)
     assert before["users"] and before["cases"] and before["files"] and before["intact"]
 
@@ -95,7 +116,6 @@ def test_a_backup_restores_accounts_sealed_cases_files_and_keys(tmp_path, databa
     assert (saved / "keys.json").stat().st_mode & 0o777 == 0o600 and saved.stat().st_mode & 0o777 == 0o700
     assert before["secret"] not in (saved / "manifest.json").read_text()
 
-    target = _environment(tmp_path / "new", target_url)
     restored = _lms(target, "restore", str(saved))
     assert "schema upgraded" in restored.stdout
     assert _read_back(target) == before
@@ -106,35 +126,25 @@ def test_a_backup_restores_accounts_sealed_cases_files_and_keys(tmp_path, databa
     assert _read_back(target) == before
 
 
-def test_without_keys_the_backup_holds_none_and_restoring_it_elsewhere_cannot_open_cases(tmp_path, databases):
-    source_url, target_url = databases
-    source = _environment(tmp_path / "old", source_url)
-    _lms(source, "db", "upgrade")
-    _lms(source, "demo")
+def test_without_keys_the_backup_holds_none_and_restoring_it_elsewhere_cannot_open_cases(tmp_path, source, target):
     saved = tmp_path / "backup"
     _lms(source, "backup", str(saved))
     assert not (saved / "keys.json").exists()
-    secret = (tmp_path / "old" / "secret_key").read_text().strip()
-    case_keys = (tmp_path / "old" / "case_key").read_text().strip()
+    secret = (Path(source["LMS_INSTANCE_PATH"]) / "secret_key").read_text().strip()
+    case_keys = (Path(source["LMS_INSTANCE_PATH"]) / "case_key").read_text().strip()
     for path in saved.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes() and case_keys.encode() not in path.read_bytes()
-    target = _environment(tmp_path / "new", target_url)
     _lms(target, "restore", str(saved))
     done = subprocess.run([sys.executable, "-c", READ_BACK], env=target, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "KeyUnavailable: master key" in done.stderr  # the case content stays sealed
 
 
-def test_a_damaged_or_foreign_backup_is_refused_before_anything_is_written(tmp_path, databases):
-    source_url, target_url = databases
-    source = _environment(tmp_path / "old", source_url)
-    _lms(source, "db", "upgrade")
-    _lms(source, "demo")
+def test_a_damaged_or_foreign_backup_is_refused_before_anything_is_written(tmp_path, source, target):
     saved = tmp_path / "backup"
     _lms(source, "backup", str(saved))
     assert "is not empty" in _lms(source, "backup", str(saved), ok=False).stderr
 
-    target = _environment(tmp_path / "new", target_url)
     assert "holds no lms backup" in _lms(target, "restore", str(tmp_path), ok=False).stderr
     manifest = json.loads((saved / "manifest.json").read_text())
     other = "postgresql" if manifest["database"] == "sqlite" else "sqlite"

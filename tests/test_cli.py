@@ -27,6 +27,10 @@ def test_demo_creates_the_documented_logins_and_is_idempotent(app, now):
     assert counts[1:3] == (4, 16)  # the four Saxon pilot sites and the starter catalogue
     partner = db.session.scalar(select(User).where(User.email == "partner@example.org"))
     assert partner.sector == "youth_welfare" and partner.roles == {"partner"}
+    # Every demo account (modules', network's and experts' ones too) signs in with the one demo password.
+    demo_emails = db.session.scalars(select(User.email).where(User.email.like("%@example.org"))).all()
+    assert len(demo_emails) > 50
+    assert all(authenticate(email, "Demo-Passwort-1", now=now) is not None for email in demo_emails)
 
 
 def test_demo_adds_offerings_a_waitlist_and_certificates(app, now):

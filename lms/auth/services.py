@@ -139,16 +139,19 @@ def _session_max_age() -> timedelta:
 
 
 def create_user(
-    *, email: str, name: str, roles: list[str], password: str,
+    *, email: str, name: str, roles: list[str], password: str | None = None, password_hash: str | None = None,
     region: Region | None = None, sector: str | None = None, organisation: str | None = None,
     locale: str | None = None, now: datetime,
 ) -> User:
-    """Create an active account; raise EmailTaken if the address is in use."""
+    """Create an active account; raise EmailTaken if the address is in use. Give the password, or a
+    *password_hash* made before for accounts that share one (the demo's: see lms.auth.demo)."""
+    if (password is None) == (password_hash is None):
+        raise TypeError("create_user needs a password or a password_hash, not both")
     email = normalize_email(email)
     if find_user_by_email(email) is not None:
         raise EmailTaken()
     user = User(
-        email=email, name=name.strip(), password_hash=hash_password(password), region=region,
+        email=email, name=name.strip(), password_hash=password_hash or hash_password(password), region=region,
         sector=_checked_sector(sector), organisation=organisation, locale=locale,
         session_stamp=new_stamp(), created_at=now,
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lms.auth import demo as auth_demo
 from lms.auth.models import Region, Role, Sector, User
-from lms.auth.services import create_user, find_user_by_email
+from lms.auth.services import find_user_by_email
 from lms.beratung import services
 from lms.beratung.models import (
     CaseAccess,
@@ -46,8 +46,8 @@ def seed(*, now: datetime) -> list[tuple[str, str]]:
     regions = {region.name: region for region in db.session.scalars(select(Region))}
     for email, name, region, organisation in EXTRA_EXPERTS:
         if find_user_by_email(email) is None:
-            create_user(email=email, name=name, roles=[Role.EXPERT], password=auth_demo.DEMO_PASSWORD,
-                        region=regions.get(region), organisation=organisation, now=now)
+            auth_demo.create_demo_user(email=email, name=name, roles=[Role.EXPERT], region=regions.get(region),
+                                       organisation=organisation, now=now)
     people = {email: find_user_by_email(email) for email in (EXPERT, LEIPZIG, DRESDEN, PARTNER, COORDINATOR)}
     if any(person is None for person in people.values()) or services.profile_of(people[EXPERT]) is not None:
         return logins

@@ -6,8 +6,9 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from lms.auth.demo import create_demo_user
 from lms.auth.models import Region, Role, User
-from lms.auth.services import create_user, find_user_by_email
+from lms.auth.services import find_user_by_email
 from lms.extensions import db
 from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
@@ -16,7 +17,6 @@ from lms.module.models import Module, ModuleState, Offering
 from lms.module.services import DateInput, ModuleInput, OfferingInput
 from lms.module.starter import MODULES
 
-PASSWORD = "Demo-Passwort-1"
 EXTRA_PEOPLE = (
     ("trainer2@example.org", "Tobias Trainer", [Role.TRAINER], None),
     ("koordination2@example.org", "Karla Koordination", [Role.COORDINATOR], None),
@@ -34,7 +34,7 @@ PLACES = ("Rathaus, Saal 2", "Jugendamt, Schulungsraum 1", "Volkshochschule, Rau
 def _person(email, name, roles, sector, regions, now) -> User:
     user = find_user_by_email(email)
     if user is None:
-        user = create_user(email=email, name=name, roles=roles, password=PASSWORD, sector=sector,
+        user = create_demo_user(email=email, name=name, roles=roles, sector=sector,
                            region=regions[len(email) % len(regions)], now=now)
     return user
 

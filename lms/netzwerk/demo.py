@@ -5,10 +5,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from lms.auth.demo import DEMO_PASSWORD
+from lms.auth.demo import create_demo_user
 from lms.auth.models import Region, Role
 from lms.auth.queries import users_query
-from lms.auth.services import create_user, find_user_by_email
+from lms.auth.services import find_user_by_email
 from lms.extensions import db
 from lms.ical import BERLIN, from_berlin
 from lms.instrumente.models import Kind
@@ -247,9 +247,8 @@ def _delegates(institutions, region, chair, *, now) -> dict[str, str]:
             continue
         email = f"delegiert.{site + 1}.{index + 1}@example.org"
         if find_user_by_email(email) is None:
-            create_user(email=email, name=f"{FIRST_NAMES[index % 12]} {LAST_NAMES[site]}", roles=[Role.PARTNER],
-                        password=DEMO_PASSWORD, region=region, sector=institution.sector,
-                        organisation=institution.name, now=now)
+            create_demo_user(email=email, name=f"{FIRST_NAMES[index % 12]} {LAST_NAMES[site]}", roles=[Role.PARTNER],
+                             region=region, sector=institution.sector, organisation=institution.name, now=now)
         sent[institution.name] = email
     return sent
 

@@ -213,3 +213,14 @@ def test_parallel_acceptance_of_one_invitation_creates_one_account(app, create_u
     assert outcomes.count("ok") == 1, outcomes
     db.session.expire_all()
     assert db.session.scalar(select(func.count(User.id)).where(User.email == "race@example.org")) == 1
+
+
+def test_create_user_takes_a_password_or_a_hash_made_before_but_not_both(app, now):
+    with pytest.raises(TypeError):
+        services.create_user(email="neither@example.org", name="Niemand", roles=["partner"], sector="youth_welfare", now=now)
+    with pytest.raises(TypeError):
+        services.create_user(email="both@example.org", name="Beide", roles=["partner"], sector="youth_welfare", now=now,
+                             password=PASSWORD, password_hash=services.hash_password(PASSWORD))
+    services.create_user(email="shared@example.org", name="Geteilt", roles=["partner"], sector="youth_welfare", now=now,
+                         password_hash=services.hash_password(PASSWORD))
+    assert services.authenticate("shared@example.org", PASSWORD, now=now) is not None
