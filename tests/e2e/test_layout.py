@@ -3,8 +3,9 @@ or cell, no page that scrolls sideways, chart labels a person can read, and no a
 visitors included, finds the areas from the header.
 
 The sweep visits every page of every role in test_accessibility's PAGES list, and the public pages,
-in one browser context per role and width, and writes screenshots of each role's start page into
-test-artifacts/ (git-ignored) for a person to look at.
+in one browser context per role and width, runs the layout checks and axe-core's WCAG 2.1 AA checks on
+each (one visit for both: loading the page is most of the cost), and writes screenshots of each role's
+start page into test-artifacts/ (git-ignored) for a person to look at.
 """
 from pathlib import Path
 
@@ -89,15 +90,15 @@ def layout_demo(full_demo):
     return dict(full_demo, certificate=certificate)
 
 
-def problems_of(page, path: str, response, *, expected_status: int, axe: bool) -> list[str]:
-    """Everything that makes *page* look unfinished, each line prefixed with its path."""
+def problems_of(page, path: str, response, *, expected_status: int) -> list[str]:
+    """Everything that makes *page* look unfinished or keeps someone out (axe), each line prefixed
+    with its path."""
     problems = [] if response.status == expected_status else [f"answered {response.status}"]
     problems += page.evaluate(LAYOUT_PROBLEMS_JS, SMALLEST_CHART_TEXT)
-    if axe:
-        try:
-            assert_accessible(page)
-        except AssertionError as error:
-            problems.append(f"axe: {str(error).splitlines()[0]}")
+    try:
+        assert_accessible(page)
+    except AssertionError as error:
+        problems.append(f"axe: {str(error).splitlines()[0]}")
     return [f"{path}: {problem}" for problem in problems]
 
 
@@ -117,9 +118,7 @@ def test_every_page_looks_finished_on_desktop_and_phone(browser, live_server, la
             for path in paths:
                 url = path.format(**layout_demo)
                 response = page.goto(url)
-                # test_accessibility runs axe over the signed-in pages at 1280 px already.
-                found = problems_of(page, url, response, expected_status=404 if path == "/gibt-es-nicht" else 200,
-                                    axe=viewport["width"] < 1280 or email is None)
+                found = problems_of(page, url, response, expected_status=404 if path == "/gibt-es-nicht" else 200)
                 problems += [f"{viewport['width']} px {line}" for line in found]
                 if path == "/":
                     page.screenshot(path=str(ARTIFACTS / f"{who}_{viewport['width']}_start.png"), full_page=True)
