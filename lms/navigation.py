@@ -185,7 +185,7 @@ def _may_open(area: Area, user) -> bool:
 
 def areas_for(user) -> list[Area]:
     """The areas *user* (signed in or not) may open, in menu order."""
-    endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    endpoints = current_app.view_functions  # the registered blueprints' endpoints
     return [area for area in AREAS if area.endpoint in endpoints and _may_open(area, user)]
 
 ROLE_INTROS = {

@@ -191,9 +191,12 @@ class ParticipantRow:
 
 
 def participants(offering: Offering, *, statuses=ACTIVE_STATUSES) -> list[ParticipantRow]:
-    """Everyone on the offering's lists with waitlist position and attended dates."""
+    """Everyone on the offering's lists with waitlist position and attended dates. The enrolments'
+    offering is the one given (already in the session): loading it again with each row would load
+    its trainers, dates and module collections a second time."""
     rows = db.session.execute(
         select(Enrolment, count_ahead_column())
+        .options(lazyload(Enrolment.offering))
         .where(Enrolment.offering_id == offering.id, Enrolment.status.in_(statuses))
         .order_by(Enrolment.status, *Enrolment.queue_order())
     ).unique().all()

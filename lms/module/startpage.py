@@ -1,11 +1,14 @@
 """The qualification's sections of the start page: participants see their next dates and their
 places on waitlists or requests; trainers the requests to decide, the attendance still to record
-and their coming offerings. Each section is one statement, its read model below."""
+and their coming offerings. Each section is one statement, its read model below. The statements are
+built once per process with bound parameters (:user_id, :now, :limit), as the feeds' are: building
+one costs more than SQLite takes to run it."""
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import url_for
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Integer, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from lms.auth.models import Role, User
@@ -26,8 +29,15 @@ from lms.startpage import AHEAD, TODO, Link, Section
 
 # --- the read models: one statement each, plain rows (a template cannot load more) --------------
 
-def _not_over(now: datetime):
-    return or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > now)
+USER_ID, NOW, LIMIT = bindparam("user_id", type_=Integer), bindparam("now"), bindparam("limit", type_=Integer)
+
+
+def _not_over():
+    return or_(Offering.last_ends_at.is_(None), Offering.last_ends_at > NOW)
+
+
+def _run(statement, user, now: datetime, limit: int):
+    return db.session.execute(statement, {"user_id": user.id, "now": now, "limit": limit})
 
 
 @dataclass(frozen=True)
@@ -45,18 +55,23 @@ class DateRow:
 
 def next_dates(user, *, now: datetime, limit: int = 5) -> list[DateRow]:
     """The next dates (not yet over) of the offerings in which *user* holds a seat, soonest first."""
-    rows = db.session.execute(
+    rows = _run(_next_dates(), user, now, limit)
+    return [DateRow(date_id, offering_id, title, starts_at, ends_at, location or "", bool(online))
+            for date_id, offering_id, title, starts_at, ends_at, location, online in rows]
+
+
+@cache
+def _next_dates():
+    return (
         select(OfferingDate.id, Offering.id, Module.title, OfferingDate.starts_at, OfferingDate.ends_at,
                OfferingDate.location, OfferingDate.online_url)
         .join(Offering, OfferingDate.offering_id == Offering.id)
         .join(Module, Offering.module_id == Module.id)
         .join(Enrolment, Enrolment.offering_id == Offering.id)
-        .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ENROLLED,
-               Offering.state != OfferingState.CANCELLED, OfferingDate.ends_at > now)
-        .order_by(OfferingDate.starts_at, OfferingDate.id).limit(limit)
+        .where(Enrolment.user_id == USER_ID, Enrolment.status == EnrolmentStatus.ENROLLED,
+               Offering.state != OfferingState.CANCELLED, OfferingDate.ends_at > NOW)
+        .order_by(OfferingDate.starts_at, OfferingDate.id).limit(LIMIT)
     )
-    return [DateRow(date_id, offering_id, title, starts_at, ends_at, location or "", bool(online))
-            for date_id, offering_id, title, starts_at, ends_at, location, online in rows]
 
 
 @dataclass(frozen=True)
@@ -78,20 +93,25 @@ class WaitingPlace:
 def waiting_places(user, *, now: datetime, limit: int = 10) -> list[WaitingPlace]:
     """*user*'s places on waitlists (with the position in line) and requests awaiting approval, in
     offerings that are not over, soonest first."""
-    rows = db.session.execute(
+    rows = _run(_waiting_places(), user, now, limit)
+    return [WaitingPlace(enrolment_id, offering_id, title, status,
+                         ahead + 1 if status == EnrolmentStatus.WAITLISTED else None, first_starts_at)
+            for enrolment_id, offering_id, title, status, ahead, first_starts_at in rows]
+
+
+@cache
+def _waiting_places():
+    return (
         select(Enrolment.id, Offering.id, Module.title, Enrolment.status, count_ahead_column(),
                Offering.first_starts_at)
         .select_from(Enrolment)
         .join(Offering, Enrolment.offering_id == Offering.id)
         .join(Module, Offering.module_id == Module.id)
-        .where(Enrolment.user_id == user.id,
+        .where(Enrolment.user_id == USER_ID,
                Enrolment.status.in_((EnrolmentStatus.WAITLISTED, EnrolmentStatus.REQUESTED)),
-               Offering.state != OfferingState.CANCELLED, _not_over(now))
-        .order_by(Offering.first_starts_at, Enrolment.id).limit(limit)
+               Offering.state != OfferingState.CANCELLED, _not_over())
+        .order_by(Offering.first_starts_at, Enrolment.id).limit(LIMIT)
     )
-    return [WaitingPlace(enrolment_id, offering_id, title, status,
-                         ahead + 1 if status == EnrolmentStatus.WAITLISTED else None, first_starts_at)
-            for enrolment_id, offering_id, title, status, ahead, first_starts_at in rows]
 
 
 @dataclass(frozen=True)
@@ -104,17 +124,22 @@ class TaughtOffering:
 def taught_offerings(user, *, now: datetime, limit: int = 5) -> list[TaughtOffering]:
     """The offerings *user* teaches that are not over or cancelled, soonest first, with how many
     wait and how many requests wait for approval."""
+    rows = _run(_taught_offerings(), user, now, limit).unique().all()
+    return [TaughtOffering(offering, waitlist, requests) for offering, waitlist, requests in rows]
+
+
+@cache
+def _taught_offerings():
     def waiting(status):
         return (select(func.count(Enrolment.id)).where(Enrolment.offering_id == Offering.id, Enrolment.status == status)
                 .correlate(Offering).scalar_subquery())
 
-    rows = db.session.execute(
+    return (
         select(Offering, waiting(EnrolmentStatus.WAITLISTED), waiting(EnrolmentStatus.REQUESTED))
         .options(raiseload("*"), joinedload(Offering.module).raiseload("*"), joinedload(Offering.region))
-        .where(Offering.taught_by(user), Offering.state != OfferingState.CANCELLED, _not_over(now))
-        .order_by(Offering.first_starts_at.is_(None), Offering.first_starts_at, Offering.id).limit(limit)
-    ).unique().all()
-    return [TaughtOffering(offering, waitlist, requests) for offering, waitlist, requests in rows]
+        .where(Offering.taught_by(USER_ID), Offering.state != OfferingState.CANCELLED, _not_over())
+        .order_by(Offering.first_starts_at.is_(None), Offering.first_starts_at, Offering.id).limit(LIMIT)
+    )
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,16 @@ class RequestRow:
 def requests_to_approve(user, *, now: datetime, limit: int = 10) -> tuple[list[RequestRow], int]:
     """The requests waiting in offerings *user* teaches (not over, not cancelled), by offering and
     in the order they came in; and how many there are in all."""
+    rows = _run(_requests_to_approve(), user, now, limit).all()
+    total = rows[0][-1] if rows else 0
+    return [RequestRow(enrolment_id, offering_id, name, title, first_starts_at, queued_at, not ahead_count,
+                       not moderated)
+            for enrolment_id, offering_id, name, title, first_starts_at, queued_at, ahead_count, moderated, _total
+            in rows], total
+
+
+@cache
+def _requests_to_approve():
     earlier = aliased(Enrolment)
     ahead = (
         select(func.count(earlier.id))
@@ -142,22 +177,17 @@ def requests_to_approve(user, *, now: datetime, limit: int = 10) -> tuple[list[R
         .correlate(Enrolment).scalar_subquery()
     )
     person = aliased(User)
-    rows = db.session.execute(
+    return (
         select(Enrolment.id, Offering.id, person.name, Module.title, Offering.first_starts_at, Enrolment.queued_at,
                ahead, Offering.moderated, func.count().over())
         .select_from(Enrolment)
         .join(Offering, Enrolment.offering_id == Offering.id)
         .join(Module, Offering.module_id == Module.id)
         .join(person, Enrolment.user_id == person.id)
-        .where(Enrolment.status == EnrolmentStatus.REQUESTED, Offering.taught_by(user),
-               Offering.state != OfferingState.CANCELLED, _not_over(now))
-        .order_by(Offering.first_starts_at, Offering.id, *Enrolment.queue_order()).limit(limit)
-    ).all()
-    total = rows[0][-1] if rows else 0
-    return [RequestRow(enrolment_id, offering_id, name, title, first_starts_at, queued_at, not ahead_count,
-                       not moderated)
-            for enrolment_id, offering_id, name, title, first_starts_at, queued_at, ahead_count, moderated, _total
-            in rows], total
+        .where(Enrolment.status == EnrolmentStatus.REQUESTED, Offering.taught_by(USER_ID),
+               Offering.state != OfferingState.CANCELLED, _not_over())
+        .order_by(Offering.first_starts_at, Offering.id, *Enrolment.queue_order()).limit(LIMIT)
+    )
 
 
 @dataclass(frozen=True)
@@ -175,6 +205,13 @@ class AttendanceDue:
 def attendance_due(user, *, now: datetime, limit: int = 5) -> tuple[list[AttendanceDue], int]:
     """Dates of offerings *user* teaches that have begun and still lack attendance records, oldest
     first; and how many there are in all."""
+    rows = _run(_attendance_due(), user, now, limit).all()
+    total = rows[0][-1] if rows else 0
+    return [AttendanceDue(*row[:-1]) for row in rows], total
+
+
+@cache
+def _attendance_due():
     recorded = exists().where(Attendance.enrolment_id == Enrolment.id, Attendance.date_id == OfferingDate.id)
     missing = (
         select(func.count(Enrolment.id))
@@ -182,17 +219,15 @@ def attendance_due(user, *, now: datetime, limit: int = 5) -> tuple[list[Attenda
                ~recorded)
         .correlate(OfferingDate).scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(OfferingDate.id, Offering.id, Module.title, OfferingDate.starts_at, OfferingDate.ends_at, missing,
                func.count().over())
         .join(Offering, OfferingDate.offering_id == Offering.id)
         .join(Module, Offering.module_id == Module.id)
-        .where(OfferingDate.starts_at <= now, Offering.taught_by(user), Offering.state != OfferingState.CANCELLED,
+        .where(OfferingDate.starts_at <= NOW, Offering.taught_by(USER_ID), Offering.state != OfferingState.CANCELLED,
                missing > 0)
-        .order_by(OfferingDate.starts_at, OfferingDate.id).limit(limit)
-    ).all()
-    total = rows[0][-1] if rows else 0
-    return [AttendanceDue(*row[:-1]) for row in rows], total
+        .order_by(OfferingDate.starts_at, OfferingDate.id).limit(LIMIT)
+    )
 
 
 def sections(user, *, now: datetime) -> list[Section]:
