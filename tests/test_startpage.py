@@ -205,6 +205,10 @@ def test_attendance_to_record_lists_begun_dates_without_records_until_recorded(a
     assert "Für 1 Person mit Platz fehlt die Anwesenheit." in text(due) and "Noch nicht begonnen" not in due
     assert f'href="/qualifizierung/verwaltung/angebote/{past.id}/anwesenheit"' in due
     begun = [date for date in past.dates if date.starts_at <= FIXED_NOW]
+    # A record for yesterday's date leaves today's due: each date counts its own records.
+    module_services.record_attendance(trainer, past, {(enrolment.id, begun[0].id): True}, now=FIXED_NOW)
+    db.session.commit()
+    assert text(section(page_of(client), "attendance")).count("Gestern begonnen") == 1
     module_services.record_attendance(trainer, past, {(enrolment.id, date.id): False for date in begun},
                                       now=FIXED_NOW)
     db.session.commit()

@@ -212,7 +212,10 @@ def attendance_due(user, *, now: datetime, limit: int = 5) -> tuple[list[Attenda
 
 @cache
 def _attendance_due():
-    recorded = exists().where(Attendance.enrolment_id == Enrolment.id, Attendance.date_id == OfferingDate.id)
+    # Correlated to the outer date as well: auto-correlation reaches only the enclosing count, so the
+    # date would otherwise be a FROM of its own, and a record for any date would count for all.
+    recorded = (exists().where(Attendance.enrolment_id == Enrolment.id, Attendance.date_id == OfferingDate.id)
+                .correlate(Enrolment, OfferingDate))
     missing = (
         select(func.count(Enrolment.id))
         .where(Enrolment.offering_id == OfferingDate.offering_id, Enrolment.status == EnrolmentStatus.ENROLLED,
