@@ -6,7 +6,8 @@
     BENCH_SCALE=10 .venv/bin/python bench/page_benchmark.py --service-time-only
 
 It seeds a Land-sized data set (times BENCH_SCALE): 3,000 published modules, 10,000 open offerings
-with 1-3 dates each, 20,000 people and 100,000 enrolments, serves the app with gunicorn (2 sync
+with 1-3 dates each, 20,000 people (one signed-in person of each role) and 100,000 enrolments, and
+the starter competence framework with its target levels, serves the app with gunicorn (2 sync
 workers) on loopback and beside it a bare Flask route that returns the catalogue's bytes, and
 prints for each page its requests per second with 8 clients, p50/p99 latency, the ratio to the
 bare route, and its service time at concurrency 1 (p50/p95). Targets (#22): every page >= 0.1x the
@@ -35,6 +36,7 @@ SCALE = int(os.environ.get("BENCH_SCALE", 1))
 REQUESTS, CLIENTS, SERVICE_SAMPLES = int(os.environ.get("BENCH_REQUESTS", 400)), 8, 60
 PASSWORD = "Bench-Passwort-1"
 COORDINATOR, PARTNER, TRAINER = "koordination@bench.example", "partner@bench.example", "referentin@bench.example"
+ADMIN, EXPERT = "admin@bench.example", "fachkraft@bench.example"
 WORDS = ("Kinderschutz Netzwerk Kooperation Gefährdung Einschätzung Fallberatung Frühe Hilfen Schule Kita "
          "Gesundheit Polizei Justiz Jugendamt Verfahren Schutzauftrag Elternarbeit Gesprächsführung Moderation "
          "Helferkonferenz Datenschutz Dokumentation Qualität Methoden Praxis Grundlagen Vertiefung Recht "
@@ -49,6 +51,7 @@ def seed(rng: random.Random, scale: int) -> dict:
     from lms.auth.models import Region, User, UserRole
     from lms.auth.services import hash_password
     from lms.extensions import db
+    from lms.kompetenzen import services as competence_services
     from lms.module.models import Enrolment, Module, ModuleAudience, Offering, OfferingDate
     from lms.module.models.modules import module_trainer
     from lms.module.models.offerings import offering_trainer
@@ -61,8 +64,8 @@ def seed(rng: random.Random, scale: int) -> dict:
     users, roles = [], []
     for number in range(1, people + 1):
         role = "coordinator" if number % 10 == 0 else "trainer" if number % 50 == 1 else "partner"
-        email = {1: COORDINATOR, 2: PARTNER, 51: TRAINER}.get(number, f"person{number}@bench.example")
-        role = {1: "coordinator", 2: "partner"}.get(number, role)
+        email = {1: COORDINATOR, 2: PARTNER, 51: TRAINER, 30: ADMIN, 31: EXPERT}.get(number, f"person{number}@bench.example")
+        role = {1: "coordinator", 2: "partner", 30: "admin", 31: "expert"}.get(number, role)
         users.append(dict(id=number, email=email, name=f"Person {number:06d}", password_hash=password, active=True,
                           region_id=number % 13 + 1, sector=rng.choice(SECTORS) if role == "partner" else None,
                           session_stamp=f"{number:032d}", created_at=now))
@@ -122,6 +125,7 @@ def seed(rng: random.Random, scale: int) -> dict:
                         (offering_trainer, offering_trainers), (OfferingDate, dates), (Enrolment, enrolments)):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(table), rows[start:start + 5000])
+    competence_services.seed_framework(now=now)  # the starter framework with its target levels
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         for table in ("region", "user", "module", "offering", "offering_date", "enrolment"):
@@ -199,8 +203,9 @@ def percentile(values: list[float], share: float) -> float:
 def pages(ids: dict) -> list[tuple[str, str | None]]:
     """(path, who): None is a visitor who is not signed in."""
     return [
-        ("/", COORDINATOR), ("/", PARTNER), ("/", TRAINER), ("/", None),
+        ("/", COORDINATOR), ("/", PARTNER), ("/", TRAINER), ("/", ADMIN), ("/", EXPERT), ("/", None),
         ("/instrumente", None), ("/instrumente?q=Kooperation", None), ("/kompetenzen", COORDINATOR),
+        ("/kompetenzen/uebersicht", ADMIN),
         (f"/qualifizierung/angebote/{ids['offering']}", COORDINATOR), (f"/qualifizierung/module/{ids['module']}", None),
         ("/qualifizierung?q=Netzwerk", None), ("/qualifizierung", None),
         ("/qualifizierung?dimension=internal&frei=1", None), ("/mein-lernen", COORDINATOR),
@@ -230,7 +235,7 @@ def main() -> None:
                "LMS_LOG_REQUESTS": "false", "LMS_BASE_URL": "http://127.0.0.1:8721"}
         results = []
         with served("lms.wsgi:app", 8721, env, str(ROOT)):
-            cookies = {who: sign_in(8721, who) for who in (COORDINATOR, PARTNER, TRAINER)} | {None: None}
+            cookies = {who: sign_in(8721, who) for who in (COORDINATOR, PARTNER, TRAINER, ADMIN, EXPERT)} | {None: None}
             status, catalogue = fetch(8721, "/qualifizierung", None)
             assert status == 200
             (Path(folder) / "body.html").write_bytes(catalogue)

@@ -4,7 +4,8 @@ from enum import StrEnum
 from functools import cache
 
 from flask_babel import get_locale
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -202,3 +203,14 @@ class Evidence(db.Model):
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+    @hybrid_method
+    def counts_at(self, now: datetime) -> bool:
+        """The evidence counts toward the current level at *now*: shown (a completed module or a
+        confirmation, not a self-assessment) and not expired. The one rule for a person's profile
+        and, as a SQL condition on the class, for the admins' overview."""
+        return self.source != EvidenceSource.SELF_ASSESSMENT and not self.is_expired(now)
+
+    @counts_at.expression
+    def counts_at(cls, now: datetime):
+        return and_(cls.source != EvidenceSource.SELF_ASSESSMENT, or_(cls.expires_at.is_(None), cls.expires_at > now))

@@ -8,7 +8,7 @@ confirmation whose evidence has not expired; self-assessments are shown beside i
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Region, Role, User, UserRole
@@ -86,8 +86,14 @@ def targets_for(user: User) -> dict[int, int]:
         TargetLevel.role == Role.COORDINATOR, TargetLevel.sector == "",
         (TargetLevel.region_id.is_(None)) | (TargetLevel.region_id == user.region_id),
     )).all()
+    return _targets(rows, user.region_id)
+
+
+def _targets(rows: list[TargetLevel], region_id: int | None) -> dict[int, int]:
+    """The coordinators' targets in *region_id* from general and regional rows: the region's override a general one."""
     targets = {row.competence_id: row.level for row in rows if row.region_id is None}
-    targets.update({row.competence_id: row.level for row in rows if row.region_id is not None})
+    targets.update({row.competence_id: row.level for row in rows if row.region_id is not None
+                    and row.region_id == region_id})
     return targets
 
 
@@ -147,7 +153,7 @@ def profile(user: User, *, now: datetime) -> list[AreaSummary]:
             if not competence.is_current:
                 continue
             mine = [e for e in evidence if e.competence_id == competence.id]
-            counted = [e.level for e in mine if e.source != EvidenceSource.SELF_ASSESSMENT and not e.is_expired(now)]
+            counted = [e.level for e in mine if e.counts_at(now)]
             selves = [e for e in mine if e.source == EvidenceSource.SELF_ASSESSMENT]
             rows.append(CompetenceRow(competence, targets.get(competence.id, 0), max(counted, default=0),
                                       selves[0].level if selves else None, mine))
@@ -286,35 +292,61 @@ def region_overview(*, now: datetime) -> tuple[list[RegionOverview], list[Compet
     No individuals are shown, and no share describes fewer than MIN_GROUP_SIZE coordinators: regions
     with fewer are pooled into one column (`disclosure.pool_small`); the first column counts all
     regions. With fewer coordinators in all, there is no table at all."""
-    coordinators = db.session.scalars(
-        select(User).where(User.active.is_(True), User.id.in_(
-            select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)))
-    ).all()
-    regions = {region.id: region.name for region in db.session.scalars(select(Region))}
-    people: dict[int | None, list[User]] = {}
-    for person in coordinators:
-        people.setdefault(person.region_id, []).append(person)
-    shown, pooled = pool_small({region_id: len(members) for region_id, members in people.items()})
+    coordinator = and_(User.active.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR)))
+    sizes = dict(db.session.execute(select(User.region_id, func.count(User.id)).where(coordinator)
+                                    .group_by(User.region_id)).all())
+    shown, pooled = pool_small(sizes)
+    current = competences()
     table = []
-    if len(coordinators) >= min_group_size():
-        reached = {person.id: {row.competence.id for summary in profile(person, now=now)
-                               for row in summary.rows if row.gap == 0} for person in coordinators}
+    if sum(sizes.values()) >= min_group_size():
+        reached = _reached_by_region(coordinator, sizes, {competence.id for competence in current}, now)
+        regions = {region.id: region.name for region in db.session.scalars(select(Region))}
 
-        def column(name, members):
-            entry = RegionOverview(name, len(members), {})
-            for person in members:
-                for competence_id in reached[person.id]:
-                    entry.reached[competence_id] = entry.reached.get(competence_id, 0) + 1
+        def column(name, region_ids):
+            entry = RegionOverview(name, sum(sizes[region_id] for region_id in region_ids), {})
+            for region_id in region_ids:
+                for competence_id, count in reached[region_id].items():
+                    entry.reached[competence_id] = entry.reached.get(competence_id, 0) + count
             return entry
 
-        table = [column(_l("Alle Regionen"), coordinators)]
-        table += sorted((column(regions.get(region_id, _l("ohne Region")), people[region_id]) for region_id in shown),
+        table = [column(_l("Alle Regionen"), list(sizes))]
+        table += sorted((column(regions.get(region_id, _l("ohne Region")), [region_id]) for region_id in shown),
                         key=lambda entry: str(entry.region_name))
         if pooled and shown:  # with none shown, the pool is all regions: the first column
-            table.append(column(None, [person for region_id in pooled for person in people[region_id]]))
+            table.append(column(None, pooled))
     covered = set(db.session.scalars(
         select(ModuleCompetence.competence_id).join(Offering, Offering.module_id == ModuleCompetence.module_id)
         .where(Offering.state == OfferingState.OPEN, Offering.first_starts_at > now)
     ))
-    uncovered = [competence for competence in competences() if competence.id not in covered]
+    uncovered = [competence for competence in current if competence.id not in covered]
     return table, uncovered
+
+
+def _reached_by_region(coordinator, sizes: dict[int | None, int], current: set[int],
+                       now: datetime) -> dict[int | None, dict[int, int]]:
+    """Per region: competence id (of the *current* ones) -> coordinators (rows matching *coordinator*)
+    at or above their target.
+
+    One aggregate counts how many stand at each level of each competence (a person's level is that of
+    their profile: the highest evidence that counts); the targets, general or the region's, decide
+    which levels reach them. A target of 0 everyone reaches."""
+    level = (select(Evidence.user_id, Evidence.competence_id, func.max(Evidence.level).label("level"))
+             .where(Evidence.counts_at(now)).group_by(Evidence.user_id, Evidence.competence_id).subquery())
+    at_level: dict[int | None, list[tuple[int, int, int]]] = {}
+    for region_id, competence_id, value, count in db.session.execute(
+        select(User.region_id, level.c.competence_id, level.c.level, func.count())
+        .join(level, level.c.user_id == User.id).where(coordinator)
+        .group_by(User.region_id, level.c.competence_id, level.c.level)
+    ):
+        at_level.setdefault(region_id, []).append((competence_id, value, count))
+    target_rows = db.session.scalars(select(TargetLevel).where(
+        TargetLevel.role == Role.COORDINATOR, TargetLevel.sector == "")).all()
+    reached = {}
+    for region_id, size in sizes.items():
+        targets = _targets(target_rows, region_id)
+        counts = {competence_id: size for competence_id in current if targets.get(competence_id, 0) <= 0}
+        for competence_id, value, count in at_level.get(region_id, ()):
+            if competence_id in current and targets.get(competence_id, 0) > 0 and value >= targets[competence_id]:
+                counts[competence_id] = counts.get(competence_id, 0) + count
+        reached[region_id] = counts
+    return reached

@@ -1,11 +1,16 @@
 """The competence overview per region (admins only): shares of coordinators at their target, and
 no column that describes fewer than five coordinators."""
 import re
+from datetime import timedelta
+from random import Random
 
 import pytest
 
+from lms.auth.models import User
 from lms.disclosure import pool_small
+from lms.extensions import db
 from lms.kompetenzen import services
+from lms.kompetenzen.models import TargetLevel
 from tests.conftest import FIXED_NOW, login_as
 
 
@@ -60,3 +65,59 @@ def test_fewer_than_five_coordinators_in_all_show_no_shares(client, framework, c
     page = client.get("/kompetenzen/uebersicht").get_data(as_text=True)
     assert "weniger als 5 aktive Netzwerkkoordinator*innen" in page and "Vogtlandkreis" not in page
     assert "%" not in page.split("Kompetenzen ohne kommendes Angebot")[0].split("<h1")[1].replace("5 Personen", "")
+
+
+def test_the_overview_counts_what_each_coordinators_profile_shows(framework, create_user, create_region):
+    """The overview is one aggregate, the profile a person's own reading: they must agree on who
+    reaches which target, with regional overrides, a competence without target, self-assessments (never counted),
+    expired and fresh confirmations, several pieces of evidence, no region and an inactive account."""
+
+    rng = Random(8)
+    admin, trainer = create_user("admin"), create_user("trainer")
+    leipzig, dresden = create_region("Leipzig"), create_region("Dresden")
+    competences = sorted(framework.values(), key=lambda competence: competence.code)
+    services.set_target(admin, competences[0], level=4, now=FIXED_NOW, region_id=leipzig.id)
+    db.session.execute(db.delete(TargetLevel).where(TargetLevel.competence_id == competences[1].id))  # no target
+    services.set_target(admin, competences[2], level=1, now=FIXED_NOW, region_id=dresden.id)
+    expiring = next(competence for competence in competences if competence.validity_months)
+    people = [create_user("coordinator", region=rng.choice([leipzig, dresden, None])) for _ in range(14)]
+    for person in people:
+        for competence in rng.sample(competences, 8) + [expiring]:
+            level = rng.randint(1, 4)
+            if rng.random() < 0.3:
+                services.self_assess(person, person, competence, level=level, comment="", now=FIXED_NOW)
+            else:
+                observed = FIXED_NOW - timedelta(days=rng.choice([10, 400, 4000]))  # 4000 days: expired
+                services.confirm(trainer, person, competence, level=level, comment="", now=observed)
+    people[0].active = False  # no longer counted, whatever their evidence
+    db.session.commit()
+
+    table, _ = services.region_overview(now=FIXED_NOW)
+    expected: dict[int, int] = {}
+    for person in db.session.scalars(db.select(User).where(User.id.in_([p.id for p in people[1:]]))):
+        for summary in services.profile(person, now=FIXED_NOW):
+            for row in summary.rows:
+                if row.gap == 0:
+                    expected[row.competence.id] = expected.get(row.competence.id, 0) + 1
+    assert table[0].coordinators == 13
+    assert table[0].reached == expected
+    assert 0 < expected.get(expiring.id, 0) < 13 and expected[competences[1].id] == 13
+    assert sum(entry.coordinators for entry in table[1:]) == 13  # the shown regions and the pool add up
+    for competence_id, count in expected.items():
+        assert sum(entry.reached.get(competence_id, 0) for entry in table[1:]) == count
+
+
+def test_the_overview_costs_the_same_statements_for_ten_or_forty_coordinators(framework, create_user, create_region,
+                                                                              count_queries):
+    trainer, region = create_user("trainer"), create_region("Leipzig")
+    competence = sorted(framework.values(), key=lambda found: found.code)[0]
+    statements = []
+    for _ in range(2):
+        for _ in range(10 if not statements else 30):
+            person = create_user("coordinator", region=region)
+            services.confirm(trainer, person, competence, level=2, comment="", now=FIXED_NOW)
+        db.session.commit()
+        with count_queries() as counted:
+            services.region_overview(now=FIXED_NOW)
+        statements.append(len(counted))
+    assert statements[0] == statements[1] <= 6
