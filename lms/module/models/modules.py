@@ -57,7 +57,7 @@ def audiences_of(user: User) -> set[str]:
 module_trainer = Table(
     "module_trainer", db.metadata,
     Column("module_id", ForeignKey("module.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),  # what she teaches
 )
 
 module_prerequisite = Table(
