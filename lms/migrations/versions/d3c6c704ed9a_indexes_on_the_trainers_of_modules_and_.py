@@ -1,5 +1,4 @@
-"""trainers of modules and offerings indexed by person: the start page, the feeds and the lists
-ask "what does she teach" on every request
+"""trainers of modules and offerings indexed by person: start page, lists and feeds ask what she teaches
 
 Revision ID: d3c6c704ed9a
 Revises: 848a7332d3a8
