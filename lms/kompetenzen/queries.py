@@ -8,7 +8,7 @@ confirmation whose evidence has not expired; self-assessments are shown beside i
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Region, Role, User, UserRole
@@ -314,9 +314,12 @@ def region_overview(*, now: datetime) -> tuple[list[RegionOverview], list[Compet
                         key=lambda entry: str(entry.region_name))
         if pooled and shown:  # with none shown, the pool is all regions: the first column
             table.append(column(None, pooled))
+    # From the (few) mappings to their modules' offerings: joined the other way, a Land's
+    # upcoming offerings were read to find the handful of mapped modules.
     covered = set(db.session.scalars(
-        select(ModuleCompetence.competence_id).join(Offering, Offering.module_id == ModuleCompetence.module_id)
-        .where(Offering.state == OfferingState.OPEN, Offering.first_starts_at > now)
+        select(ModuleCompetence.competence_id).distinct().where(exists().where(
+            Offering.module_id == ModuleCompetence.module_id, Offering.state == OfferingState.OPEN,
+            Offering.first_starts_at > now))
     ))
     uncovered = [competence for competence in current if competence.id not in covered]
     return table, uncovered

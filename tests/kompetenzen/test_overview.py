@@ -121,3 +121,18 @@ def test_the_overview_costs_the_same_statements_for_ten_or_forty_coordinators(fr
             services.region_overview(now=FIXED_NOW)
         statements.append(len(counted))
     assert statements[0] == statements[1] <= 6
+
+
+def test_a_competence_is_covered_only_by_an_upcoming_open_offering_of_a_mapped_module(
+        framework, create_user, create_module, create_offering, trainer):
+    admin = create_user("admin")
+    mapped = {code: create_module(title=f"Modul für {code}") for code in ("A1", "A2", "A3")}
+    for code, module in mapped.items():
+        services.map_module(admin, module, {framework[code].id: 2})
+    create_offering(mapped["A1"])  # open, in two weeks: covers A1
+    create_offering(mapped["A2"], open_registration=False)  # planned, not open: no cover
+    create_offering(mapped["A3"], starts_in=timedelta(days=-3))  # begun: no cover
+    db.session.commit()
+    _, uncovered = services.region_overview(now=FIXED_NOW)
+    codes = {competence.code for competence in uncovered}
+    assert "A1" not in codes and {"A2", "A3"} <= codes
