@@ -92,8 +92,7 @@ def targets_for(user: User) -> dict[int, int]:
 def _targets(rows: list[TargetLevel], region_id: int | None) -> dict[int, int]:
     """The coordinators' targets in *region_id* from general and regional rows: the region's override a general one."""
     targets = {row.competence_id: row.level for row in rows if row.region_id is None}
-    targets.update({row.competence_id: row.level for row in rows if row.region_id is not None
-                    and row.region_id == region_id})
+    targets.update({row.competence_id: row.level for row in rows if row.region_id == region_id})
     return targets
 
 
@@ -349,7 +348,7 @@ def _reached_by_region(coordinator, sizes: dict[int | None, int], current: set[i
         targets = _targets(target_rows, region_id)
         counts = {competence_id: size for competence_id in current if targets.get(competence_id, 0) <= 0}
         for competence_id, value, count in at_level.get(region_id, ()):
-            if competence_id in current and targets.get(competence_id, 0) > 0 and value >= targets[competence_id]:
+            if competence_id in current and 0 < targets.get(competence_id, 0) <= value:
                 counts[competence_id] = counts.get(competence_id, 0) + count
         reached[region_id] = counts
     return reached
