@@ -2,10 +2,14 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.candidates import Candidates
 from lms.i18n import _l
+
+MAX_PICKED = 100  # a picker's choices are looked up by id: more than any module or offering needs
 
 
 def choices(labels: dict, *, empty=None) -> list[SelectChoice]:
@@ -40,6 +44,63 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class PickerField(MultiCheckboxField):
+    """Some of many (the trainers, modules or instruments of a Land): the chosen ones stay ticked
+    boxes, and a search beside them offers matches to tick as well, instead of a box for every
+    candidate. The search is a round trip that saves nothing (its own button, like "Weiteren Termin
+    hinzufügen"); text left in the search when the form is saved is an error at the field, so that
+    nobody believes they added someone they only typed.
+
+    Choosing none is allowed (the field is marked optional; `Optional()` would also drop its errors
+    when nothing is ticked). The view calls `offer(candidates)` before validating; a chosen id that is
+    not a candidate is an error (*refused*), and every service checks the same rule again."""
+
+    def __init__(self, label=None, validators=None, *, search_label, refused, **kwargs):
+        super().__init__(label, validators, coerce=int, choices=[], **kwargs)
+        self.flags.optional = True
+        self.search_label = search_label
+        self.refused = refused
+        self.search = ""
+        self.searching = False
+        self.results: dict[int, str] = {}
+        self.more = False
+
+    @property
+    def search_name(self) -> str:
+        return f"{self.name}-suche"
+
+    @property
+    def button_name(self) -> str:
+        return f"{self.name}-suchen"
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if formdata is not None:
+            self.search = " ".join((formdata.get(self.search_name) or "").split())[:100]
+            self.searching = self.button_name in formdata
+
+    def offer(self, candidates: Candidates) -> None:
+        """The choices: the chosen candidates by their labels, then the search's matches."""
+        picked = list(dict.fromkeys(self.data or []))
+        chosen = candidates.named(picked) if len(picked) <= MAX_PICKED else {}
+        self.results, self.more = candidates.matching(self.search, leaving_out=chosen) if self.search else ({}, False)
+        self.choices = [SelectChoice(value, label) for value, label in (chosen | self.results).items()]
+
+    def pre_validate(self, form):
+        if self.search:
+            raise ValidationError(_l("Sie haben nach „%(search)s“ gesucht: Bitte wählen Sie einen Treffer aus oder "
+                                     "leeren Sie das Suchfeld.", search=self.search))
+        if len(set(self.data or [])) > MAX_PICKED:
+            raise ValidationError(_l("Bitte wählen Sie höchstens %(max)d aus.", max=MAX_PICKED))
+        if not set(self.data or []) <= {choice.value for choice in self.choices}:
+            raise ValidationError(self.refused)
+
+
+def searching(form) -> bool:
+    """Whether one of the form's pickers was asked to search: show the form again, save nothing."""
+    return any(isinstance(field, PickerField) and field.searching for field in form)
 
 
 class ActionForm(FlaskForm):

@@ -39,6 +39,16 @@ def term_line(text: str) -> str:
     return "".join(f" {term}" for term in terms(text))
 
 
+def escape_like(text: str) -> str:
+    """*text* for a LIKE pattern in which "%", "_" and "\\" stand for themselves (with escape="\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape="\\") for values that hold *text*, leading and trailing spaces aside."""
+    return f"%{escape_like(text.strip())}%"
+
+
 INFIX_FROM = 4  # query terms this long also match inside a word: "gefahrd" finds "kindeswohlgefahrd"
 
 
@@ -46,7 +56,7 @@ def word_match(columns, term: str):
     """SQL: some word of one of *columns* (filled by `term_line`) holds *term*: at its start, or for
     terms of INFIX_FROM letters and more anywhere in it, since German joins words ("Kinderrechte"
     is found by "Rechte")."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = escape_like(term)
     pattern = f"%{escaped}%" if len(term) >= INFIX_FROM else f"% {escaped}%"
     return or_(*(column.like(pattern, escape="\\") for column in columns))
 

@@ -4,21 +4,32 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import raiseload
 
-from lms.auth.models import Invitation, User, UserRole
+from lms.auth.models import Invitation, Role, User, UserRole
+from lms.candidates import Candidates
 from lms.extensions import db
+from lms.textsearch import contains_pattern
 
 
 def users_query(*, search: str = "", role: str = "", region_id: int | None = None) -> Select:
     """Accounts matching the admin's filters, by name (roles load in one extra query per page)."""
     query = select(User).order_by(User.name, User.id)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
+        pattern = contains_pattern(search.lower())
+        query = query.where(or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))
     if role:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     if region_id:
         query = query.where(User.region_id == region_id)
     return query
+
+
+def trainer_candidates() -> Candidates:
+    """Who can be named as a trainer of a module or an offering: active accounts with the trainer
+    role, found by name (not by address: whoever edits a module need not learn every address)."""
+    return Candidates(
+        select(User.id, User.name).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER))
+        .order_by(User.name, User.id),
+        id=User.id, searched=(User.name,))
 
 
 def open_invitations_query(*, now: datetime) -> Select:

@@ -9,6 +9,7 @@ from lms.audit import AuditEntry
 from lms.auth.models import User
 from lms.extensions import db
 from lms.ical import BERLIN
+from lms.textsearch import contains_pattern
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def entries(filters: Filters) -> Select:
         query = query.where(or_(AuditEntry.actor_id == filters.person_id,
                                 AuditEntry.subject_user_id == filters.person_id))
     if filters.person:
-        pattern = "%" + filters.person.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(filters.person.lower())
         people = select(User.id).where(or_(User.email.like(pattern, escape="\\"),
                                            User.name.ilike(pattern, escape="\\")))
         query = query.where(or_(AuditEntry.actor_id.in_(people), AuditEntry.subject_user_id.in_(people)))

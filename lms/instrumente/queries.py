@@ -10,6 +10,7 @@ its open proposal, a bookmark and all of a person's bookmarks.
 from sqlalchemy import CTE, Select, String, cast, exists, func, literal, or_, select, union_all
 
 from lms.auth.models import User
+from lms.candidates import Candidates
 from lms.extensions import db
 from lms.instrumente import search
 from lms.instrumente.models import (
@@ -224,6 +225,12 @@ def bookmarks_of(user: User) -> list[Bookmark]:
     return list(db.session.scalars(
         select(Bookmark).join(Bookmark.instrument).where(Bookmark.user_id == user.id).order_by(Instrument.title)
     ).unique())
+
+
+def published_candidates() -> Candidates:
+    """The published instruments by title, e.g. to be chosen as a module's course material."""
+    return Candidates(select(Instrument.id, Instrument.title).where(Instrument.state == InstrumentState.PUBLISHED)
+                      .order_by(Instrument.title, Instrument.id), id=Instrument.id, searched=(Instrument.title,))
 
 
 def published_of_kind(kind: str) -> list[Instrument]:

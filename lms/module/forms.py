@@ -20,11 +20,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.dimensions import DIMENSION_LABELS
-from lms.forms import Conditional, MultiCheckboxField, Required
+from lms.forms import Conditional, MultiCheckboxField, PickerField, Required
 from lms.i18n import _l
 from lms.ical import BERLIN, from_berlin
 from lms.module.models import AUDIENCE_LABELS
 from lms.module.services import DateInput, ModuleInput, OfferingInput
+from lms.module.services.errors import PUBLISHED_MATERIALS_ONLY, PUBLISHED_PREREQUISITES_ONLY, TRAINERS_ONLY
 
 MAX_DATE_ROWS = 50  # an offering with more dates is a series of offerings
 
@@ -70,27 +71,14 @@ class ModuleForm(FlaskForm):
         _l("Zielgruppen"), choices=[SelectChoice(code, label) for code, label in AUDIENCE_LABELS.items()],
         validators=[Required()],  # see validate_audiences
     )
-    prerequisites = MultiCheckboxField(_l("Voraussetzungen"), coerce=int, validate_choice=False,  # see below
-                                       validators=[Optional()])
-    trainers = MultiCheckboxField(_l("Verantwortliche Referent*innen"), coerce=int, validators=[Optional()])
-    materials = MultiCheckboxField(_l("Kursmaterial aus der Instrumentensammlung"), coerce=int,
-                                   validators=[Optional()])
-
-    def __init__(self, *args, modules=(), trainers=(), instruments=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.prerequisites.choices = [
-            SelectChoice(module.id, module.title if module.is_published
-                         else _l("%(title)s (archiviert)", title=module.title))
-            for module in modules
-        ]
-        self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
-        self.materials.choices = [SelectChoice(instrument.id, instrument.title) for instrument in instruments]
-
-    def validate_prerequisites(self, field):
-        """Only the listed modules (published ones) can be chosen; the service checks the same rule."""
-        listed = {choice.value for choice in field.choices}
-        if any(value not in listed for value in field.data or []):
-            raise ValidationError(_l("Als Voraussetzung können nur veröffentlichte Module gewählt werden."))
+    prerequisites = PickerField(
+        _l("Voraussetzungen"), search_label=_l("Modul suchen (Titel oder Kürzel)"),
+        refused=PUBLISHED_PREREQUISITES_ONLY)
+    trainers = PickerField(_l("Verantwortliche Referent*innen"), search_label=_l("Referent*in suchen (Name)"),
+                           refused=TRAINERS_ONLY)
+    materials = PickerField(
+        _l("Kursmaterial aus der Instrumentensammlung"), search_label=_l("Instrument suchen (Titel)"),
+        refused=PUBLISHED_MATERIALS_ONLY)
 
     def validate_audiences(self, field):
         if not field.data:
@@ -165,19 +153,19 @@ class OfferingForm(FlaskForm):
     region = SelectField(_l("Region"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
     moderated = BooleanField(_l("Nur auf Anfrage: die Referent*innen bestätigen jede Teilnahme"))
     open_now = BooleanField(_l("Buchung sofort öffnen"))
-    trainers = MultiCheckboxField(
-        _l("Referent*innen dieser Durchführung"), coerce=int, validators=[Optional()],
+    trainers = PickerField(
+        _l("Referent*innen dieser Durchführung"), search_label=_l("Referent*in suchen (Name)"),
+        refused=TRAINERS_ONLY,
         description=_l("Ohne Auswahl leiten die Referent*innen des Moduls die Durchführung."))
     note = TextAreaField(_l("Hinweis für Teilnehmende"), validators=[Optional(), _length(500)])
     dates = FieldList(FormField(DateRowForm), label=_l("Termine"), min_entries=1, max_entries=MAX_DATE_ROWS)
     add_date = SubmitField(_l("Weiteren Termin hinzufügen"))
 
-    def __init__(self, *args, regions=(), trainers=(), **kwargs):
+    def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.region.choices = [SelectChoice("", _l("Landesweit (alle Regionen)"))] + [
             SelectChoice(region.id, region.name) for region in regions
         ]
-        self.trainers.choices = [SelectChoice(user.id, user.name) for user in trainers]
         self._mark_first_row()
 
     def _mark_first_row(self) -> None:

@@ -10,7 +10,9 @@ from sqlalchemy.orm import aliased, lazyload
 
 from lms import fragments
 from lms.auth.models import Region
+from lms.candidates import Candidates
 from lms.extensions import db
+from lms.i18n import _l
 from lms.ical import BERLIN
 from lms.instrumente.models import Instrument
 from lms.module.models import (
@@ -28,6 +30,7 @@ from lms.module.models import (
     OfferingDate,
     OfferingState,
     module_material,
+    module_prerequisite,
     module_trainer,
 )
 from lms.textsearch import query_terms, word_match
@@ -291,6 +294,20 @@ def managed_modules_query(user) -> Select:
             Module.id.in_(select(module_trainer.c.module_id).where(module_trainer.c.user_id == user.id))
         )
     return query
+
+
+def prerequisite_candidates(module: Module | None) -> Candidates:
+    """What *module* can require: the published modules, never someone's draft; an archived one it
+    already requires stays, so that saving its form keeps it. Found by title or code."""
+    allowed = Module.state == ModuleState.PUBLISHED
+    query = select(Module.id, Module.title, Module.state).order_by(Module.title, Module.id)
+    if module is not None:
+        linked = select(module_prerequisite.c.required_id).where(module_prerequisite.c.module_id == module.id)
+        allowed = or_(allowed, (Module.state == ModuleState.ARCHIVED) & Module.id.in_(linked))
+        query = query.where(Module.id != module.id)
+    return Candidates(query.where(allowed), id=Module.id, searched=(Module.title, Module.code),
+                      label=lambda row: row.title if row.state == ModuleState.PUBLISHED
+                      else _l("%(title)s (archiviert)", title=row.title))
 
 
 def waitlist_lengths(offering_ids) -> dict[int, int]:

@@ -51,6 +51,7 @@ from lms.netzwerk.models import (
 )
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.services import queue_mail
+from lms.textsearch import contains_pattern
 
 
 def review_days() -> int:
@@ -232,8 +233,7 @@ def decisions_query(body: Body, *, search: str = "", approved_only: bool = True)
         query = query.where(exists(select(Minutes.meeting_id).where(Minutes.meeting_id == Decision.meeting_id,
                                                                     Minutes.state == MinutesState.APPROVED)))
     for word in search.split()[:5]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Decision.text.ilike(pattern, escape="\\"))
+        query = query.where(Decision.text.ilike(contains_pattern(word), escape="\\"))
     return query.order_by(Decision.year.desc(), Decision.number.desc())
 
 

@@ -93,4 +93,14 @@
     row.appendChild(status);
     input.insertAdjacentElement("afterend", row);
   });
+
+  // Enter in a picker's search searches (its button), instead of the form's first button.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target.closest && event.target.closest("input[data-lms-search-button]");
+    if (!input || event.key !== "Enter") return;
+    var button = document.getElementById(input.dataset.lmsSearchButton);
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  });
 })();

@@ -276,6 +276,18 @@ def test_user_list_filters_and_paginates_with_bounded_queries(client, create_use
         as_text=True)
 
 
+def test_the_account_search_takes_wildcards_literally(client, create_user):
+    admin = create_user("admin", name="AAA Admin")
+    create_user("partner", name="Maria Kurz", email="m_kurz@example.org")
+    create_user("partner", name="Max Klein", email="max.klein@example.org")
+    login_as(client, admin)
+    for text in ("m_k", "_"):
+        page = client.get(f"/verwaltung/konten?q={text}").get_data(as_text=True)
+        assert "Maria Kurz" in page and "Max Klein" not in page
+    page = client.get("/verwaltung/konten?q=%25").get_data(as_text=True)
+    assert "Derzeit sind keine passenden Konten vorhanden." in page
+
+
 def test_region_form_refuses_duplicates(client, create_user, create_region):
     create_region("Dresden")
     login_as(client, create_user("admin"))

@@ -10,7 +10,7 @@ from lms.auth.services import find_user_by_email
 from lms.db import utcnow
 from lms.extensions import db
 from lms.module import services
-from lms.module.models import Enrolment, Offering
+from lms.module.models import Enrolment, Module, Offering
 from lms.module.services import ModuleInput, OfferingInput
 from tests.e2e.conftest import assert_accessible, log_in
 from tests.module.conftest import day_dates
@@ -129,3 +129,25 @@ def test_the_offering_form_names_three_wrong_fields_at_once_at_each_field_and_in
     offering = db.session.scalar(select(Offering).where(Offering.module_id == trainer_module.id))
     assert offering.capacity == 12 and len(offering.dates) == 2
     assert offering.dates[1].online_url == "https://video.example.org/kurs"
+
+
+def test_a_trainer_finds_a_co_trainer_by_search_and_saves_the_module_with_her(page, trainer_module, demo_users,
+                                                                              create_user):
+    create_user("trainer", name="Tobias Trainer", email="trainer2@example.org")
+    log_in(page, "referentin@example.org", demo_users)
+    page.goto(f"/qualifizierung/verwaltung/module/{trainer_module.id}")
+    trainers = page.get_by_role("group", name="Verantwortliche Referent*innen")
+    expect(trainers.get_by_role("checkbox")).to_have_count(1)  # only who is chosen, not every trainer
+    search = trainers.get_by_label("Referent*in suchen (Name)")
+    search.fill("tobias")
+    search.press("Enter")  # Enter in the search searches (lms.js), it does not save
+    expect(trainers.get_by_text("Treffer für „tobias“ – zum Hinzufügen ankreuzen:")).to_be_visible()
+    assert page.url.endswith("#trainers-auswahl")  # back at the search, not at the top of the page
+    assert_accessible(page)
+    trainers.get_by_label("Tobias Trainer").check()
+    page.get_by_label("Titel", exact=True).press("Enter")  # Enter in any other field saves
+    expect(page.get_by_text("Das Modul wurde gespeichert.")).to_be_visible()
+    expect(trainers.get_by_label("Tobias Trainer")).to_be_checked()
+    db.session.expire_all()
+    assert {t.email for t in db.session.get(Module, trainer_module.id).trainers} == {
+        "referentin@example.org", "trainer2@example.org"}

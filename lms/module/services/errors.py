@@ -8,6 +8,12 @@ from lms.errors import Conflict, DomainError
 from lms.i18n import _l
 from lms.module.models import Offering
 
+# What a module or an offering can be linked to: the services refuse anything else, and the forms'
+# pickers say the same.
+TRAINERS_ONLY = _l("Als Referent*innen können nur Konten mit der Rolle Referent*in eingetragen werden.")
+PUBLISHED_PREREQUISITES_ONLY = _l("Als Voraussetzung können nur veröffentlichte Module gewählt werden.")
+PUBLISHED_MATERIALS_ONLY = _l("Als Kursmaterial können nur veröffentlichte Instrumente gewählt werden.")
+
 
 class RegistrationClosed(DomainError):
     default_message = _l("Diese Durchführung ist nicht buchbar: sie ist geschlossen oder abgesagt.")

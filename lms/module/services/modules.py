@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.i18n import _l
 from lms.instrumente.models import Instrument, InstrumentState
 from lms.module.models import AUDIENCE_LABELS, Module, ModuleAudience, ModuleState, Offering, OfferingState
+from lms.module.services.errors import PUBLISHED_MATERIALS_ONLY, PUBLISHED_PREREQUISITES_ONLY, TRAINERS_ONLY
 from lms.textsearch import term_line
 
 
@@ -42,7 +43,7 @@ def _require_edit(actor: User, module: Module) -> None:
 def _trainers(ids: list[int]) -> list[User]:
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     if len(users) != len(set(ids)) or any(not user.has_role(Role.TRAINER) for user in users):
-        raise DomainError(_l("Als Referent*innen können nur Konten mit der Rolle Referent*in eingetragen werden."))
+        raise DomainError(TRAINERS_ONLY)
     return users
 
 
@@ -58,13 +59,13 @@ def _apply_module_input(module: Module, data: ModuleInput, *, actor: User) -> No
     if len(prerequisites) != len(set(data.prerequisite_ids)):
         raise DomainError(_l("Eine gewählte Voraussetzung gibt es nicht."))
     if any(not _may_require(module, required) for required in prerequisites):
-        raise DomainError(_l("Als Voraussetzung können nur veröffentlichte Module gewählt werden."))
+        raise DomainError(PUBLISHED_PREREQUISITES_ONLY)
     if module.id is not None and any(module.id in _prerequisite_closure(p) for p in prerequisites):
         raise DomainError(_l("Ein Modul kann nicht (auch nicht über andere Module) seine eigene Voraussetzung sein."))
     materials = list(db.session.scalars(select(Instrument).where(
         Instrument.id.in_(data.material_ids), Instrument.state == InstrumentState.PUBLISHED))) if data.material_ids else []
     if len(materials) != len(set(data.material_ids)):
-        raise DomainError(_l("Als Kursmaterial können nur veröffentlichte Instrumente gewählt werden."))
+        raise DomainError(PUBLISHED_MATERIALS_ONLY)
     trainers = _trainers(data.trainer_ids)
     if not actor.has_role(Role.ADMIN) and all(t.id != actor.id for t in trainers):
         trainers.append(actor)  # a trainer always stays responsible for the module they edit

@@ -1,17 +1,17 @@
 """The trainers' overview and the module form, with its state."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
 
-from lms.auth.models import Role, User
+from lms.auth.models import Role
 from lms.auth.permissions import permitted, role_required
+from lms.auth.queries import trainer_candidates
 from lms.extensions import db
-from lms.forms import ActionForm
+from lms.forms import ActionForm, searching
 from lms.i18n import _
-from lms.instrumente.models import Instrument, InstrumentState
+from lms.instrumente.queries import published_candidates
 from lms.module import queries, services
 from lms.module.forms import ModuleForm
-from lms.module.models import MANAGER_ROLES, Module, ModuleState
+from lms.module.models import MANAGER_ROLES, Module
 from lms.module.views import PER_PAGE, bp, clock
 from lms.submit import submit
 
@@ -28,24 +28,17 @@ def manage():
 
 
 def _module_form(module: Module | None = None) -> ModuleForm:
-    # Only published modules can be chosen as prerequisites (never someone's draft); an archived one
-    # the module already requires stays in the list so that saving the form keeps it.
-    linked = [m.id for m in module.prerequisites if m.state == ModuleState.ARCHIVED] if module is not None else []
-    others = db.session.scalars(
-        select(Module).where(or_(Module.state == ModuleState.PUBLISHED, Module.id.in_(linked)))
-        .order_by(Module.title, Module.id))
-    trainers = db.session.scalars(
-        select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
-    )
-    instruments = db.session.scalars(
-        select(Instrument).where(Instrument.state == InstrumentState.PUBLISHED).order_by(Instrument.title))
-    form = ModuleForm(obj=module, modules=[m for m in others if module is None or m.id != module.id],
-                      trainers=list(trainers), instruments=list(instruments))
+    form = ModuleForm(obj=module)
     if module is not None and request.method == "GET":
         form.audiences.data = sorted(module.audiences)
         form.prerequisites.data = [m.id for m in module.prerequisites]
         form.trainers.data = [t.id for t in module.trainers]
         form.materials.data = [i.id for i in module.materials]
+    elif module is None and request.method == "GET" and current_user.has_role(Role.TRAINER):
+        form.trainers.data = [current_user.id]
+    form.prerequisites.offer(queries.prerequisite_candidates(module))
+    form.trainers.offer(trainer_candidates())
+    form.materials.offer(published_candidates())
     return form
 
 
@@ -53,9 +46,7 @@ def _module_form(module: Module | None = None) -> ModuleForm:
 @role_required(*MANAGER_ROLES)
 def new_module():
     form = _module_form()
-    if request.method == "GET" and current_user.has_role(Role.TRAINER):
-        form.trainers.data = [current_user.id]
-    if form.validate_on_submit() and (outcome := submit(
+    if not searching(form) and form.validate_on_submit() and (outcome := submit(
             lambda: services.create_module(current_user, form.to_input(), now=clock()), form=form,
             success=_("Das Modul wurde als Entwurf angelegt."))):
         return redirect(url_for("module.edit_module", module_id=outcome.value.id))
@@ -67,7 +58,7 @@ def new_module():
 def edit_module(module_id: int):
     module = permitted(Module, module_id, Module.can_edit)
     form = _module_form(module)
-    if form.validate_on_submit() and submit(
+    if not searching(form) and form.validate_on_submit() and submit(
             lambda: services.update_module(current_user, module, form.to_input(), now=clock()), form=form,
             success=_("Das Modul wurde gespeichert.")):
         return redirect(url_for("module.edit_module", module_id=module.id))

@@ -1,14 +1,13 @@
 """The offering form: creating, editing, opening and cancelling an offering."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from lms.auth.models import Role, User
+from lms.auth.models import Role
 from lms.auth.permissions import permitted, role_required
+from lms.auth.queries import trainer_candidates
 from lms.auth.services import all_regions
 from lms.confirmation import Confirmation, ask, is_confirmed
-from lms.extensions import db
-from lms.forms import ActionForm, ReasonForm
+from lms.forms import ActionForm, ReasonForm, searching
 from lms.i18n import _, ngettext
 from lms.module import queries, services
 from lms.module.forms import OfferingForm
@@ -18,15 +17,13 @@ from lms.submit import submit
 
 
 def _offering_form(offering: Offering | None = None) -> OfferingForm:
-    trainers = db.session.scalars(
-        select(User).where(User.active.is_(True), User.role_rows.any(role=Role.TRAINER)).order_by(User.name)
-    )
-    form = OfferingForm(regions=all_regions(), trainers=list(trainers))
+    form = OfferingForm(regions=all_regions())
     if request.method == "GET":
         if offering is not None:
             form.fill_from(offering)
         elif current_user.has_role(Role.TRAINER):
             form.trainers.data = [current_user.id]
+    form.trainers.offer(trainer_candidates())
     return form
 
 
@@ -37,6 +34,8 @@ def new_offering(module_id: int):
     form = _offering_form()
     if form.add_date.data:  # "Weiteren Termin hinzufügen": the same form with one more row, nothing saved
         form.add_row()
+    elif searching(form):  # a trainer searched for: the same form with the matches, nothing saved
+        pass
     elif form.validate_on_submit() and (outcome := submit(
             lambda: services.create_offering(current_user, module, form.to_input(),
                                              open_registration=form.open_now.data, now=clock()),
@@ -53,6 +52,8 @@ def edit_offering(offering_id: int):
     form = _offering_form(offering)
     if form.add_date.data:
         form.add_row()
+    elif searching(form):
+        pass
     elif form.validate_on_submit() and submit(
             lambda: services.update_offering(current_user, offering, form.to_input(), now=clock()), form=form,
             success=_("Die Durchführung wurde gespeichert.")):
