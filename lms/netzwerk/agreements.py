@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 
 from lms.auth.models import Role, User
 from lms.auth.queries import users_query
+from lms.candidates import Candidates
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
@@ -65,23 +66,33 @@ def notice_days() -> int:
     return current_app.config["NETWORK_AGREEMENT_NOTICE_DAYS"]
 
 
-def offered_parties(region_id: int, agreement: Agreement | None) -> Select:
-    """The institutions an agreement of *region_id* may bind: those serving the region, and the ones
-    it binds already (an institution may have stopped serving it since)."""
+TWO_PARTIES_OF_THE_REGION = _l("Eine Kooperationsvereinbarung braucht mindestens zwei Partner: Bitte wählen Sie "
+                               "mindestens zwei Einrichtungen der Region.")
+
+
+def _may_bind(region_id: int, agreement: Agreement | None):
+    """SQL: the institution may be a party of an agreement of *region_id*: it serves the region, or the
+    agreement binds it already (an institution may have stopped serving it since)."""
     bound = agreement_party_ids(agreement) if agreement else []
-    return select(Institution).where(
-        Institution.id.in_(select(institution_region.c.institution_id).where(institution_region.c.region_id == region_id))
-        | Institution.id.in_(bound or [0])).order_by(Institution.name, Institution.id)
+    return Institution.id.in_(select(institution_region.c.institution_id)
+                              .where(institution_region.c.region_id == region_id)) | Institution.id.in_(bound or [0])
+
+
+def offered_parties(region_id: int, agreement: Agreement | None) -> Candidates:
+    """The institutions an agreement of *region_id* may bind, by name (a Land's region may have
+    thousands: the form finds them by search)."""
+    return Candidates(select(Institution.id, Institution.name).where(_may_bind(region_id, agreement))
+                      .order_by(Institution.name, Institution.id), id=Institution.id, searched=(Institution.name,))
 
 
 def _checked(data: AgreementInput, agreement: Agreement | None) -> list[Institution]:
     if not data.title.strip():
         raise FieldRefused(_l("Bitte geben Sie der Vereinbarung einen Titel."), "title")
-    parties = db.session.scalars(offered_parties(data.region_id, agreement).where(
-        Institution.id.in_(set(data.party_ids) or {0}))).all()
+    parties = db.session.scalars(select(Institution).where(
+        _may_bind(data.region_id, agreement), Institution.id.in_(set(data.party_ids) or {0}))
+        .order_by(Institution.name, Institution.id)).all()
     if len(parties) < 2:
-        raise FieldRefused(_l("Eine Kooperationsvereinbarung braucht mindestens zwei Partner: Bitte wählen Sie "
-                               "mindestens zwei Einrichtungen der Region."), "party_ids")
+        raise FieldRefused(TWO_PARTIES_OF_THE_REGION, "party_ids")
     if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
         raise FieldRefused(_l("Das Ende der Laufzeit liegt vor ihrem Beginn: Bitte prüfen Sie die Daten."),
                             "valid_to")

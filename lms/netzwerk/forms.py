@@ -7,10 +7,10 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.auth.models import SECTOR_LABELS
-from lms.forms import Conditional, MultiCheckboxField, ReasonForm, Required, choices
+from lms.forms import Conditional, MultiCheckboxField, PickerField, ReasonForm, Required, choices
 from lms.i18n import _l
 from lms.ical import from_berlin
-from lms.netzwerk.agreements import AgreementInput
+from lms.netzwerk.agreements import TWO_PARTIES_OF_THE_REGION, AgreementInput
 from lms.netzwerk.bodies import BodyInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
 from lms.netzwerk.meetings import MAX_SERIES, REPEAT_LABELS, MeetingInput
@@ -110,8 +110,9 @@ class ContactForm(FlaskForm):
 class AgreementForm(FlaskForm):
     title = StringField(_l("Titel"), description=_l("z. B. „Vereinbarung zum Schutzauftrag nach § 8a SGB VIII“."),
                         validators=[DataRequired(_l("Bitte geben Sie der Vereinbarung einen Titel.")), _length(200)])
-    party_ids = MultiCheckboxField(_l("Partner"), coerce=int, validate_choice=False, validators=[Required()],
-                                   description=_l("Mindestens zwei Einrichtungen, z. B. das Jugendamt und ein Träger."))
+    party_ids = PickerField(_l("Partner"), validators=[Required()], search_label=_l("Einrichtung suchen (Name)"),
+                            refused=TWO_PARTIES_OF_THE_REGION,
+                            description=_l("Mindestens zwei Einrichtungen, z. B. das Jugendamt und ein Träger."))
     subject = TextAreaField(_l("Gegenstand und Verfahren"), validators=[Optional(), _length(20000)],
                             description=_l("Was die Partner vereinbaren: Ablauf, Ansprechpersonen, Fristen. "
                                            "Markdown: **fett**, Listen mit „-“."))

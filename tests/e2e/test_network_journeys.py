@@ -121,14 +121,22 @@ def test_a_coordinator_agrees_a_cooperation_with_two_partners_and_files_the_sign
     assert_accessible(page)
     page.get_by_role("link", name="Vereinbarung anlegen").click()
     page.get_by_label("Titel").fill("Vereinbarung mit der Erziehungsberatung")
-    page.get_by_label("Jugendamt Dresden, Allgemeiner Sozialer Dienst").check()
-    page.get_by_role("button", name="Speichern").click()  # one party only: refused at the field
+    parties = page.get_by_role("group", name="Partner")
+    search = parties.get_by_label("Einrichtung suchen (Name)")
+    search.fill("Jugendamt")
+    search.press("Enter")  # the region's institutions are found by search, none listed whole
+    parties.get_by_label("Jugendamt Dresden, Allgemeiner Sozialer Dienst").check()
+    page.get_by_role("button", name="Speichern", exact=True).click()  # one party only: refused at the field
     expect(page.locator("#party_ids-error")).to_contain_text("mindestens zwei Partner")
     assert_accessible(page)
-    page.get_by_label("Erziehungs- und Familienberatung Dresden").check()
+    expect(parties.get_by_label("Jugendamt Dresden, Allgemeiner Sozialer Dienst")).to_be_checked()
+    search.fill("beratung")
+    parties.get_by_role("button", name="Suchen").click()
+    expect(parties.get_by_label("Jugendamt Dresden, Allgemeiner Sozialer Dienst")).to_be_checked()  # kept
+    parties.get_by_label("Erziehungs- und Familienberatung Dresden").check()
     page.get_by_label("Gegenstand und Verfahren").fill("- Fallberatung durch die insoweit erfahrene Fachkraft")
     page.get_by_label("Gilt ab").fill("2026-12-01")
-    page.get_by_role("button", name="Speichern").click()
+    page.get_by_role("button", name="Speichern", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vereinbarung mit der Erziehungsberatung")
     expect(page.get_by_text("Entwurf", exact=True)).to_be_visible()
     page.get_by_role("button", name="In Abstimmung geben").click()

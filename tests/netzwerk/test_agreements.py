@@ -285,10 +285,12 @@ def test_the_register_the_directory_and_the_map_stay_at_a_few_statements_with_50
         add(count, agreement_count)
         with count_queries() as statements:
             for path in ("/netzwerk/vereinbarungen", "/netzwerk", "/netzwerk?q=einrichtung&sektor=health",
-                         "/netzwerk/karte"):
+                         "/netzwerk/karte", f"/netzwerk/vereinbarungen/neu?region={region.id}"):
                 assert client.get(path).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+    form = client.get(f"/netzwerk/vereinbarungen/neu?region={region.id}").get_data(as_text=True)
+    assert 'name="party_ids"' not in form and "Einrichtung 0" not in form  # none listed: found by search
     coverage = {row.sector: row.institutions for row in queries.sector_coverage(region.id, today=now.date())}
     assert coverage["health"] == 1 + 1667 and coverage["youth_welfare"] == 2 + 1 + 1666
 
@@ -328,6 +330,26 @@ def test_signatures_belong_to_a_text_and_parties_serve_the_region(agree, keeper,
                           regions=[elsewhere.id])
     with pytest.raises(FieldRefused, match="mindestens zwei Einrichtungen der Region"):
         agree(party_ids=[parties[0].id, foreign.id])
+
+
+def test_the_form_finds_the_parties_among_the_regions_institutions_by_search(client, keeper, region, parties, institution,
+                                                                            create_region, create_user):
+    elsewhere = create_region("Leipzig")
+    foreign = institution("Jugendhilfe Leipzig", actor=create_user("admin"), regions=[elsewhere.id])
+    login_as(client, keeper)
+    path = f"/netzwerk/vereinbarungen/neu?region={region.id}"
+    data = {"title": "Schutzauftrag", "instrument_id": "0", "party_ids": [parties[0].id]}
+    response = client.post(path, data={**data, "party_ids-suche": "jugend", "party_ids-suchen": "1"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Jugendamt Dresden" in page and "Jugendhilfe Leipzig" not in page and "Kita Regenbogen" not in page
+    assert db.session.scalar(select(func.count(Agreement.id))) == 0
+    response = client.post(path, data={**data, "party_ids": [parties[0].id, foreign.id]})
+    assert response.status_code == 422
+    assert "mindestens zwei Einrichtungen der Region" in response.get_data(as_text=True)
+    assert client.post(path, data={**data, "party_ids": [parties[0].id, parties[2].id]}).status_code == 302
+    assert {party.institution_id for party in db.session.scalar(select(Agreement)).parties} == {parties[0].id,
+                                                                                                parties[2].id}
 
 
 def test_only_a_published_agreement_template_of_the_library_is_linked(agree, create_user, now):

@@ -15,7 +15,7 @@ from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import Conflict
 from lms.extensions import db
-from lms.forms import ActionForm
+from lms.forms import ActionForm, searching
 from lms.i18n import _, _l
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
@@ -70,19 +70,18 @@ def agreements():
 
 def _form(agreement: Agreement | None, region: Region) -> AgreementForm:
     form = AgreementForm(obj=agreement) if request.method == "GET" and agreement else AgreementForm()
-    offered = db.session.scalars(services.offered_parties(region.id, agreement))
-    form.party_ids.choices = [SelectChoice(institution.id, institution.name) for institution in offered]
     form.instrument_id.choices = [SelectChoice(0, _("Keine Vorlage"))] + [
         SelectChoice(instrument.id, instrument.title) for instrument in published_of_kind(Kind.AGREEMENT)]
     if request.method == "GET" and agreement:
         form.party_ids.data = services.agreement_party_ids(agreement)
         form.instrument_id.data = agreement.instrument_id or 0
+    form.party_ids.offer(services.offered_parties(region.id, agreement))
     return form
 
 
 def _save(agreement: Agreement | None, region: Region):
     form = _form(agreement, region)
-    if form.validate_on_submit():
+    if not searching(form) and form.validate_on_submit():
         outcome = submit(lambda: services.save_agreement(current_user, agreement, form.to_input(region.id),
                                                          now=utcnow()),
                          form=form, success=_("Die Vereinbarung ist gespeichert."),
