@@ -9,7 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.candidates import Candidates
 from lms.i18n import _l
 
-MAX_PICKED = 100  # a picker's choices are looked up by id: more than any module or offering needs
+MAX_PICKED = 1000  # a picker's choices are looked up by id: an agreement may bind every Kita of a region
 
 
 def choices(labels: dict, *, empty=None) -> list[SelectChoice]:
@@ -66,6 +66,7 @@ class PickerField(MultiCheckboxField):
         self.searching = False
         self.results: dict[int, str] = {}
         self.more = False
+        self.malformed = False
 
     @property
     def search_name(self) -> str:
@@ -74,6 +75,16 @@ class PickerField(MultiCheckboxField):
     @property
     def button_name(self) -> str:
         return f"{self.name}-suchen"
+
+    def process_formdata(self, valuelist):
+        """Each chosen id on its own: one that is not a number is refused, and keeps no other from
+        being shown again."""
+        self.data = []
+        for value in valuelist:
+            try:
+                self.data.append(int(value))
+            except ValueError:
+                self.malformed = True
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         super().process(formdata, data, extra_filters)
@@ -94,7 +105,7 @@ class PickerField(MultiCheckboxField):
                                      "leeren Sie das Suchfeld.", search=self.search))
         if len(set(self.data or [])) > MAX_PICKED:
             raise ValidationError(_l("Bitte wählen Sie höchstens %(max)d aus.", max=MAX_PICKED))
-        if not set(self.data or []) <= {choice.value for choice in self.choices}:
+        if self.malformed or not set(self.data or []) <= {choice.value for choice in self.choices}:
             raise ValidationError(self.refused)
 
 

@@ -97,7 +97,7 @@
   // Enter in a picker's search searches (its button), instead of the form's first button.
   document.addEventListener("keydown", function (event) {
     var input = event.target.closest && event.target.closest("input[data-lms-search-button]");
-    if (!input || event.key !== "Enter") return;
+    if (!input || event.key !== "Enter" || event.isComposing) return;
     var button = document.getElementById(input.dataset.lmsSearchButton);
     if (!button) return;
     event.preventDefault();

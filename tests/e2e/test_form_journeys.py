@@ -142,7 +142,8 @@ def test_a_trainer_finds_a_co_trainer_by_search_and_saves_the_module_with_her(pa
     search.fill("tobias")
     search.press("Enter")  # Enter in the search searches (lms.js), it does not save
     expect(trainers.get_by_text("Treffer für „tobias“ – zum Hinzufügen ankreuzen:")).to_be_visible()
-    assert page.url.endswith("#trainers-auswahl")  # back at the search, not at the top of the page
+    expect(page.locator("#trainers-treffer")).to_be_focused()  # a screen reader reads the matches, in view
+    assert page.evaluate("window.scrollY") > 0
     assert_accessible(page)
     trainers.get_by_label("Tobias Trainer").check()
     page.get_by_label("Titel", exact=True).press("Enter")  # Enter in any other field saves

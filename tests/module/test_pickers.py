@@ -215,3 +215,16 @@ def test_the_forms_cost_the_same_however_many_candidates_there_are(client, modul
     (few_statements, few_sizes), (many_statements, many_sizes) = measured
     assert many_statements == few_statements
     assert many_sizes == few_sizes
+
+
+def test_a_malformed_id_is_refused_and_keeps_no_chosen_one_from_the_next_round(client, module, trainer, people):
+    login_as(client, trainer)
+    chosen = [str(trainer.id), "abc", str(people["jana"].id)]
+    page = client.post(_edit(module), data=_form(trainers=chosen, **{"trainers-suche": "Klaus",
+                                                                     "trainers-suchen": "1"})).get_data(as_text=True)
+    assert _boxes(page, "trainers") == {str(trainer.id): True, str(people["jana"].id): True,
+                                        str(people["klaus"].id): False}
+    response = client.post(_edit(module), data=_form(title="Geändert", trainers=chosen))
+    assert response.status_code == 422 and str(TRAINERS_ONLY) in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Module, module.id).title == "Kinderschutz im Netzwerk"

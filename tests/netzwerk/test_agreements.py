@@ -1,6 +1,7 @@
 """Cooperation agreements: at least two parties, dates in order, states in order with every signature
 before "unterzeichnet", a signed text changed only in a new round, versions with notes, files through
 the library's checks, reminders before the end and at the review, and the register per region."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -338,11 +339,14 @@ def test_the_form_finds_the_parties_among_the_regions_institutions_by_search(cli
     foreign = institution("Jugendhilfe Leipzig", actor=create_user("admin"), regions=[elsewhere.id])
     login_as(client, keeper)
     path = f"/netzwerk/vereinbarungen/neu?region={region.id}"
-    data = {"title": "Schutzauftrag", "instrument_id": "0", "party_ids": [parties[0].id]}
+    data = {"title": "Schutzauftrag", "instrument_id": "0", "party_ids": [parties[1].id]}
     response = client.post(path, data={**data, "party_ids-suche": "jugend", "party_ids-suchen": "1"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Jugendamt Dresden" in page and "Jugendhilfe Leipzig" not in page and "Kita Regenbogen" not in page
+    boxes = re.findall(r'<input [^>]*name="party_ids"[^>]*>', page)
+    assert [(re.search(r'value="(\d+)"', box)[1], " checked" in box) for box in boxes] == [
+        (str(parties[1].id), True), (str(parties[0].id), False)]  # the chosen one, then the match
+    assert "Jugendhilfe Leipzig" not in page
     assert db.session.scalar(select(func.count(Agreement.id))) == 0
     response = client.post(path, data={**data, "party_ids": [parties[0].id, foreign.id]})
     assert response.status_code == 422
@@ -350,6 +354,26 @@ def test_the_form_finds_the_parties_among_the_regions_institutions_by_search(cli
     assert client.post(path, data={**data, "party_ids": [parties[0].id, parties[2].id]}).status_code == 302
     assert {party.institution_id for party in db.session.scalar(select(Agreement)).parties} == {parties[0].id,
                                                                                                 parties[2].id}
+
+
+def test_an_agreement_with_every_kita_of_the_region_is_shown_and_saved_whole(client, agree, keeper, region, now):
+    start = 1000
+    db.session.execute(insert(Institution), [dict(
+        id=start + index, name=f"Kita {index:03d}", kind="kita", sector="youth_welfare", confirmed_at=now,
+        created_at=now, updated_at=now) for index in range(150)])
+    db.session.execute(insert(institution_region), [
+        dict(institution_id=start + index, region_id=region.id) for index in range(150)])
+    agreement = agree(party_ids=[start + index for index in range(150)])
+    login_as(client, keeper)
+    path = f"/netzwerk/vereinbarungen/{agreement.id}/bearbeiten"
+    page = client.get(path).get_data(as_text=True)
+    assert page.count('name="party_ids"') == page.count('name="party_ids" type="checkbox" value') == 150
+    assert page.count(" checked") >= 150
+    data = {"title": agreement.title, "subject": agreement.subject, "instrument_id": "0", "review_months": "24",
+            "party_ids": [start + index for index in range(149)]}
+    assert client.post(path, data=data).status_code == 302
+    db.session.expire_all()
+    assert len(db.session.get(Agreement, agreement.id).parties) == 149
 
 
 def test_only_a_published_agreement_template_of_the_library_is_linked(agree, create_user, now):
