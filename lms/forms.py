@@ -57,11 +57,14 @@ class PickerField(MultiCheckboxField):
     when nothing is ticked). The view calls `offer(candidates)` before validating; a chosen id that is
     not a candidate is an error (*refused*), and every service checks the same rule again."""
 
-    def __init__(self, label=None, validators=None, *, search_label, refused, **kwargs):
+    def __init__(self, label=None, validators=None, *, search_label, refused, most=MAX_PICKED, too_many=None,
+                 **kwargs):
         super().__init__(label, validators, coerce=int, choices=[], **kwargs)
         self.flags.optional = True
         self.search_label = search_label
         self.refused = refused
+        self.most = most
+        self.too_many = too_many or _l("Bitte wählen Sie höchstens %(max)d aus.", max=most)
         self.search = ""
         self.searching = False
         self.results: dict[int, str] = {}
@@ -92,19 +95,24 @@ class PickerField(MultiCheckboxField):
             self.search = " ".join((formdata.get(self.search_name) or "").split())[:100]
             self.searching = self.button_name in formdata
 
+    @property
+    def single(self) -> int | None:
+        """The one chosen id of a field that takes one (most=1), or None."""
+        return self.data[0] if self.data else None
+
     def offer(self, candidates: Candidates) -> None:
         """The choices: the chosen candidates by their labels, then the search's matches."""
         picked = list(dict.fromkeys(self.data or []))
-        chosen = candidates.named(picked) if len(picked) <= MAX_PICKED else {}
+        chosen = candidates.named(picked) if len(picked) <= self.most else {}
         self.results, self.more = candidates.matching(self.search, leaving_out=chosen) if self.search else ({}, False)
         self.choices = [SelectChoice(value, label) for value, label in (chosen | self.results).items()]
 
     def pre_validate(self, form):
         if self.search:
-            raise ValidationError(_l("Sie haben nach „%(search)s“ gesucht: Bitte wählen Sie einen Treffer aus oder "
-                                     "leeren Sie das Suchfeld.", search=self.search))
-        if len(set(self.data or [])) > MAX_PICKED:
-            raise ValidationError(_l("Bitte wählen Sie höchstens %(max)d aus.", max=MAX_PICKED))
+            raise ValidationError(_l("Sie haben nach „%(search)s“ gesucht: Bitte wählen Sie einen Treffer aus "
+                                     "oder leeren Sie das Suchfeld.", search=self.search))
+        if len(set(self.data or [])) > self.most:
+            raise ValidationError(self.too_many)
         if self.malformed or not set(self.data or []) <= {choice.value for choice in self.choices}:
             raise ValidationError(self.refused)
 

@@ -68,6 +68,9 @@ def _seat_taken(body: Body, *, institution_id: int | None = None, person_id: int
                for seat in body.members)
 
 
+INSTITUTION_OF_THE_REGION = _l("Bitte wählen Sie eine Einrichtung der Region aus der Liste.")
+
+
 def add_institution(actor: User, body: Body, institution_id: int, *, delegate_email: str = "",
                     deputy_email: str = "") -> BodyMember:
     """Give an institution serving the body's region a seat, with the person it sends and her deputy."""
@@ -77,7 +80,7 @@ def add_institution(actor: User, body: Body, institution_id: int, *, delegate_em
         Institution.id == institution_id, Institution.id.in_(select(institution_region.c.institution_id).where(
             institution_region.c.region_id == body.region_id))))
     if institution is None:
-        raise FieldRefused(_l("Bitte wählen Sie eine Einrichtung der Region aus der Liste."), "institution_id")
+        raise FieldRefused(INSTITUTION_OF_THE_REGION, "institution_id")
     if _seat_taken(body, institution_id=institution.id):
         raise FieldRefused(_l("%(name)s hat schon einen Sitz in diesem Gremium.", name=institution.name),
                             "institution_id")

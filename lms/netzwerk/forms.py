@@ -11,10 +11,10 @@ from lms.forms import Conditional, MultiCheckboxField, PickerField, ReasonForm, 
 from lms.i18n import _l
 from lms.ical import from_berlin
 from lms.netzwerk.agreements import TWO_PARTIES_OF_THE_REGION, AgreementInput
-from lms.netzwerk.bodies import BodyInput
+from lms.netzwerk.bodies import INSTITUTION_OF_THE_REGION, BodyInput
 from lms.netzwerk.directory import ContactInput, InstitutionInput
 from lms.netzwerk.meetings import MAX_SERIES, REPEAT_LABELS, MeetingInput
-from lms.netzwerk.minutes import TaskInput
+from lms.netzwerk.minutes import A_REGION_INSTITUTION, TaskInput
 from lms.netzwerk.models import (
     BODY_KIND_LABELS,
     EMERGENCY_KIND_LABELS,
@@ -202,9 +202,9 @@ class BodyForm(FlaskForm):
 
 
 class SeatForm(FlaskForm):
-    institution_id = SelectField(_l("Einrichtung"), coerce=int, validate_choice=False,
-                                 validators=[DataRequired(_l("Bitte wählen Sie eine Einrichtung der Region aus der "
-                                                             "Liste."))])
+    institution_id = PickerField(_l("Einrichtung"), validators=[Required()],  # the service requires it
+                                 search_label=_l("Einrichtung suchen (Name)"), refused=INSTITUTION_OF_THE_REGION,
+                                 most=1, too_many=_l("Bitte wählen Sie nur eine Einrichtung."))
     delegate_email = StringField(_l("Entsandte Person (E-Mail-Adresse des Kontos)"),
                                  validators=[Optional(), _length(254)])
     deputy_email = StringField(_l("Vertretung (E-Mail-Adresse des Kontos)"), validators=[Optional(), _length(254)])
@@ -274,12 +274,14 @@ class TaskForm(FlaskForm):
                                                    _length(300)])
     owner_email = StringField(_l("Übernimmt: Person (E-Mail-Adresse des Kontos)"),
                               validators=[Optional(), _length(254)])
-    institution_id = SelectField(_l("oder Einrichtung"), coerce=int, validate_choice=False)
+    institution_id = PickerField(_l("oder Einrichtung"), search_label=_l("Einrichtung suchen (Name)"),
+                                 refused=A_REGION_INSTITUTION, most=1,
+                                 too_many=_l("Bitte wählen Sie nur eine Einrichtung."))
     due_on = DateField(_l("Fällig am"), validators=[InputRequired(_l("Bitte geben Sie das Fälligkeitsdatum an."))])
 
     def to_input(self) -> TaskInput:
         return TaskInput(title=self.title.data or "", due_on=self.due_on.data, owner_email=self.owner_email.data or "",
-                         institution_id=self.institution_id.data or None)
+                         institution_id=self.institution_id.single)
 
 
 class RemarkForm(FlaskForm):

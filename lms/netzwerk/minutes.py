@@ -247,6 +247,9 @@ class TaskInput:
     institution_id: int | None = None
 
 
+A_REGION_INSTITUTION = _l("Bitte wählen Sie eine Einrichtung der Region.")
+
+
 def _owner(meeting: Meeting, data: TaskInput) -> tuple[User | None, Institution | None]:
     email, institution_id = data.owner_email.strip(), data.institution_id or None
     if bool(email) == bool(institution_id):
@@ -258,7 +261,7 @@ def _owner(meeting: Meeting, data: TaskInput) -> tuple[User | None, Institution 
         select(Institution).join(institution_region, institution_region.c.institution_id == Institution.id)
         .where(Institution.id == institution_id, institution_region.c.region_id == meeting.body.region_id))
     if institution is None:
-        raise FieldRefused(_l("Bitte wählen Sie eine Einrichtung der Region."), "institution_id")
+        raise FieldRefused(A_REGION_INSTITUTION, "institution_id")
     return None, institution
 
 

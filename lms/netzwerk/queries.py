@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, case, func, or_, select
 
 from lms.auth.models import SECTOR_LABELS, Region
+from lms.candidates import Candidates
 from lms.extensions import db
 from lms.netzwerk.models import (
     EMERGENCY_KIND_LABELS,
@@ -88,6 +89,17 @@ def directory_query(filters: DirectoryFilter, *, signed_in: bool) -> Select:
 
 
 # --- the register of agreements ------------------------------------------------------------------
+
+def region_institutions(region_id: int, *, leaving_out=()) -> Candidates:
+    """The institutions serving a region, by name (thousands in a Land's region: forms find them by
+    search), without those *left out* (e.g. those that have a seat in a body already)."""
+    query = (select(Institution.id, Institution.name)
+             .join(institution_region, institution_region.c.institution_id == Institution.id)
+             .where(institution_region.c.region_id == region_id).order_by(Institution.name, Institution.id))
+    if leaving_out:
+        query = query.where(Institution.id.not_in(leaving_out))
+    return Candidates(query, id=Institution.id, searched=(Institution.name,))
+
 
 def agreements_query(region_id: int) -> Select:
     """A region's agreements, the ones in force and in work first, then by title."""

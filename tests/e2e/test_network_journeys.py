@@ -180,7 +180,10 @@ def test_a_coordinator_sets_up_a_steuerungsgruppe_with_five_institutions(browser
     assert_accessible(page)
     for name in ("Jugendamt Dresden, Allgemeiner Sozialer Dienst", "Klinikum Dresden, Kinderschutzgruppe",
                  "Netzwerk Frühe Hilfen Dresden", "Kita Regenbogen Dresden", "Polizeirevier Dresden, Opferschutz"):
-        page.get_by_label("Einrichtung", exact=True).select_option(label=name)
+        search = page.get_by_label("Einrichtung suchen (Name)")
+        search.fill(name.split(",")[0])
+        search.press("Enter")  # found by search among the region's institutions
+        page.get_by_role("group", name="Einrichtung").get_by_label(name).check()
         if name.startswith("Jugendamt"):
             page.get_by_label("Entsandte Person (E-Mail-Adresse des Kontos)").fill("koordination@example.org")
         page.get_by_role("button", name="Einrichtung aufnehmen").click()

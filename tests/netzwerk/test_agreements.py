@@ -333,8 +333,8 @@ def test_signatures_belong_to_a_text_and_parties_serve_the_region(agree, keeper,
         agree(party_ids=[parties[0].id, foreign.id])
 
 
-def test_the_form_finds_the_parties_among_the_regions_institutions_by_search(client, keeper, region, parties, institution,
-                                                                            create_region, create_user):
+def test_the_form_finds_the_parties_among_the_regions_institutions_by_search(client, keeper, region, parties,
+                                                                            institution, create_region, create_user):
     elsewhere = create_region("Leipzig")
     foreign = institution("Jugendhilfe Leipzig", actor=create_user("admin"), regions=[elsewhere.id])
     login_as(client, keeper)

@@ -157,3 +157,41 @@ def test_a_parallel_second_seat_for_one_institution_is_refused(app, body, keeper
     errors = in_parallel(app, [seat(), seat(), seat()])
     assert len(errors) == 2 and all("IntegrityError" in error or "FieldRefused" in error for error in errors)
     assert db.session.scalar(select(func.count(BodyMember.id)).where(BodyMember.body_id == body_id)) == 1
+
+
+def test_the_seat_form_finds_the_regions_institutions_by_search_and_not_those_seated(
+        client, body, keeper, institution, region, create_region, create_user, now, count_queries):
+    from sqlalchemy import insert
+
+    from lms.netzwerk.models import Institution, institution_region
+    steering = body()
+    kita, school = institution("Kita Regenbogen"), institution("Grundschule Regenbogen", kind="school",
+                                                              sector="education")
+    far = institution("Kita Regenbogen Leipzig", actor=create_user("admin"), regions=[create_region("Leipzig").id])
+    login_as(client, keeper)
+    path = f"/netzwerk/gremien/{steering.id}"
+    assert client.post(f"{path}/sitze", data={"institution_id": kita.id}).status_code == 302
+    response = client.post(f"{path}/sitze", data={"institution_id-suche": "regenbogen", "institution_id-suchen": "1"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    offered = 'name="institution_id" type="checkbox" value="{}"'.format
+    assert offered(school.id) in page and offered(kita.id) not in page and offered(far.id) not in page
+    for refused in (far.id, kita.id, "0"):
+        response = client.post(f"{path}/sitze", data={"institution_id": refused})
+        assert response.status_code == 422
+        assert "Bitte wählen Sie eine Einrichtung der Region aus der Liste." in response.get_data(as_text=True)
+    response = client.post(f"{path}/sitze", data={"institution_id": [school.id, far.id]})
+    assert response.status_code == 422 and "Bitte wählen Sie nur eine Einrichtung." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(BodyMember.id))) == 1
+
+    with count_queries() as few:
+        small = client.get(path).get_data(as_text=True)
+    db.session.execute(insert(Institution), [dict(id=1000 + index, name=f"Einrichtung {index:04d}", kind="other",
+                                                  sector="health", confirmed_at=now, created_at=now, updated_at=now)
+                                             for index in range(3000)])
+    db.session.execute(insert(institution_region), [dict(institution_id=1000 + index, region_id=region.id)
+                                                    for index in range(3000)])
+    db.session.commit()
+    with count_queries() as many:
+        large = client.get(path).get_data(as_text=True)
+    assert len(many) == len(few) and len(large) == len(small)  # none of them listed: found by search

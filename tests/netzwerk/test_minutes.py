@@ -231,7 +231,7 @@ def test_the_minutes_pages_for_keepers_the_invited_and_others(client, held, stee
     assert "Anwesend" in page and "1. Bericht der AG Schule" in page
     saved = client.post(f"{path}/protokoll", data={"present": [guest.id], f"notes_{item.id}": "Die AG berichtet."})
     assert saved.status_code == 302
-    refused = client.post(f"{path}/aufgaben", data={"title": "Brief", "due_on": "2026-12-01", "institution_id": "0"})
+    refused = client.post(f"{path}/aufgaben", data={"title": "Brief", "due_on": "2026-12-01"})
     assert refused.status_code == 422 and "Person oder eine Einrichtung" in refused.get_data(as_text=True)
     assert client.post(f"{path}/beschluesse", data={"text": "Die AG setzt ihre Arbeit fort."}).status_code == 302
     guest_client = client.application.test_client()
@@ -358,3 +358,24 @@ def test_agenda_items_carry_a_library_document_or_an_upload_for_those_who_see_th
     db.session.expire_all()
     assert [(kept.position, kept.title) for kept in db.session.get(Meeting, held.id).items] == [
         (1, "Kooperationsvereinbarung Kitas"), (2, "Entwurf der Vereinbarung")]
+
+
+def test_the_task_form_finds_an_institution_of_the_region_by_search(client, held, steering, keeper, institution,
+                                                                     create_region, create_user):
+    far = institution("Klinikum Leipzig", actor=create_user("admin"), regions=[create_region("Leipzig").id])
+    near = institution("Klinikum Dresden", kind="medical", sector="health")
+    login_as(client, keeper)
+    path = f"/netzwerk/sitzungen/{held.id}"
+    task = {"title": "Brief an die Kliniken", "due_on": "2026-12-01"}
+    response = client.post(f"{path}/aufgaben", data={**task, "institution_id-suche": "klinikum",
+                                                     "institution_id-suchen": "1"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    offered = 'name="institution_id" type="checkbox" value="{}"'.format
+    assert offered(near.id) in page and offered(far.id) not in page
+    assert db.session.scalar(select(func.count(Task.id))) == 0  # a search saves nothing
+    refused = client.post(f"{path}/aufgaben", data={**task, "institution_id": far.id})
+    assert refused.status_code == 422 and "Bitte wählen Sie eine Einrichtung der Region." in refused.get_data(
+        as_text=True)
+    assert client.post(f"{path}/aufgaben", data={**task, "institution_id": near.id}).status_code == 302
+    assert [t.institution_id for t in db.session.scalars(select(Task))] == [near.id]

@@ -4,14 +4,13 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import require, role_required, visible_or_404
 from lms.confirmation import Confirmation, ask, is_confirmed
 from lms.db import utcnow
 from lms.errors import Conflict
 from lms.extensions import db
-from lms.forms import ActionForm
+from lms.forms import ActionForm, searching
 from lms.i18n import _
 from lms.ical import BERLIN
 from lms.netzwerk import bodies as services
@@ -23,9 +22,7 @@ from lms.netzwerk.models import (
     REPLY_LABELS,
     Body,
     BodyMember,
-    Institution,
     Meeting,
-    institution_region,
 )
 from lms.netzwerk.views import PER_PAGE, bp, choose_region, own_regions
 from lms.submit import submit
@@ -81,12 +78,7 @@ def edit_body(body_id: int):
 def _body_page(body: Body, *, seat_form: SeatForm | None = None, person_form: PersonSeatForm | None = None,
                status: int = 200):
     can_edit = body.can_edit(current_user)
-    seat_form = seat_form or SeatForm()
-    if can_edit:
-        taken = {seat.institution_id for seat in body.members}
-        offered = db.session.scalars(select_region_institutions(body.region_id))
-        seat_form.institution_id.choices = [SelectChoice(0, _("Bitte wählen"))] + [
-            SelectChoice(institution.id, institution.name) for institution in offered if institution.id not in taken]
+    seat_form = seat_form or _seat_form(body)
     seats = sorted(body.members, key=lambda seat: (seat.person_id is not None,
                                                    (seat.institution or seat.person).name))
     open_tasks = db.session.scalar(select(func.count()).select_from(minutes.body_tasks(body).subquery()))
@@ -98,9 +90,12 @@ def _body_page(body: Body, *, seat_form: SeatForm | None = None, person_form: Pe
                                                 per_page=PER_PAGE, error_out=False)), status
 
 
-def select_region_institutions(region_id: int):
-    return (db.select(Institution).join(institution_region, institution_region.c.institution_id == Institution.id)
-            .where(institution_region.c.region_id == region_id).order_by(Institution.name, Institution.id))
+def _seat_form(body: Body) -> SeatForm:
+    """The form that gives an institution of the region a seat: those with one are not offered again."""
+    form = SeatForm()
+    taken = [seat.institution_id for seat in body.members if seat.institution_id is not None]
+    form.institution_id.offer(queries.region_institutions(body.region_id, leaving_out=taken))
+    return form
 
 
 @bp.get("/netzwerk/gremien/<int:body_id>")
@@ -112,9 +107,11 @@ def body(body_id: int):
 @login_required
 def add_seat(body_id: int):
     body = _kept(body_id)
-    form = SeatForm()
+    form = _seat_form(body)
+    if searching(form):
+        return _body_page(body, seat_form=form)
     if form.validate_on_submit():
-        outcome = submit(lambda: services.add_institution(current_user, body, form.institution_id.data,
+        outcome = submit(lambda: services.add_institution(current_user, body, form.institution_id.single,
                                                           delegate_email=form.delegate_email.data or "",
                                                           deputy_email=form.deputy_email.data or ""),
                          form=form, lost_race=SEAT_TAKEN, success=_("Die Einrichtung hat einen Sitz im Gremium."))

@@ -3,21 +3,20 @@ keepers record attendance and notes, decisions and tasks, the correction and app
 body's decision register and task list, and everyone's "Meine Aufgaben"."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 
 from lms.auth.permissions import require, visible_or_404
 from lms.db import utcnow
 from lms.errors import Conflict
 from lms.extensions import db
-from lms.forms import ActionForm
+from lms.forms import ActionForm, searching
 from lms.i18n import _
 from lms.ical import BERLIN
 from lms.instrumente.services.files import Upload
-from lms.netzwerk import meetings, minutes
+from lms.netzwerk import meetings, minutes, queries
 from lms.netzwerk.forms import AgendaItemForm, DecisionForm, RemarkForm, TaskForm, minutes_form
 from lms.netzwerk.models import TASK_STATE_LABELS, AgendaItem, Body, Meeting, Task, TaskState
 from lms.netzwerk.views import PER_PAGE, bp, download
-from lms.netzwerk.views.bodies import kept_meeting, meeting_page, select_region_institutions
+from lms.netzwerk.views.bodies import kept_meeting, meeting_page
 from lms.redirects import safe_target
 from lms.submit import submit
 
@@ -72,9 +71,7 @@ def agenda_file(item_id: int):
 
 def _task_form(meeting: Meeting, form: TaskForm | None = None) -> TaskForm:
     form = form or TaskForm()
-    form.institution_id.choices = [SelectChoice(0, _("keine: eine Person übernimmt"))] + [
-        SelectChoice(institution.id, institution.name)
-        for institution in db.session.scalars(select_region_institutions(meeting.body.region_id))]
+    form.institution_id.offer(queries.region_institutions(meeting.body.region_id))
     return form
 
 
@@ -132,6 +129,8 @@ def add_decision(meeting_id: int):
 def add_task(meeting_id: int):
     meeting = kept_meeting(meeting_id)
     form = _task_form(meeting, TaskForm())
+    if searching(form):
+        return _minutes_page(meeting, task_form=form)
     if form.validate_on_submit():
         now = utcnow()
         outcome = submit(lambda: minutes.add_task(current_user, meeting, form.to_input(),
