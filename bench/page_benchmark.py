@@ -210,6 +210,8 @@ def pages(ids: dict) -> list[tuple[str, str | None]]:
         ("/qualifizierung?q=Netzwerk", None), ("/qualifizierung", None),
         ("/qualifizierung?dimension=internal&frei=1", None), ("/mein-lernen", COORDINATOR),
         (f"/qualifizierung/verwaltung/angebote/{ids['full_offering']}/teilnehmende", TRAINER),
+        (f"/qualifizierung/verwaltung/module/{ids['module']}", ADMIN),  # the forms choose among thousands
+        (f"/qualifizierung/verwaltung/angebote/{ids['offering']}", ADMIN),
     ]
 
 
