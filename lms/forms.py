@@ -47,9 +47,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class PickerField(MultiCheckboxField):
-    """Some of many (the trainers, modules or instruments of a Land): the chosen ones stay ticked
-    boxes, and a search beside them offers matches to tick as well, instead of a box for every
-    candidate. The search is a round trip that saves nothing (its own button, like "Weiteren Termin
+    """Some of many (the trainers, modules, instruments or institutions of a Land): the chosen ones
+    stay ticked boxes, and a search beside them offers matches to tick as well, instead of a box for
+    every candidate. The search is a round trip that saves nothing (its own button, like "Weiteren Termin
     hinzufügen"); text left in the search when the form is saved is an error at the field, so that
     nobody believes they added someone they only typed.
 
@@ -103,7 +103,7 @@ class PickerField(MultiCheckboxField):
     def offer(self, candidates: Candidates) -> None:
         """The choices: the chosen candidates by their labels, then the search's matches."""
         picked = list(dict.fromkeys(self.data or []))
-        chosen = candidates.named(picked) if len(picked) <= self.most else {}
+        chosen = candidates.named(picked) if len(picked) <= MAX_PICKED else {}  # else refused unread
         self.results, self.more = candidates.matching(self.search, leaving_out=chosen) if self.search else ({}, False)
         self.choices = [SelectChoice(value, label) for value, label in (chosen | self.results).items()]
 

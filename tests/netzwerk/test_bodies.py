@@ -182,6 +182,7 @@ def test_the_seat_form_finds_the_regions_institutions_by_search_and_not_those_se
         assert "Bitte wählen Sie eine Einrichtung der Region aus der Liste." in response.get_data(as_text=True)
     response = client.post(f"{path}/sitze", data={"institution_id": [school.id, far.id]})
     assert response.status_code == 422 and "Bitte wählen Sie nur eine Einrichtung." in response.get_data(as_text=True)
+    assert offered(school.id) in response.get_data(as_text=True)  # still shown, to untick one
     assert db.session.scalar(select(func.count(BodyMember.id))) == 1
 
     with count_queries() as few:
