@@ -1,5 +1,5 @@
-"""What a choice among many is made from: the trainers, modules or instruments of a Land, found by
-name instead of listed whole (a form that listed every one was 921 KiB at Land scale)."""
+"""What a choice among many is made from: the trainers, modules, instruments or institutions of a
+Land, found by name instead of listed whole (a form that listed every one was 921 KiB at Land scale)."""
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 

@@ -52,7 +52,7 @@ from lms.netzwerk.models import (
     Meeting,
     MeetingAttendance,
     MeetingState,
-    institution_region,
+    institutions_serving,
 )
 
 PARTS = {
@@ -179,8 +179,7 @@ def _institutions(query, scope: Scope):
     query = query.where(Institution.created_at < scope.end)
     if scope.region_id is None:
         return query
-    return query.where(Institution.id.in_(select(institution_region.c.institution_id)
-                                          .where(institution_region.c.region_id == scope.region_id)))
+    return query.where(Institution.id.in_(institutions_serving(scope.region_id)))
 
 
 # --- Gremien und Sitzungen -------------------------------------------------------------------

@@ -39,7 +39,7 @@ from lms.netzwerk.models import (
     AgreementState,
     AgreementVersion,
     Institution,
-    institution_region,
+    institutions_serving,
     keeps_region,
 )
 from lms.netzwerk.services import FieldRefused
@@ -74,8 +74,7 @@ def _may_bind(region_id: int, agreement: Agreement | None):
     """SQL: the institution may be a party of an agreement of *region_id*: it serves the region, or the
     agreement binds it already (an institution may have stopped serving it since)."""
     bound = agreement_party_ids(agreement) if agreement else []
-    return Institution.id.in_(select(institution_region.c.institution_id)
-                              .where(institution_region.c.region_id == region_id)) | Institution.id.in_(bound or [0])
+    return Institution.id.in_(institutions_serving(region_id)) | Institution.id.in_(bound or [0])
 
 
 def offered_parties(region_id: int, agreement: Agreement | None) -> Candidates:

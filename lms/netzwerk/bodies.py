@@ -16,7 +16,7 @@ from lms.auth.services import find_user_by_email
 from lms.errors import PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
-from lms.netzwerk.models import BODY_KIND_LABELS, Body, BodyMember, Institution, institution_region, keeps_region
+from lms.netzwerk.models import BODY_KIND_LABELS, Body, BodyMember, Institution, institutions_serving, keeps_region
 from lms.netzwerk.services import FieldRefused
 
 
@@ -77,8 +77,7 @@ def add_institution(actor: User, body: Body, institution_id: int, *, delegate_em
     if not body.can_edit(actor):
         raise PermissionDenied()
     institution = db.session.scalar(select(Institution).where(
-        Institution.id == institution_id, Institution.id.in_(select(institution_region.c.institution_id).where(
-            institution_region.c.region_id == body.region_id))))
+        Institution.id == institution_id, Institution.id.in_(institutions_serving(body.region_id))))
     if institution is None:
         raise FieldRefused(INSTITUTION_OF_THE_REGION, "institution_id")
     if _seat_taken(body, institution_id=institution.id):

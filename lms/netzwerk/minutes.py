@@ -47,7 +47,7 @@ from lms.netzwerk.models import (
     Task,
     TaskState,
     institution_member,
-    institution_region,
+    institutions_serving,
 )
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.services import queue_mail
@@ -257,9 +257,8 @@ def _owner(meeting: Meeting, data: TaskInput) -> tuple[User | None, Institution 
                            "owner_email")
     if email:
         return account(email, "owner_email", required=True), None
-    institution = db.session.scalar(
-        select(Institution).join(institution_region, institution_region.c.institution_id == Institution.id)
-        .where(Institution.id == institution_id, institution_region.c.region_id == meeting.body.region_id))
+    institution = db.session.scalar(select(Institution).where(
+        Institution.id == institution_id, Institution.id.in_(institutions_serving(meeting.body.region_id))))
     if institution is None:
         raise FieldRefused(A_REGION_INSTITUTION, "institution_id")
     return None, institution

@@ -22,7 +22,7 @@ from lms.netzwerk.models import (
     Institution,
     InstitutionProposal,
     ProposalState,
-    institution_region,
+    institutions_serving,
 )
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.services import queue_mail
@@ -115,7 +115,6 @@ def waiting(region_id: int | None) -> tuple[int, int | None]:
     query = select(func.count(InstitutionProposal.id), func.min(InstitutionProposal.institution_id)).where(
         InstitutionProposal.state == ProposalState.OPEN)
     if region_id is not None:
-        query = query.where(InstitutionProposal.institution_id.in_(
-            select(institution_region.c.institution_id).where(institution_region.c.region_id == region_id)))
+        query = query.where(InstitutionProposal.institution_id.in_(institutions_serving(region_id)))
     count, institution_id = db.session.execute(query).one()
     return count or 0, institution_id

@@ -18,6 +18,7 @@ from lms.netzwerk.models import (
     Institution,
     Visibility,
     institution_region,
+    institutions_serving,
 )
 from lms.textsearch import query_terms, word_match
 
@@ -83,8 +84,7 @@ def directory_query(filters: DirectoryFilter, *, signed_in: bool) -> Select:
     if filters.kind:
         query = query.where(Institution.kind == filters.kind)
     if filters.region_id:
-        query = query.where(Institution.id.in_(select(institution_region.c.institution_id)
-                                               .where(institution_region.c.region_id == filters.region_id)))
+        query = query.where(Institution.id.in_(institutions_serving(filters.region_id)))
     return query.order_by(Institution.name, Institution.id)
 
 
@@ -93,9 +93,8 @@ def directory_query(filters: DirectoryFilter, *, signed_in: bool) -> Select:
 def region_institutions(region_id: int, *, leaving_out=()) -> Candidates:
     """The institutions serving a region, by name (thousands in a Land's region: forms find them by
     search), without those *left out* (e.g. those that have a seat in a body already)."""
-    query = (select(Institution.id, Institution.name)
-             .join(institution_region, institution_region.c.institution_id == Institution.id)
-             .where(institution_region.c.region_id == region_id).order_by(Institution.name, Institution.id))
+    query = (select(Institution.id, Institution.name).where(Institution.id.in_(institutions_serving(region_id)))
+             .order_by(Institution.name, Institution.id))
     if leaving_out:
         query = query.where(Institution.id.not_in(leaving_out))
     return Candidates(query, id=Institution.id, searched=(Institution.name,))

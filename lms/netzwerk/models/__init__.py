@@ -35,6 +35,7 @@ from lms.netzwerk.models.directory import (  # noqa: F401
     ProposalState,
     institution_member,
     institution_region,
+    institutions_serving,
 )
 from lms.netzwerk.models.emergency import (  # noqa: F401
     EMERGENCY_KIND_LABELS,

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,6 +52,13 @@ institution_region = Table(
     Column("institution_id", ForeignKey("institution.id", ondelete="CASCADE"), primary_key=True),
     Column("region_id", ForeignKey("region.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+def institutions_serving(region_id: int):
+    """SQL: the ids of the institutions that serve *region_id*, for `<id column>.in_(...)`."""
+    return select(institution_region.c.institution_id).where(institution_region.c.region_id == region_id)
+
+
 institution_member = Table(
     "institution_member", db.metadata,
     Column("institution_id", ForeignKey("institution.id", ondelete="CASCADE"), primary_key=True),
