@@ -228,3 +228,14 @@ def test_a_malformed_id_is_refused_and_keeps_no_chosen_one_from_the_next_round(c
     assert response.status_code == 422 and str(TRAINERS_ONLY) in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Module, module.id).title == "Kinderschutz im Netzwerk"
+
+
+def test_only_who_edits_the_module_can_search_its_candidates(client, module, trainer, people, create_user):
+    search = _form(**{"trainers-suche": "Jana", "trainers-suchen": "1"})
+    for outsider in (people["coordinator"], create_user("partner"), people["klaus"]):  # klaus: not its trainer
+        login_as(client, outsider)
+        for path in (_edit(module), f"{_edit(module)}/durchfuehrungen/neu"):
+            response = client.post(path, data=search)
+            assert response.status_code == 403 and "Jana Müller" not in response.get_data(as_text=True)
+    response = client.application.test_client().post(_edit(module), data=search)  # nobody signed in
+    assert response.status_code == 302 and "Jana Müller" not in response.get_data(as_text=True)

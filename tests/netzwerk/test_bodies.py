@@ -184,6 +184,10 @@ def test_the_seat_form_finds_the_regions_institutions_by_search_and_not_those_se
     assert response.status_code == 422 and "Bitte wählen Sie nur eine Einrichtung." in response.get_data(as_text=True)
     assert offered(school.id) in response.get_data(as_text=True)  # still shown, to untick one
     assert db.session.scalar(select(func.count(BodyMember.id))) == 1
+    outsider = client.application.test_client()
+    login_as(outsider, create_user("partner", region=region))
+    response = outsider.post(f"{path}/sitze", data={"institution_id-suche": "regenbogen", "institution_id-suchen": "1"})
+    assert response.status_code == 404 and "Grundschule Regenbogen" not in response.get_data(as_text=True)
 
     with count_queries() as few:
         small = client.get(path).get_data(as_text=True)
