@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, Row, Select, or_
 
 from lms.extensions import db
 from lms.inputs import INT_MAX, INT_MIN
-from lms.textsearch import contains_pattern
+from lms.textsearch import contains
 
 RESULTS = 20  # matches a search offers; more ask for a closer search
 
@@ -33,8 +33,7 @@ class Candidates:
     def matching(self, text: str, *, leaving_out: Iterable[int] = ()) -> tuple[dict[int, str], bool]:
         """Up to RESULTS candidates whose searched columns hold *text* (any case), without those left
         out, and whether there are more."""
-        pattern = contains_pattern(text)
-        query = self.query.where(or_(*(column.ilike(pattern, escape="\\") for column in self.searched)))
+        query = self.query.where(or_(*(contains(column, text) for column in self.searched)))
         if leaving_out := set(leaving_out):
             query = query.where(self.id.not_in(leaving_out))
         rows = db.session.execute(query.limit(RESULTS + 1)).all()

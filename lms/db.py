@@ -2,10 +2,12 @@
 from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 # INSERT with ON CONFLICT, per dialect: SQLAlchemy has no dialect-neutral form of it.
@@ -62,7 +64,7 @@ def configure_sqlite(engine: Engine) -> None:
     """WAL, enforced foreign keys and a busy timeout on every SQLite connection; reads through a
     memory map, so that scanning many rows (search, counts) does not pay a system call per page;
     deleted rows overwritten with zeros (secure_delete), so an erased record leaves no readable bytes
-    in the file's free pages."""
+    in the file's free pages; and `folded`'s unicode_lower."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -76,6 +78,28 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA mmap_size=268435456")  # 256 MB of the file, shared with the OS page cache
         cursor.close()
+        dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
+
+
+class folded(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """SQL: a text in lower case by Unicode's rules, as Python's str.lower has it, on both engines.
+    SQLite's own lower() changes only A to Z, so there "MÜLLER" would not find "Müller" and
+    "GÖRLITZ" would be another region than "Görlitz"; PostgreSQL's follows the database's locale
+    (a UTF-8 one, see docs/operations.md). Compare with a Python value lowered by str.lower."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded)
+def _lower(element, compiler, **kw) -> str:
+    function = "unicode_lower" if compiler.dialect.name == "sqlite" else "lower"
+    return f"{function}({compiler.process(element.clauses, **kw)})"
+
+
+def _unicode_lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 # Full-text search tables are engine-specific (FTS5 on SQLite, tsvector on PostgreSQL): the migration

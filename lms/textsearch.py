@@ -14,6 +14,8 @@ import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import or_
 
+from lms.db import folded
+
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_TERMS = 8
 _stemmer = snowballstemmer.stemmer("german")
@@ -47,6 +49,12 @@ def escape_like(text: str) -> str:
 def contains_pattern(text: str) -> str:
     """A LIKE pattern (escape="\\") for values that hold *text*, leading and trailing spaces aside."""
     return f"%{escape_like(text.strip())}%"
+
+
+def contains(column, text: str):
+    """SQL: *column* holds *text* in any case ("müller" finds "MÜLLER" on both engines), "%" and "_"
+    standing for themselves."""
+    return folded(column).like(contains_pattern(text.lower()), escape="\\")
 
 
 INFIX_FROM = 4  # query terms this long also match inside a word: "gefahrd" finds "kindeswohlgefahrd"

@@ -7,15 +7,14 @@ from sqlalchemy.orm import raiseload
 from lms.auth.models import Invitation, Role, User, UserRole
 from lms.candidates import Candidates
 from lms.extensions import db
-from lms.textsearch import contains_pattern
+from lms.textsearch import contains
 
 
 def users_query(*, search: str = "", role: str = "", region_id: int | None = None) -> Select:
     """Accounts matching the admin's filters, by name (roles load in one extra query per page)."""
     query = select(User).order_by(User.name, User.id)
     if search:
-        pattern = contains_pattern(search.lower())
-        query = query.where(or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\")))
+        query = query.where(or_(contains(User.email, search), contains(User.name, search)))
     if role:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     if region_id:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
@@ -19,7 +19,7 @@ from lms.auth.models import (
     UserRole,
 )
 from lms.auth.permissions import ensure_role
-from lms.db import utcnow
+from lms.db import folded, utcnow
 from lms.errors import Conflict, DomainError, NotFound
 from lms.extensions import db
 from lms.i18n import _l
@@ -388,7 +388,7 @@ def create_region(admin: User, *, name: str, kind: str, now: datetime) -> Region
     """A new district or city, its name unique in any case."""
     ensure_role(admin, Role.ADMIN)
     name = name.strip()
-    if db.session.scalar(select(Region).where(func.lower(Region.name) == name.lower())):
+    if db.session.scalar(select(Region).where(folded(Region.name) == name.lower())):
         raise Conflict(_l("Eine Region mit diesem Namen gibt es bereits."))
     region = Region(name=name, kind=kind)
     db.session.add(region)

@@ -9,7 +9,7 @@ from lms.audit import AuditEntry
 from lms.auth.models import User
 from lms.extensions import db
 from lms.ical import BERLIN
-from lms.textsearch import contains_pattern
+from lms.textsearch import contains
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,7 @@ def entries(filters: Filters) -> Select:
         query = query.where(or_(AuditEntry.actor_id == filters.person_id,
                                 AuditEntry.subject_user_id == filters.person_id))
     if filters.person:
-        pattern = contains_pattern(filters.person.lower())
-        people = select(User.id).where(or_(User.email.like(pattern, escape="\\"),
-                                           User.name.ilike(pattern, escape="\\")))
+        people = select(User.id).where(or_(contains(User.email, filters.person), contains(User.name, filters.person)))
         query = query.where(or_(AuditEntry.actor_id.in_(people), AuditEntry.subject_user_id.in_(people)))
     if filters.since:
         query = query.where(AuditEntry.at >= _berlin_midnight(filters.since))

@@ -51,7 +51,7 @@ from lms.netzwerk.models import (
 )
 from lms.netzwerk.services import FieldRefused
 from lms.notifications.services import queue_mail
-from lms.textsearch import contains_pattern
+from lms.textsearch import contains
 
 
 def review_days() -> int:
@@ -233,7 +233,7 @@ def decisions_query(body: Body, *, search: str = "", approved_only: bool = True)
         query = query.where(exists(select(Minutes.meeting_id).where(Minutes.meeting_id == Decision.meeting_id,
                                                                     Minutes.state == MinutesState.APPROVED)))
     for word in search.split()[:5]:
-        query = query.where(Decision.text.ilike(contains_pattern(word), escape="\\"))
+        query = query.where(contains(Decision.text, word))
     return query.order_by(Decision.year.desc(), Decision.number.desc())
 
 

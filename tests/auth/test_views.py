@@ -288,10 +288,22 @@ def test_the_account_search_takes_wildcards_literally(client, create_user):
     assert "Derzeit sind keine passenden Konten vorhanden." in page
 
 
-def test_region_form_refuses_duplicates(client, create_user, create_region):
+def test_the_account_search_ignores_case_umlauts_included(client, create_user):
+    admin = create_user("admin", name="AAA Admin")
+    create_user("partner", name="Jana MÜLLER-Öztürk")
+    create_user("partner", name="Max Muller")
+    login_as(client, admin)
+    for text in ("müller-ö", "MÜLLER-Ö", "Müller-Öz"):
+        page = client.get("/verwaltung/konten", query_string={"q": text}).get_data(as_text=True)
+        assert "Jana MÜLLER-Öztürk" in page and "Max Muller" not in page
+
+
+@pytest.mark.parametrize("name", ["dresden", "Görlitz", "GÖRLITZ"])
+def test_region_form_refuses_duplicates(client, create_user, create_region, name):
     create_region("Dresden")
+    create_region("Görlitz")
     login_as(client, create_user("admin"))
-    response = client.post("/verwaltung/regionen", data={"name": "dresden", "kind": "city"})
+    response = client.post("/verwaltung/regionen", data={"name": name, "kind": "city"})
     assert response.status_code == 422 and "gibt es bereits" in response.get_data(as_text=True)
     assert client.post("/verwaltung/regionen", data={"name": "Erzgebirgskreis", "kind": "district"}).status_code == 302
 

@@ -68,15 +68,16 @@ def test_the_form_lists_what_is_chosen_not_every_candidate(client, module, train
     assert page.count("Noch keine Auswahl.") == 2
 
 
-def test_a_search_offers_active_trainers_by_name_and_saves_nothing(client, module, trainer, people):
+@pytest.mark.parametrize("text", ["  mül ", "MÜL"])  # any case, by Unicode's rules on SQLite too
+def test_a_search_offers_active_trainers_by_name_and_saves_nothing(client, module, trainer, people, text):
     login_as(client, trainer)
     response = client.post(_edit(module), data=_form(
-        title="Geändert", trainers=[str(trainer.id)], **{"trainers-suche": "  mül ", "trainers-suchen": "1"}))
+        title="Geändert", trainers=[str(trainer.id)], **{"trainers-suche": text, "trainers-suchen": "1"}))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert _boxes(page, "trainers") == {str(trainer.id): True, str(people["jana"].id): False,
                                         str(people["peter"].id): False}
-    assert "Treffer für „mül“" in page
+    assert f"Treffer für „{text.strip()}“" in page
     assert "Gerd Müller" not in page and "Karin Müller" not in page and "Klaus Schmidt" not in page
     db.session.expire_all()
     assert db.session.get(Module, module.id).title == "Kinderschutz im Netzwerk"

@@ -15,7 +15,7 @@ Decisions (docs/sign-in.md):
 """
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms import audit
 from lms.auth.models import ExternalIdentity, Region, Role, Sector, User, UserRole
@@ -28,6 +28,7 @@ from lms.auth.sso.person import (
     UnverifiedEmail,
 )
 from lms.auth.sso.providers import label_of
+from lms.db import folded
 from lms.extensions import db
 
 
@@ -76,7 +77,7 @@ def _follow(user: User, person: DirectoryPerson, roles: set[str], *, now: dateti
         if email != user.email and find_user_by_email(email) is None:
             user.email = email
     if person.region:
-        region = db.session.scalar(select(Region).where(func.lower(Region.name) == person.region.strip().lower()))
+        region = db.session.scalar(select(Region).where(folded(Region.name) == person.region.strip().lower()))
         user.region = region or user.region
     if person.sector in set(Sector):
         user.sector = person.sector

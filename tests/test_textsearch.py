@@ -1,0 +1,25 @@
+"""Text found in any case by Unicode's rules on both engines (SQLite's own lower() folds only A to Z)."""
+from sqlalchemy import String, literal, select
+
+from lms.auth.models import Region
+from lms.db import folded
+from lms.extensions import db
+from lms.textsearch import contains
+
+
+def test_contains_finds_any_case_umlauts_included(create_region):
+    for name in ("Landkreis Görlitz", "ÖHRINGEN", "Straße 100%"):
+        create_region(name)
+
+    def found(text):
+        return db.session.scalars(select(Region.name).where(contains(Region.name, text)).order_by(Region.name)).all()
+
+    assert found("görlitz") == found("GÖRLITZ") == found(" Görlitz ") == ["Landkreis Görlitz"]
+    assert found("öhr") == found("Öhr") == ["ÖHRINGEN"]
+    assert found("STRASSE") == []  # lower case, not case folding: "ß" stays "ß", as in PostgreSQL's lower()
+    assert found("straße 100%") == ["Straße 100%"] and found("0%") == ["Straße 100%"] and found("e_1") == []
+
+
+def test_folded_is_lower_case_by_unicode_rules_and_keeps_null(app):
+    assert db.session.scalar(select(folded(literal("ÄÖÜ Éa")))) == "äöü éa"
+    assert db.session.scalar(select(folded(literal(None, String)))) is None
