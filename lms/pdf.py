@@ -1,13 +1,20 @@
 """PDF documents with an embedded Unicode font (DejaVu Sans, shipped in lms/fonts), so that any
 name renders, umlauts included, without system fonts."""
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
 
-def new_document(*, title: str, author: str) -> FPDF:
+def new_document(*, title: str, author: str) -> "FPDF":
+    """An A4 document with the font set. fpdf (with fontTools and Pillow) is imported here, when the
+    first document is made: it is a sixth of the time every process (web worker, `lms` command)
+    takes to start."""
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_author(author)

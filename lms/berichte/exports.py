@@ -5,7 +5,6 @@ import io
 import re
 
 from flask_babel import format_date, format_decimal
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -117,6 +116,8 @@ def _shown(figure: Figure) -> str:
 
 
 def _pdf_table(pdf, table: Table) -> None:
+    from fpdf.fonts import FontFace  # with fpdf itself, when a document is made (lms.pdf)
+
     values = len(table.columns)
     widths = (pdf.epw - 48 * values, *([48] * values))
     bold = FontFace(emphasis="BOLD")
