@@ -18,17 +18,24 @@ folding; tests/test_ical.py compares the two, giving icalendar the same VTIMEZON
 NAME and X-WR-CALNAME are escaped as the TEXT values RFC 7986 says they are.
 """
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar.prop import vDuration
 
+from lms.db import utcnow
 from lms.inputs import clean_text
 from lms.installation import uid_domain
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin_today() -> date:
+    """The day it is in Berlin by the app's clock: "today" for validity and due dates. Never the UTC
+    date, which is still yesterday's until 01:00 (02:00 in summer)."""
+    return utcnow().astimezone(BERLIN).date()
 
 
 def from_berlin(day, clock) -> datetime:

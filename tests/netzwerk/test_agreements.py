@@ -266,6 +266,19 @@ def test_the_form_re_renders_with_the_message_and_saves_nothing(client, keeper, 
     assert "<strong>Meldung</strong>" in client.get(f"/netzwerk/vereinbarungen/{agreement.id}").get_data(as_text=True)
 
 
+def test_after_midnight_in_berlin_an_agreement_that_ended_yesterday_is_abgelaufen(app, client, agree, keeper,
+                                                                                 now):
+    """At 00:30 in Berlin it is still yesterday in UTC: the pages go by the day it is here."""
+    agreement = signed(agree(valid_from=now.date() - timedelta(days=30), valid_to=now.date()), keeper, now)
+    login_as(client, keeper)
+    pages = (f"/netzwerk/vereinbarungen/{agreement.id}", f"/netzwerk/vereinbarungen?region={agreement.region_id}")
+    for path in pages:
+        assert "abgelaufen" not in client.get(path).get_data(as_text=True)
+    app.config["PINNED_NOW"] = now.replace(hour=23, minute=30)  # 00:30 the next day in Berlin (winter time)
+    for path in pages:
+        assert "abgelaufen" in client.get(path).get_data(as_text=True)
+
+
 def test_the_register_the_directory_and_the_map_stay_at_a_few_statements_with_5000_institutions(
         client, agree, keeper, region, parties, now, count_queries):
     login_as(client, keeper)

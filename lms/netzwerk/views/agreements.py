@@ -17,6 +17,7 @@ from lms.errors import Conflict
 from lms.extensions import db
 from lms.forms import ActionForm, searching
 from lms.i18n import _, _l
+from lms.ical import berlin_today
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
 from lms.instrumente.services.files import Upload
@@ -60,7 +61,7 @@ def agreements():
     region = _region(request.args.get("region", type=int))
     if region is None:
         return render_template("netzwerk/agreements.html", region=None, regions=[])
-    today = utcnow().date()
+    today = berlin_today()
     page = db.paginate(queries.agreements_query(region.id), per_page=PER_PAGE, error_out=False)
     return render_template(
         "netzwerk/agreements.html", region=region, regions=own_regions(), page=page, today=today,
@@ -116,7 +117,7 @@ def _kept(agreement_id: int) -> Agreement:
 
 
 def _page(agreement: Agreement, *, signatures=None, file_form=None, status: int = 200):
-    today = utcnow().date()
+    today = berlin_today()
     can_edit = agreement.can_edit(current_user)
     moves = [(state, _move_label(agreement.state, state)) for state in AGREEMENT_MOVES[AgreementState(agreement.state)]] \
         if can_edit else []
@@ -158,7 +159,7 @@ def move_agreement(agreement_id: int):
         return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
     if agreement.state == AgreementState.SIGNED and not is_confirmed():  # signatures or validity end here
         return ask(_leaving_signed(agreement, to))
-    submit(lambda: services.move(current_user, agreement, to, today=utcnow().date(), now=utcnow()),
+    submit(lambda: services.move(current_user, agreement, to, today=berlin_today(), now=utcnow()),
            success=_("Die Vereinbarung ist jetzt „%(state)s“.", state=AGREEMENT_STATE_LABELS[to]))
     return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
 
@@ -171,7 +172,7 @@ def sign_agreement(agreement_id: int):
     if form.validate_on_submit():
         signed = {party.institution_id: form[f"party_{party.institution_id}"].data for party in agreement.parties}
         errors: list = []
-        outcome = submit(lambda: services.record_signatures(current_user, agreement, signed, today=utcnow().date(),
+        outcome = submit(lambda: services.record_signatures(current_user, agreement, signed, today=berlin_today(),
                                                             now=utcnow()),
                          errors=errors, success=_("Die Unterschriften sind eingetragen."))
         if outcome:

@@ -12,6 +12,7 @@ from lms.errors import Conflict
 from lms.extensions import db
 from lms.forms import ActionForm, ReasonForm
 from lms.i18n import _
+from lms.ical import berlin_today
 from lms.netzwerk import directory as directory_services
 from lms.netzwerk import proposals as proposal_services
 from lms.netzwerk import queries, upkeep
@@ -67,7 +68,7 @@ def _institution_page(found: Institution, *, member_form: MemberForm | None = No
         if current_user.is_authenticated else []
     return render_template(
         "netzwerk/institution.html", institution=found, action_form=ActionForm(), can_edit=can_edit,
-        labels=VISIBILITY_LABELS, agreements=bound, today=utcnow().date(),
+        labels=VISIBILITY_LABELS, agreements=bound, today=berlin_today(),
         may_propose=proposal_services.may_propose(current_user, found),
         proposals=[(proposal, refused[1] if refused and refused[0] == proposal.id else decline_form(proposal.id))
                    for proposal in proposals],
@@ -272,7 +273,7 @@ def network_map():
     region = choose_region(regions, request.args.get("region", type=int))
     if region is None:
         abort(404)
-    today = utcnow().date()
+    today = berlin_today()
     coverage = queries.sector_coverage(region.id, today=today)
     picture = draw_map(
         coverage, title=_("Netzwerkkarte %(region)s", region=region.name),
