@@ -260,7 +260,7 @@ class AdmissionRequestForm(FlaskForm):
 class CertificateCheckForm(FlaskForm):
     """Check a certificate by what is printed on it: the number and the holder's name."""
 
-    number = StringField(_l("Nummer der Bescheinigung"), filters=[_stripped], description=_l("Zum Beispiel TB-2026-17"),
+    number = StringField(_l("Nummer der Bescheinigung"), filters=[_stripped], description=_l("Zum Beispiel TB-2026-00017"),
                          validators=[DataRequired(_l("Bitte geben Sie die Nummer der Bescheinigung an.")), _length(30)])
     name = StringField(_l("Name auf der Bescheinigung"), filters=[_stripped],
                        validators=[DataRequired(_l("Bitte geben Sie den Namen an, der auf der Bescheinigung steht.")),

@@ -366,10 +366,11 @@ def _folded_name(name: str) -> str:
 def certificate_by_number(number: str, holder_name: str) -> Certificate | None:
     """The certificate a reader holds in hand: its number and the name on it must both match.
 
-    Numbers count up (TB-2026-17), so a number alone would let anyone list who completed what; the
-    name printed on the certificate is the second key. Case and spacing of either do not matter."""
+    Numbers count up (TB-2026-00017), so a number alone would let anyone list who completed what;
+    the name printed on the certificate is the second key. Case and spacing of either do not matter,
+    nor leading zeros left out of the number."""
     certificate = db.session.scalar(select(Certificate).where(
-        func.upper(Certificate.number) == " ".join(number.split()).upper()))
+        Certificate.number == Certificate.number_as_printed(number)))
     if certificate is None or _folded_name(certificate.holder_name) != _folded_name(holder_name):
         return None
     return certificate

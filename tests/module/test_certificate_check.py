@@ -27,6 +27,16 @@ def test_the_form_finds_a_certificate_by_number_and_name(client, certificate):
     assert page.status_code == 200 and "echt und gültig" in text and certificate.module_title in text
 
 
+def test_a_number_typed_without_its_leading_zeros_or_with_spaces_is_found(client, certificate):
+    year, serial = certificate.number.split("-")[1:]
+    assert certificate.number == f"TB-{year}-{serial}" and len(serial) == 5 and serial.startswith("0")
+    for typed in (f"TB-{year}-{int(serial)}", f"tb - {year} - {int(serial)}", f"TB-{year}-0{serial}"):
+        page = client.post("/nachweis", data={"number": typed, "name": "Jana Jäger"})
+        assert page.status_code == 200 and "echt und gültig" in page.get_data(as_text=True), typed
+    page = client.post("/nachweis", data={"number": f"TB-{year}-{int(serial) + 1}", "name": "Jana Jäger"})
+    assert page.status_code == 422
+
+
 @pytest.mark.parametrize("data", [
     {"number": "TB-2000-1", "name": "Jana Jäger"},  # no such number
     {"number": "{number}", "name": "Jana Jaeger"},  # the number, but another name

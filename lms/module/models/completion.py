@@ -1,4 +1,5 @@
 """Completions of a module, the evidence competence profiles read, and their certificates."""
+import re
 from datetime import datetime
 
 from sqlalchemy import (
@@ -41,6 +42,9 @@ class Completion(db.Model):
         return DIMENSION_LABELS[Dimension(self.dimension)]
 
 
+TYPED_NUMBER = re.compile(r"TB-(\d{4})-0*(\d{1,9})")
+
+
 class Certificate(db.Model):
     """A participation certificate (Teilnahmebescheinigung): a frozen copy of what it certifies."""
 
@@ -64,6 +68,19 @@ class Certificate(db.Model):
     @property
     def dimension_label(self):
         return DIMENSION_LABELS[Dimension(self.dimension)]
+
+    @staticmethod
+    def number_for(year: int, serial: int) -> str:
+        """The number printed on a certificate: TB-2026-00017."""
+        return f"TB-{year}-{serial:05d}"
+
+    @staticmethod
+    def number_as_printed(typed: str) -> str:
+        """*typed* as the number is printed, whatever its case, spaces or missing leading zeros
+        ("tb-2026-17" is TB-2026-00017); anything else as typed, upper-cased."""
+        text = "".join(typed.split()).upper()
+        found = TYPED_NUMBER.fullmatch(text)
+        return Certificate.number_for(int(found[1]), int(found[2])) if found else text
 
     @property
     def is_valid(self) -> bool:

@@ -108,6 +108,6 @@ def _issue_certificate(completion: Completion, user: User, attended: list[Offeri
     )
     db.session.add(certificate)
     db.session.flush()
-    certificate.number = f"TB-{now:%Y}-{certificate.id:05d}"
+    certificate.number = Certificate.number_for(now.astimezone(BERLIN).year, certificate.id)  # the year issued, here
     db.session.flush()
     return certificate
