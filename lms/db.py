@@ -85,7 +85,8 @@ class folded(FunctionElement):  # noqa: N801 - reads as the SQL function it stan
     """SQL: a text in lower case by Unicode's rules, as Python's str.lower has it, on both engines.
     SQLite's own lower() changes only A to Z, so there "MÜLLER" would not find "Müller" and
     "GÖRLITZ" would be another region than "Görlitz"; PostgreSQL's follows the database's locale
-    (a UTF-8 one, see docs/operations.md). Compare with a Python value lowered by str.lower."""
+    (a UTF-8 one, see docs/operations.md). Fold both sides of a comparison, so that one engine
+    lowers both: `folded(Region.name) == folded(name)`."""
 
     type = String()
     inherit_cache = True

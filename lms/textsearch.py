@@ -53,8 +53,9 @@ def contains_pattern(text: str) -> str:
 
 def contains(column, text: str):
     """SQL: *column* holds *text* in any case ("müller" finds "MÜLLER" on both engines), "%" and "_"
-    standing for themselves."""
-    return folded(column).like(contains_pattern(text.lower()), escape="\\")
+    standing for themselves. Both sides are lowered by the same engine's function, which is not
+    always Python's: PostgreSQL makes "İ" an "i", Python an "i" with a dot above."""
+    return folded(column).like(folded(contains_pattern(text)), escape="\\")
 
 
 INFIX_FROM = 4  # query terms this long also match inside a word: "gefahrd" finds "kindeswohlgefahrd"

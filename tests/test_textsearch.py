@@ -23,3 +23,13 @@ def test_contains_finds_any_case_umlauts_included(create_region):
 def test_folded_is_lower_case_by_unicode_rules_and_keeps_null(app):
     assert db.session.scalar(select(folded(literal("ÄÖÜ Éa")))) == "äöü éa"
     assert db.session.scalar(select(folded(literal(None, String)))) is None
+
+
+def test_both_sides_are_lowered_by_the_engine_so_a_name_always_finds_itself(create_region):
+    """PostgreSQL lowers "İ" to "i", Python to "i" and a combining dot, and a final "Σ" to "σ" or
+    "ς": lowering one side in Python would make "İlker" miss itself on PostgreSQL."""
+    create_region("İlkerstadt ΟΔΟΣ")
+    for text in ("İlkerstadt", "İLKERSTADT", "ΟΔΟΣ"):
+        assert db.session.scalar(select(Region.name).where(contains(Region.name, text))) == "İlkerstadt ΟΔΟΣ", text
+    assert db.session.scalar(select(Region.name).where(folded(Region.name) == folded("İLKERSTADT ΟΔΟΣ"))) \
+        == "İlkerstadt ΟΔΟΣ"

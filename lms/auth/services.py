@@ -388,7 +388,7 @@ def create_region(admin: User, *, name: str, kind: str, now: datetime) -> Region
     """A new district or city, its name unique in any case."""
     ensure_role(admin, Role.ADMIN)
     name = name.strip()
-    if db.session.scalar(select(Region).where(folded(Region.name) == name.lower())):
+    if db.session.scalar(select(Region).where(folded(Region.name) == folded(name))):
         raise Conflict(_l("Eine Region mit diesem Namen gibt es bereits."))
     region = Region(name=name, kind=kind)
     db.session.add(region)

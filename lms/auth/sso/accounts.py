@@ -77,7 +77,7 @@ def _follow(user: User, person: DirectoryPerson, roles: set[str], *, now: dateti
         if email != user.email and find_user_by_email(email) is None:
             user.email = email
     if person.region:
-        region = db.session.scalar(select(Region).where(folded(Region.name) == person.region.strip().lower()))
+        region = db.session.scalar(select(Region).where(folded(Region.name) == folded(person.region.strip())))
         user.region = region or user.region
     if person.sector in set(Sector):
         user.sector = person.sector
