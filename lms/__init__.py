@@ -71,13 +71,14 @@ def _configure(app: Flask, config) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms.db import configure_sqlite
+    from lms.db import configure_sqlite, warn_of_a_locale_without_umlauts
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
     from lms.i18n import register_filters, select_locale
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        warn_of_a_locale_without_umlauts(db.engine, app.logger)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(PACKAGE_DIR / "translations"))

@@ -1,4 +1,5 @@
 """Declarative base, naming convention and the UTC datetime type."""
+import logging
 from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
@@ -101,6 +102,24 @@ def _lower(element, compiler, **kw) -> str:
 
 def _unicode_lower(text: str | None) -> str | None:
     return None if text is None else text.lower()
+
+
+def warn_of_a_locale_without_umlauts(engine: Engine, logger: logging.Logger) -> None:
+    """Say in the log, at the first connection of each process, when PostgreSQL's lower() changes
+    only A to Z (a database created in the plain C locale): `folded` searches then miss "MÜLLER"
+    for "müller", and the fix is a database created with a UTF-8 locale (docs/operations.md)."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "first_connect")
+    def _check(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT lower('ÄÖÜ') = 'äöü', current_setting('lc_ctype')")
+            lowers_umlauts, ctype = cursor.fetchone()
+        dbapi_connection.rollback()
+        if not lowers_umlauts:
+            logger.warning("database locale %s lowers only A to Z: searches that ignore case miss umlauts "
+                           "(create the database with a UTF-8 locale, see docs/operations.md)", ctype)
 
 
 # Full-text search tables are engine-specific (FTS5 on SQLite, tsvector on PostgreSQL): the migration

@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.config import from_environment
@@ -73,6 +74,35 @@ def test_database_connections_are_configured(app, database_url):
         else:
             assert (db.engine.dialect.name, db.engine.dialect.driver) == ("postgresql", "psycopg")
             assert connection.execute(text("SHOW server_version_num")).scalar() >= "150000"
+
+
+def test_a_database_whose_locale_lowers_only_a_to_z_is_named_in_the_log(database_url, tmp_path, caplog):
+    """The suite's database lowers umlauts (PostgreSQL in a UTF-8 locale, SQLite by the app's own
+    function) and nothing is logged; a PostgreSQL database made in the C locale is named."""
+    def first_connection(url):
+        app = create_app(make_config(url))
+        app.instance_path = str(tmp_path)
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))
+            db.session.remove()
+            db.engine.dispose()
+
+    first_connection(database_url)
+    assert "lowers only A to Z" not in caplog.text
+    if make_url(database_url).get_backend_name() != "postgresql":
+        return
+    url = make_url(database_url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_c" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{url.database}_c" TEMPLATE template0 LC_CTYPE "C" LC_COLLATE "C"'))
+    try:
+        first_connection(url.set(database=f"{url.database}_c").render_as_string(hide_password=False))
+        assert "database locale C lowers only A to Z" in caplog.text
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_c" WITH (FORCE)'))
+        admin.dispose()
 
 
 def test_unknown_page_gets_a_german_404(client):
