@@ -1,7 +1,7 @@
 """Anyone checks a certificate by what is printed on it: its number and the holder's name. The
 number alone tells nothing (numbers count up), and misses are throttled like failed sign-ins."""
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -68,3 +68,14 @@ def test_the_certificate_names_both_ways_to_check_it(client, certificate):
         text = PdfReader(io.BytesIO(certificate_pdf(certificate))).pages[0].extract_text()
     assert f"/nachweis/{certificate.verification_token}" in text.replace("\n", "")
     assert "/nachweis mit Nummer und Name" in text.replace("\n", " ")
+
+
+def test_a_certificate_issued_in_the_first_hour_of_a_year_in_berlin_carries_that_year(create_user, create_offering,
+                                                                                    trainer, now):
+    offering = create_offering(starts_in=timedelta(days=-3))
+    person = create_user("coordinator", name="Jana Jäger")
+    enrolment = services.enrol(person, offering, actor=trainer, now=now - timedelta(days=5))
+    new_year = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January 2027 in Berlin
+    services.record_attendance(trainer, offering, {(enrolment.id, offering.dates[0].id): True}, now=new_year)
+    db.session.commit()
+    assert services.completions_for(person)[0].certificate.number.startswith("TB-2027-")
