@@ -26,6 +26,7 @@ from lms.candidates import Candidates
 from lms.errors import Conflict, PermissionDenied
 from lms.extensions import db
 from lms.i18n import _l
+from lms.ical import BERLIN
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
 from lms.instrumente.services.files import Upload, store_upload
@@ -220,7 +221,7 @@ def _last_version_on(agreement_ids: list[int]) -> dict[int, date]:
     rows = db.session.execute(select(AgreementVersion.agreement_id, func.max(AgreementVersion.created_at))
                               .where(AgreementVersion.agreement_id.in_(agreement_ids or [0]))
                               .group_by(AgreementVersion.agreement_id))
-    return {agreement_id: created.date() for agreement_id, created in rows}
+    return {agreement_id: created.astimezone(BERLIN).date() for agreement_id, created in rows}
 
 
 def _people_to_tell(agreement: Agreement) -> list[User]:
@@ -233,7 +234,7 @@ def _people_to_tell(agreement: Agreement) -> list[User]:
 
 def remind_responsible(*, now: datetime) -> int:
     """Tell the responsible coordinators of coming expiries and due reviews, once each; return how many."""
-    today, told = now.date(), 0
+    today, told = now.astimezone(BERLIN).date(), 0
     signed = db.session.scalars(select(Agreement).where(
         Agreement.state == AgreementState.SIGNED,
         (Agreement.expiry_reminded_at.is_(None) & (Agreement.valid_to >= today)

@@ -228,6 +228,15 @@ def test_the_responsible_coordinator_hears_of_the_end_and_the_review_once_even_a
     assert reviewed.review_due(reviewed.versions[0].created_at.date()) == (now - timedelta(days=35)).date()
 
 
+def test_the_reminder_job_counts_the_notice_from_the_day_in_berlin(app, agree, keeper, now):
+    """At 00:30 in Berlin (23:30 UTC the day before) the notice period already counts from the new day."""
+    midnight = now.replace(hour=23, minute=30)  # 00:30 on the next day in Berlin
+    berlin_day = now.date() + timedelta(days=1)
+    signed(agree(valid_from=now.date() - timedelta(days=600),
+                 valid_to=berlin_day + timedelta(days=agreements.notice_days()), review_months=None), keeper, now)
+    assert agreements.remind_responsible(now=midnight) == 1
+
+
 def test_the_register_shows_what_ends_soon_and_which_sectors_an_agreement_binds(client, agree, keeper, parties,
                                                                                  create_user, now):
     signed(agree(valid_from=now.date(), valid_to=now.date() + timedelta(days=30)), keeper, now)

@@ -17,7 +17,7 @@ from lms.errors import Conflict
 from lms.extensions import db
 from lms.forms import ActionForm, searching
 from lms.i18n import _, _l
-from lms.ical import berlin_today
+from lms.ical import BERLIN, berlin_today
 from lms.instrumente.models import Kind
 from lms.instrumente.queries import published_of_kind
 from lms.instrumente.services.files import Upload
@@ -122,9 +122,10 @@ def _page(agreement: Agreement, *, signatures=None, file_form=None, status: int 
     moves = [(state, _move_label(agreement.state, state)) for state in AGREEMENT_MOVES[AgreementState(agreement.state)]] \
         if can_edit else []
     versions = agreement.versions
+    review_on = agreement.review_due(versions[0].created_at.astimezone(BERLIN).date()) if versions else None
     return render_template(
         "netzwerk/agreement.html", agreement=agreement, today=today, can_edit=can_edit, moves=moves,
-        versions=versions, review_on=agreement.review_due(versions[0].created_at.date()) if versions else None,
+        versions=versions, review_on=review_on,
         action_form=ActionForm(),
         signatures=signatures or signatures_form(agreement.parties), file_form=file_form or AgreementFileForm(),
     ), status
