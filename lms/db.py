@@ -83,10 +83,10 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 class folded(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """SQL: a text in lower case by Unicode's rules, as Python's str.lower has it, on both engines.
-    SQLite's own lower() changes only A to Z, so there "MÜLLER" would not find "Müller" and
-    "GÖRLITZ" would be another region than "Görlitz"; PostgreSQL's follows the database's locale
-    (a UTF-8 one, see docs/operations.md). Fold both sides of a comparison, so that one engine
+    """SQL: a text in lower case by Unicode's rules: on SQLite Python's str.lower (its own lower()
+    changes only A to Z, so "MÜLLER" would not find "Müller" and "GÖRLITZ" would be another region
+    than "Görlitz"), on PostgreSQL lower() by the database's locale (a UTF-8 one, see
+    docs/operations.md; it lowers letter by letter, so "İ" and a final "Σ" come out unlike Python's). Fold both sides of a comparison, so that one engine
     lowers both: `folded(Region.name) == folded(name)`."""
 
     type = String()
@@ -100,8 +100,8 @@ def _lower(element, compiler, **kw) -> str:
     return f"{function}({compiler.process(element.clauses, **kw)})"
 
 
-def _unicode_lower(text: str | None) -> str | None:
-    return None if text is None else text.lower()
+def _unicode_lower(text):
+    return text.lower() if isinstance(text, str) else text  # NULL stays NULL, as with lower()
 
 
 def warn_of_a_locale_without_umlauts(engine: Engine, logger: logging.Logger) -> None:

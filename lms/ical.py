@@ -32,10 +32,10 @@ from lms.installation import uid_domain
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def berlin_today() -> date:
-    """The day it is in Berlin by the app's clock: "today" for validity and due dates. Never the UTC
-    date, which is still yesterday's until 01:00 (02:00 in summer)."""
-    return utcnow().astimezone(BERLIN).date()
+def berlin_today(now: datetime | None = None) -> date:
+    """The day it is in Berlin at *now*, by default the app's clock: "today" for validity and due
+    dates. Never the UTC date, which is still yesterday's until 01:00 (02:00 in summer)."""
+    return (now or utcnow()).astimezone(BERLIN).date()
 
 
 def from_berlin(day, clock) -> datetime:

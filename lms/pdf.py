@@ -10,9 +10,9 @@ FONTS = Path(__file__).resolve().parent / "fonts"
 
 
 def new_document(*, title: str, author: str) -> "FPDF":
-    """An A4 document with the font set. fpdf (with fontTools and Pillow) is imported here, when the
-    first document is made: it is a sixth of the time every process (web worker, `lms` command)
-    takes to start."""
+    """An A4 document with the font set. fpdf (with fontTools) is imported here, when the first
+    document is made: it was a tenth of the time every process (web worker, `lms` command) spent on
+    imports at start."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")

@@ -1,15 +1,18 @@
 """The application shell: configuration, health, errors, headers, assets, time zone."""
 import os
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, literal, select, text
 from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.config import from_environment
+from lms.db import folded
 from lms.extensions import db
 from tests.conftest import login_as, make_config
 
@@ -79,15 +82,16 @@ def test_database_connections_are_configured(app, database_url):
 def test_a_database_whose_locale_lowers_only_a_to_z_is_named_in_the_log(database_url, tmp_path, caplog):
     """The suite's database lowers umlauts (PostgreSQL in a UTF-8 locale, SQLite by the app's own
     function) and nothing is logged; a PostgreSQL database made in the C locale is named."""
-    def first_connection(url):
+    def first_connection(url) -> str:
         app = create_app(make_config(url))
         app.instance_path = str(tmp_path)
         with app.app_context():
-            db.session.execute(text("SELECT 1"))
+            lowered = db.session.scalar(select(folded(literal("ÄÖÜ"))))
             db.session.remove()
             db.engine.dispose()
+        return lowered
 
-    first_connection(database_url)
+    assert first_connection(database_url) == "äöü"
     assert "lowers only A to Z" not in caplog.text
     if make_url(database_url).get_backend_name() != "postgresql":
         return
@@ -97,12 +101,22 @@ def test_a_database_whose_locale_lowers_only_a_to_z_is_named_in_the_log(database
         connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_c" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{url.database}_c" TEMPLATE template0 LC_CTYPE "C" LC_COLLATE "C"'))
     try:
-        first_connection(url.set(database=f"{url.database}_c").render_as_string(hide_password=False))
+        assert first_connection(url.set(database=f"{url.database}_c").render_as_string(hide_password=False)) == "ÄÖÜ"
         assert "database locale C lowers only A to Z" in caplog.text
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}_c" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_starting_the_app_does_not_import_the_pdf_library(tmp_path):
+    """fpdf and fontTools load when the first PDF is made, not in every process's start (lms.pdf)."""
+    probe = "import sys; from lms import create_app; create_app(); print(sorted({'fpdf', 'fontTools'} & set(sys.modules)))"
+    env = {**{key: value for key, value in os.environ.items() if not key.startswith("LMS_")},
+           "LMS_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_unknown_page_gets_a_german_404(client):

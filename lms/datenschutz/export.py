@@ -18,6 +18,7 @@ from lms.beratung import privacy as beratung
 from lms.datenschutz.rules import PACKAGES
 from lms.extensions import db
 from lms.i18n import _, _l
+from lms.ical import BERLIN
 from lms.privacy import rows
 
 FORMAT, VERSION = "lms-person-export", 1
@@ -99,4 +100,4 @@ def archive(actor: User | None, user: User, *, now: datetime) -> bytes:
 
 
 def filename(user: User, now: datetime) -> str:
-    return f"personendaten-{user.id}-{now:%Y-%m-%d}.zip"
+    return f"personendaten-{user.id}-{now.astimezone(BERLIN):%Y-%m-%d}.zip"  # the day it is here

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from lms.extensions import db
 from lms.module import services
+from lms.module.models import Certificate
 
 
 @pytest.fixture
@@ -79,3 +80,12 @@ def test_a_certificate_issued_in_the_first_hour_of_a_year_in_berlin_carries_that
     services.record_attendance(trainer, offering, {(enrolment.id, offering.dates[0].id): True}, now=new_year)
     db.session.commit()
     assert services.completions_for(person)[0].certificate.number.startswith("TB-2027-")
+
+
+@pytest.mark.parametrize(("typed", "printed"), [
+    ("TB-2026-00017", "TB-2026-00017"), ("tb-2026-17", "TB-2026-00017"), (" TB - 2026 – 0017 ", "TB-2026-00017"),
+    ("TB-2026-123456", "TB-2026-123456"), ("TB-2026-02147483647", "TB-2026-2147483647"),
+    ("TB-2026-٠١٧", "TB-2026-٠١٧"), ("XY-2026-17", "XY-2026-17"), ("tb 2026 17", "TB202617"),
+])
+def test_a_typed_number_reads_as_printed(typed, printed):
+    assert Certificate.number_as_printed(typed) == printed

@@ -2,7 +2,7 @@
 before "unterzeichnet", a signed text changed only in a new round, versions with notes, files through
 the library's checks, reminders before the end and at the review, and the register per region."""
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -235,6 +235,13 @@ def test_the_reminder_job_counts_the_notice_from_the_day_in_berlin(app, agree, k
     signed(agree(valid_from=now.date() - timedelta(days=600),
                  valid_to=berlin_day + timedelta(days=agreements.notice_days()), review_months=None), keeper, now)
     assert agreements.remind_responsible(now=midnight) == 1
+
+
+def test_the_review_falls_due_a_year_after_the_berlin_day_of_the_last_version(agree, keeper, now):
+    last_version = datetime(2025, 11, 15, 23, 30, tzinfo=UTC)  # 00:30 on 16 November in Berlin
+    signed(agree(valid_from=date(2025, 11, 1), review_months=12, at=last_version), keeper, now)
+    assert agreements.remind_responsible(now=now - timedelta(days=1)) == 0  # 15 November 2026: not yet
+    assert agreements.remind_responsible(now=now) == 1
 
 
 def test_the_register_shows_what_ends_soon_and_which_sectors_an_agreement_binds(client, agree, keeper, parties,

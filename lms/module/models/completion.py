@@ -42,7 +42,8 @@ class Completion(db.Model):
         return DIMENSION_LABELS[Dimension(self.dimension)]
 
 
-TYPED_NUMBER = re.compile(r"TB-(\d{4})-0*(\d{1,9})")
+TYPED_NUMBER = re.compile(r"TB-([0-9]{4})-0*([0-9]{1,10})")
+DASHES = str.maketrans("‐‑‒–—−", "------")  # typed or pasted for the hyphen
 
 
 class Certificate(db.Model):
@@ -76,9 +77,9 @@ class Certificate(db.Model):
 
     @staticmethod
     def number_as_printed(typed: str) -> str:
-        """*typed* as the number is printed, whatever its case, spaces or missing leading zeros
-        ("tb-2026-17" is TB-2026-00017); anything else as typed, upper-cased."""
-        text = "".join(typed.split()).upper()
+        """*typed* as the number is printed, whatever its case, spaces, dashes or missing leading zeros
+        ("tb – 2026 – 17" is TB-2026-00017); anything else without spaces, upper-cased."""
+        text = "".join(typed.split()).upper().translate(DASHES)
         found = TYPED_NUMBER.fullmatch(text)
         return Certificate.number_for(int(found[1]), int(found[2])) if found else text
 

@@ -160,7 +160,8 @@ def move_agreement(agreement_id: int):
         return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
     if agreement.state == AgreementState.SIGNED and not is_confirmed():  # signatures or validity end here
         return ask(_leaving_signed(agreement, to))
-    submit(lambda: services.move(current_user, agreement, to, today=berlin_today(), now=utcnow()),
+    now = utcnow()
+    submit(lambda: services.move(current_user, agreement, to, today=berlin_today(now), now=now),
            success=_("Die Vereinbarung ist jetzt „%(state)s“.", state=AGREEMENT_STATE_LABELS[to]))
     return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
 
@@ -173,8 +174,9 @@ def sign_agreement(agreement_id: int):
     if form.validate_on_submit():
         signed = {party.institution_id: form[f"party_{party.institution_id}"].data for party in agreement.parties}
         errors: list = []
-        outcome = submit(lambda: services.record_signatures(current_user, agreement, signed, today=berlin_today(),
-                                                            now=utcnow()),
+        now = utcnow()
+        outcome = submit(lambda: services.record_signatures(current_user, agreement, signed, today=berlin_today(now),
+                                                            now=now),
                          errors=errors, success=_("Die Unterschriften sind eingetragen."))
         if outcome:
             return redirect(url_for("netzwerk.agreement", agreement_id=agreement.id))
