@@ -23,17 +23,22 @@ def _sign_in(client, login, password=DIRECTORY_PASSWORD):
     return client.post("/anmelden", data={"email": login, "password": password})
 
 
+@pytest.mark.parametrize(("region", "in_directory"), [
+    ("Landkreis Musterland", "Landkreis Musterland"),
+    ("Landkreis Görlitz", "LANDKREIS GÖRLITZ"),  # the region is found in any case, umlauts included
+])
 def test_a_person_of_the_directory_signs_in_with_her_user_name_and_gets_her_roles(app, client, directory,
-                                                                                   create_region):
-    create_region("Landkreis Musterland")
+                                                                                   create_region, region,
+                                                                                   in_directory):
+    create_region(region)
     directory.add_person("kberg", mail="k.berg@lk-musterland.de", name="Katrin Berg",
-                         groups=["Kinderschutz-Koordination"], region="Landkreis Musterland", sector="youth_welfare")
+                         groups=["Kinderschutz-Koordination"], region=in_directory, sector="youth_welfare")
     answer = _sign_in(client, "kberg")
     assert answer.status_code == 302, answer.get_data(as_text=True)
     user = db.session.scalar(select(User))
     assert (user.email, user.name, user.roles, user.directory) == (
         "k.berg@lk-musterland.de", "Katrin Berg", {Role.COORDINATOR}, "ldap")
-    assert user.region.name == "Landkreis Musterland" and user.sector == "youth_welfare"
+    assert user.region.name == region and user.sector == "youth_welfare"
     assert user.password_hash == ""
     subject = db.session.scalar(select(ExternalIdentity.subject))
     assert len(subject) == 36 and subject.count("-") == 4  # entryUUID, not the DN
