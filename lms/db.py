@@ -86,8 +86,8 @@ class folded(FunctionElement):  # noqa: N801 - reads as the SQL function it stan
     """SQL: a text in lower case by Unicode's rules: on SQLite Python's str.lower (its own lower()
     changes only A to Z, so "MÜLLER" would not find "Müller" and "GÖRLITZ" would be another region
     than "Görlitz"), on PostgreSQL lower() by the database's locale (a UTF-8 one, see
-    docs/operations.md; it lowers letter by letter, so "İ" and a final "Σ" come out unlike Python's). Fold both sides of a comparison, so that one engine
-    lowers both: `folded(Region.name) == folded(name)`."""
+    docs/operations.md; it lowers letter by letter, so "İ" and a final "Σ" come out unlike Python's).
+    Fold both sides of a comparison, so that one engine lowers both: `folded(Region.name) == folded(name)`."""
 
     type = String()
     inherit_cache = True
